@@ -1,0 +1,211 @@
+"""Field registers: how one record's edits are stored and resolved.
+
+A record is a map of *entries*. Each write of a field adds one entry under a key
+unique to that write, ``<field>|<stamp>|<replica>`` (stamp in base 36, see
+engine/clock.py), holding the value as JSON text; the write also removes the
+entries its writer had as the field's current value. So:
+
+* sequential writes leave one live entry per field;
+* concurrent writes of one field leave several live entries: the one with the
+  highest (stamp, replica) is the current value everywhere, the others are
+  conflicts until someone resolves them;
+* writes of different fields never touch each other.
+
+Deletion is a register too (field ``_deleted``): a delete entry lists the keys
+of the data entries its writer had seen. A record counts as deleted only if no
+live data entry is missing from those lists, so an edit made concurrently with a
+delete keeps the record alive and the delete shows as a conflict.
+
+Everything here is a pure function of the live entries, so every replica that
+holds the same entries computes the same record and the same conflicts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.clock import decode_stamp, encode_stamp, stamp_wall_ms
+from engine.schema import CUSTOM_PREFIX
+
+DELETED = "_deleted"
+TEXT_KEY = "_text"
+MEMBER_PREFIX = "member:"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One live write of a field."""
+
+    key: str
+    field: str
+    stamp: int
+    replica: str
+    value: Any
+
+    @property
+    def order(self) -> tuple[int, str]:
+        """Sort key: the newest edit is the greatest; ties go to the greater replica id."""
+        return (self.stamp, self.replica)
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """A value that lost a same-field conflict and is kept for review."""
+
+    kind: str
+    record_id: str
+    field: str
+    value: Any
+    replica: str
+    stamp: int
+    current: Any
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data form for JSON output and the store."""
+        return {
+            "kind": self.kind, "record_id": self.record_id, "field": self.field,
+            "value": self.value, "replica": self.replica, "stamp": self.stamp,
+            "current": self.current,
+        }
+
+
+@dataclass(slots=True)
+class Resolved:
+    """The current state of one record, derived from its live entries."""
+
+    kind: str
+    record_id: str
+    data: dict[str, Any]
+    deleted: bool
+    updated: int
+    updated_by: str
+    conflicts: list[Conflict] = field(default_factory=list)
+    fields: dict[str, list[Entry]] = field(default_factory=dict)
+
+
+def entry_key(field_name: str, stamp: int, replica: str) -> str:
+    """Return the key of a new entry for ``field_name`` written at ``stamp`` by ``replica``."""
+    return f"{field_name}|{encode_stamp(stamp)}|{replica}"
+
+
+def parse_entry(key: str, raw: Any) -> Entry | None:
+    """Return the entry stored under ``key``, or None if the key is not an entry key."""
+    parts = key.rsplit("|", 2)
+    if len(parts) != 3 or not isinstance(raw, str):
+        return None
+    try:
+        stamp = decode_stamp(parts[1])
+        value = json.loads(raw)
+    except ValueError:
+        return None
+    return Entry(key, parts[0], stamp, parts[2], value)
+
+
+def encode_value(value: Any) -> str:
+    """Return the JSON text an entry stores (JSON keeps ints as ints)."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def group_entries(raw: Mapping[str, Any]) -> dict[str, list[Entry]]:
+    """Parse a record map's items and group the live entries by field."""
+    grouped: dict[str, list[Entry]] = {}
+    for key, value in raw.items():
+        entry = parse_entry(key, value)
+        if entry is not None:
+            grouped.setdefault(entry.field, []).append(entry)
+    return grouped
+
+
+def winner(entries: Iterable[Entry]) -> Entry:
+    """Return the entry every replica takes as the current value."""
+    return max(entries, key=lambda e: e.order)
+
+
+def superseded_by_edit(entries: list[Entry]) -> list[Entry]:
+    """Entries an ordinary edit replaces: the current value and its equals.
+
+    Real conflicts (other values) stay live until someone resolves them.
+    """
+    if not entries:
+        return []
+    current = winner(entries).value
+    return [e for e in entries if e.value == current]
+
+
+def _is_delete(entry: Entry) -> bool:
+    return isinstance(entry.value, dict) and bool(entry.value.get("deleted"))
+
+
+def _delete_state(grouped: Mapping[str, list[Entry]]) -> tuple[bool, Entry | None]:
+    """Return (deleted, the delete entry that lost to a concurrent edit, if any)."""
+    entries = grouped.get(DELETED)
+    if not entries:
+        return False, None
+    top = winner(entries)
+    if not _is_delete(top):
+        return False, None
+    seen: set[str] = set()
+    for entry in entries:
+        if _is_delete(entry):
+            seen.update(entry.value.get("seen", ()))
+    unseen = any(
+        e.key not in seen for name, es in grouped.items() if not name.startswith("_") for e in es
+    )
+    return (False, top) if unseen else (True, None)
+
+
+def resolve_record(
+    kind: str, record_id: str, raw: Mapping[str, Any], text: str | None = None
+) -> Resolved:
+    """Derive the record, its deleted flag and its conflicts from its live entries."""
+    grouped = group_entries(raw)
+    data: dict[str, Any] = {"id": record_id}
+    custom: dict[str, Any] = {}
+    members: list[str] = []
+    conflicts: list[Conflict] = []
+    updated, updated_by = 0, ""
+    for name in sorted(grouped):
+        entries = grouped[name]
+        top = winner(entries)
+        if top.stamp > updated:
+            updated, updated_by = top.stamp, top.replica
+        if name == DELETED:
+            continue
+        for loser in entries:
+            if loser is not top and loser.value != top.value:
+                conflicts.append(Conflict(kind, record_id, name, loser.value, loser.replica,
+                                          loser.stamp, top.value))
+        if top.value is None:
+            continue
+        if name.startswith(CUSTOM_PREFIX):
+            custom[name[len(CUSTOM_PREFIX):]] = top.value
+        elif name.startswith(MEMBER_PREFIX):
+            if top.value is True:
+                members.append(name[len(MEMBER_PREFIX):])
+        else:
+            data[name] = top.value
+    if text is not None:
+        data["text"] = text
+    if custom:
+        data["custom"] = custom
+    if kind == "group":
+        data["members"] = members
+    deleted, lost_delete = _delete_state(grouped)
+    for entry in grouped.get(DELETED, []):
+        top = winner(grouped[DELETED])
+        if entry is lost_delete or (entry is not top and _is_delete(entry) != _is_delete(top)):
+            conflicts.append(Conflict(kind, record_id, DELETED, _is_delete(entry), entry.replica,
+                                      entry.stamp, deleted))
+    conflicts.sort(key=lambda c: (c.field, c.stamp, c.replica))
+    return Resolved(kind, record_id, data, deleted, updated, updated_by, conflicts, grouped)
+
+
+def stamp_to_iso(stamp: int) -> str:
+    """Return the wall-clock time of a stamp as ISO-8601 UTC (for display)."""
+    from datetime import datetime, timezone
+
+    moment = datetime.fromtimestamp(stamp_wall_ms(stamp) / 1000, tz=timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"

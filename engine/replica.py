@@ -1,0 +1,447 @@
+"""The replica: one space's CRDT document, its record API, and its persistence.
+
+A :class:`Replica` wraps one pycrdt ``Doc``. Each record kind has a root map in
+the document (``contacts``, ``companies`` …) holding one map per record id; a
+record map holds *entries* (see engine/registers.py), and a note also holds its
+body as collaborative text under ``_text``.
+
+Every local change is one document transaction whose update is committed to the
+store, with the re-resolved records, before the call returns (invariant 2).
+Remote updates go through :meth:`Replica.apply_remote`, which also guards
+against pycrdt leaving out-of-order updates pending (see :mod:`engine.gaps`).
+
+The replica reads no clock and no randomness of its own: pass ``clock`` (wall
+time in ms) and, if you want determinism, ``new_id`` and ``client_id``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pycrdt import Doc, Map, MapEvent, Text, TransactionEvent
+
+from engine import rows
+from engine.clock import HybridClock, make_stamp
+from engine.errors import (
+    RecordDeletedError,
+    RecordExistsError,
+    RecordNotFoundError,
+    StoreError,
+    ValidationError,
+)
+from engine.gaps import GapTracker, checked_merge
+from engine.registers import (
+    DELETED,
+    MEMBER_PREFIX,
+    TEXT_KEY,
+    Entry,
+    entry_key,
+    encode_value,
+    group_entries,
+    resolve_record,
+    superseded_by_edit,
+)
+from engine.schema import KINDS, kind_spec, normalize_fields, normalize_value, validate_id
+from engine.store import LOCAL, Batch, RecordQuery, RecordRow, Store
+from engine.text import apply_text_diff
+
+COMPACT_MIN_BYTES = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyResult:
+    """What :meth:`Replica.apply_remote` did.
+
+    ``records`` is how many records changed. ``missing`` is True when some
+    received updates wait for earlier ones that have not arrived: the caller must
+    ask a peer for what it lacks (send a SyncStep1 with :meth:`state_vector`).
+    """
+
+    records: int
+    missing: bool
+    seq: int
+
+
+def _default_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Replica:
+    """One endpoint's copy of a space. Open it with :meth:`open`."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Callable[[], int],
+        replica_id: str | None = None,
+        new_id: Callable[[], str] = _default_id,
+        client_id: int | None = None,
+    ) -> None:
+        self.store = store
+        self._now = clock
+        self._new_id = new_id
+        loaded = store.load()
+        stored_id = loaded.meta.get("replica_id")
+        if replica_id is not None and stored_id is not None and replica_id != stored_id:
+            raise StoreError(f"this store belongs to replica {stored_id!r}, not {replica_id!r}")
+        self.replica_id = _check_replica_id(replica_id or stored_id or new_id().replace("-", "")[:16])
+        self.clock = HybridClock(int(loaded.meta.get("clock", "0")))
+        self._doc: Doc = Doc() if client_id is None else Doc(client_id=client_id)
+        self._roots = {kind: self._doc.get(spec.root, type=Map) for kind, spec in KINDS.items()}
+        updates = ([loaded.snapshot] if loaded.snapshot else []) + [e.update for e in loaded.log]
+        self._gaps = GapTracker()
+        if updates:
+            merged = checked_merge(updates)
+            self._doc.apply_update(merged)
+            self._gaps.check(self._doc, merged)
+        self._snapshot_bytes = len(loaded.snapshot or b"")
+        self._log_bytes = sum(len(e.update) for e in loaded.log)
+        self._last_seq = loaded.log[-1].seq if loaded.log else loaded.snapshot_seq
+        self._dirty: dict[str, set[str]] = {}
+        self._captured: list[bytes] | None = None
+        for kind, root in self._roots.items():
+            root.observe_deep(self._observer(kind))
+        self._doc.observe(self._on_transaction)
+        if stored_id is None:
+            store.commit(Batch(meta={"replica_id": self.replica_id}))
+
+    # ----------------------------------------------------------------- records
+
+    def create(self, kind: str, fields: Mapping[str, Any] | None = None, *,
+               record_id: str | None = None) -> str:
+        """Create a record and return its id (a new UUID unless ``record_id`` is given).
+
+        Raises ValidationError for a bad value or a missing required field, and
+        RecordExistsError if the id is taken; nothing is written then.
+        """
+        spec = kind_spec(kind)
+        rid = validate_id(record_id, kind=kind) if record_id is not None else self._new_id()
+        values = normalize_fields(kind, fields or {}, record_id=rid)
+        for name in spec.required:
+            if values.get(name) is None:
+                raise ValidationError("is required", kind=kind, record_id=rid, field=name)
+        if self._roots[kind].get(rid) is not None:
+            raise RecordExistsError("a record with this id already exists", kind=kind, record_id=rid)
+        text = values.pop("text", None) if kind == "note" else None
+
+        def change(stamp: int) -> None:
+            content: dict[str, Any] = {
+                entry_key(name, stamp, self.replica_id): encode_value(value)
+                for name, value in values.items() if value is not None
+            }
+            if kind == "note":
+                content[TEXT_KEY] = Text(text or "")
+            self._roots[kind][rid] = Map(content)
+
+        self._local(change)
+        return rid
+
+    def update(self, kind: str, record_id: str, fields: Mapping[str, Any]) -> None:
+        """Change only the fields given (``None`` clears one).
+
+        The new value replaces the field's current value; values listed as
+        conflicts stay listed until :meth:`resolve`. Raises RecordNotFoundError,
+        RecordDeletedError (restore first) or ValidationError; nothing is written then.
+        """
+        record = self._live_container(kind, record_id)
+        values = normalize_fields(kind, fields, record_id=record_id)
+        spec = kind_spec(kind)
+        for name in spec.required:
+            if name in values and values[name] is None:
+                raise ValidationError("is required", kind=kind, record_id=record_id, field=name)
+        grouped = group_entries(record)
+
+        def change(stamp: int) -> None:
+            for name, value in values.items():
+                if kind == "note" and name == "text":
+                    apply_text_diff(record[TEXT_KEY], value or "")
+                else:
+                    self._write(record, grouped.get(name, []), name, value, stamp, resolve=False)
+
+        self._local(change)
+
+    def delete(self, kind: str, record_id: str) -> None:
+        """Move a record to the trash (it can be restored; nothing of it is erased)."""
+        record = self._container(kind, record_id)
+        grouped = group_entries(record)
+        seen = sorted(e.key for name, es in grouped.items() if not name.startswith("_") for e in es)
+        if self._resolved(kind, record_id).deleted:
+            return
+
+        def change(stamp: int) -> None:
+            self._write(record, grouped.get(DELETED, []), DELETED,
+                        {"deleted": True, "seen": seen}, stamp, resolve=True)
+
+        self._local(change)
+
+    def restore(self, kind: str, record_id: str) -> None:
+        """Bring a deleted record back, and settle any delete-vs-edit conflict."""
+        record = self._container(kind, record_id)
+        entries = group_entries(record).get(DELETED, [])
+        if not entries:
+            return
+
+        def change(stamp: int) -> None:
+            self._write(record, entries, DELETED, {"deleted": False}, stamp, resolve=True)
+
+        self._local(change)
+
+    def resolve(self, kind: str, record_id: str, field: str, value: Any) -> None:
+        """Settle a field: ``value`` (any value) replaces the current one and every conflict.
+
+        For the delete-vs-edit conflict use ``field="deleted"`` with True or False.
+        """
+        if field in ("deleted", DELETED):
+            if not isinstance(value, bool):
+                raise ValidationError("must be true or false", kind=kind, record_id=record_id,
+                                      field="deleted", value=value)
+            self._resolve_deleted(kind, record_id, value)
+            return
+        record = self._live_container(kind, record_id)
+        name, normal = self._normalize_one(kind, record_id, field, value)
+        entries = group_entries(record).get(name, [])
+        self._local(lambda stamp: self._write(record, entries, name, normal, stamp, resolve=True))
+
+    def _resolve_deleted(self, kind: str, record_id: str, value: bool) -> None:
+        if not value:
+            self.restore(kind, record_id)
+            return
+        record = self._container(kind, record_id)
+        grouped = group_entries(record)
+        seen = sorted(e.key for name, es in grouped.items() if not name.startswith("_") for e in es)
+        self._local(lambda stamp: self._write(record, grouped.get(DELETED, []), DELETED,
+                                              {"deleted": True, "seen": seen}, stamp,
+                                              resolve=True))
+
+    def _normalize_one(self, kind: str, record_id: str, field: str, value: Any) -> tuple[str, Any]:
+        if field.startswith(MEMBER_PREFIX) and kind == "group":
+            validate_id(field[len(MEMBER_PREFIX):], kind=kind, field=field)
+            spec = kind_spec("contact").fields["is_private"]
+            return field, normalize_value(spec, value, kind=kind, record_id=record_id)
+        if kind == "note" and field == "text":
+            raise ValidationError("note text merges character by character; edit it instead",
+                                  kind=kind, record_id=record_id, field=field)
+        ((name, normal),) = normalize_fields(kind, {field: value}, record_id=record_id).items()
+        return name, normal
+
+    def add_to_group(self, group_id: str, contact_id: str) -> None:
+        """Make a contact a member of a group."""
+        self._set_member(group_id, contact_id, True)
+
+    def remove_from_group(self, group_id: str, contact_id: str) -> None:
+        """Take a contact out of a group."""
+        self._set_member(group_id, contact_id, False)
+
+    def _set_member(self, group_id: str, contact_id: str, member: bool) -> None:
+        record = self._live_container("group", group_id)
+        if member:
+            self._live_container("contact", contact_id)
+        name = MEMBER_PREFIX + contact_id
+        entries = group_entries(record).get(name, [])
+        self._local(lambda stamp: self._write(record, entries, name, member, stamp, resolve=False))
+
+    def edit_note_text(self, note_id: str, index: int, *, insert: str = "", delete: int = 0) -> None:
+        """Insert and/or delete characters of a note body at ``index`` (in characters)."""
+        record = self._live_container("note", note_id)
+        text: Text = record[TEXT_KEY]
+        current = str(text)
+        if not 0 <= index <= len(current) or delete < 0 or index + delete > len(current):
+            raise ValidationError("index or length outside the note text", kind="note",
+                                  record_id=note_id, field="text", value=index)
+        new = current[:index] + insert + current[index + delete:]
+        self._local(lambda stamp: apply_text_diff(text, new))
+
+    def _write(self, record: Map, entries: list[Entry], name: str, value: Any, stamp: int,
+               *, resolve: bool) -> None:
+        old = entries if resolve else superseded_by_edit(entries)
+        if not resolve and old and all(e.value == value for e in old) and len(old) == len(entries):
+            return  # same value, no conflict: writing it again would only add bytes
+        if not entries and value is None:
+            return
+        for entry in old:
+            del record[entry.key]
+        record[entry_key(name, stamp, self.replica_id)] = encode_value(value)
+
+    def get(self, kind: str, record_id: str, *, include_deleted: bool = False) -> dict[str, Any]:
+        """Return one record as plain data (with ``deleted``, ``updated_at``, ``updated_by``)."""
+        kind_spec(kind)
+        row = self.store.get_rows(kind, [record_id]).get(record_id)
+        if row is None:
+            raise RecordNotFoundError("no such record", kind=kind, record_id=record_id)
+        if row.deleted and not include_deleted:
+            raise RecordDeletedError("is deleted (restore it, or ask to include deleted records)",
+                                     kind=kind, record_id=record_id)
+        return rows.to_record(row)
+
+    def list(self, kind: str = "contact", *, group: str | None = None,
+             company: str | None = None, linked_to: str | None = None,
+             edited_since: int | str | datetime | None = None, include_deleted: bool = False,
+             limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
+        """Return records of ``kind`` that match every filter given, in name order."""
+        kind_spec(kind)
+        since = None if edited_since is None else _since_stamp(edited_since)
+        query = RecordQuery(kind, group=group, company=company, linked_to=linked_to,
+                            edited_since=since, include_deleted=include_deleted,
+                            limit=limit, offset=offset)
+        return [rows.to_record(r) for r in self.store.query(query)]
+
+    def search(self, text: str, kind: str = "contact", *, limit: int | None = None,
+               include_deleted: bool = False) -> list[dict[str, Any]]:
+        """Return records whose names, company, e-mail or phones contain ``text``."""
+        kind_spec(kind)
+        needle = rows.search_needle(text)
+        if not needle:
+            raise ValidationError("search text is empty", field="text", value=text)
+        query = RecordQuery(kind, text=needle, include_deleted=include_deleted, limit=limit)
+        return [rows.to_record(r) for r in self.store.query(query)]
+
+    def conflicts(self, kind: str | None = None, record_id: str | None = None) -> list[dict[str, Any]]:
+        """Return the unresolved conflicts (record, field, value, replica, stamp, current)."""
+        return self.store.conflicts(kind, record_id)
+
+    # -------------------------------------------------------------------- sync
+
+    def state_vector(self) -> bytes:
+        """Return the document's state vector (for a SyncStep1)."""
+        return self._doc.get_state()
+
+    def diff(self, state_vector: bytes | None = None) -> bytes:
+        """Return the update a peer with ``state_vector`` lacks (everything if None)."""
+        return self._doc.get_update(state_vector) if state_vector else self._doc.get_update()
+
+    def apply_remote(self, updates: Sequence[bytes], *, origin: str = "remote") -> ApplyResult:
+        """Apply and persist updates received from peers, in any order, duplicates included.
+
+        Raises ProtocolError if an update cannot be decoded; nothing is applied
+        or stored then. Check ``missing`` in the result: when True, ask a peer
+        for a SyncStep2 against :meth:`state_vector`.
+        """
+        if not updates:
+            return ApplyResult(0, self._gaps.missing, self._last_seq)
+        merged = checked_merge(list(updates))
+        to_apply = self._gaps.with_pending(merged)
+        self._dirty = {}
+        self._doc.apply_update(to_apply)
+        self._gaps.check(self._doc, to_apply)
+        changed = self._commit_dirty([(merged, origin, self._now())])
+        return ApplyResult(changed, self._gaps.missing, self._last_seq)
+
+    @property
+    def missing(self) -> bool:
+        """True while some received updates wait for earlier ones."""
+        return self._gaps.missing
+
+    def outbox(self, after_seq: int = 0, limit: int | None = None) -> list[tuple[int, bytes]]:
+        """Return local updates the relay has not acknowledged yet, as (seq, update)."""
+        return [(e.seq, e.update) for e in self.store.outbox(after_seq, limit)]
+
+    def acknowledge(self, upto_seq: int) -> int:
+        """Forget outbox entries up to ``upto_seq``: the relay holds them durably."""
+        return self.store.ack_outbox(upto_seq)
+
+    @property
+    def last_seq(self) -> int:
+        """The sequence number of the newest log entry."""
+        return self._last_seq
+
+    def compact(self) -> None:
+        """Fold the log into a new snapshot (updates still waiting stay in it)."""
+        snapshot = self._gaps.snapshot(self._doc)
+        self.store.compact(snapshot, self._last_seq)
+        self._snapshot_bytes, self._log_bytes = len(snapshot), 0
+
+    def close(self) -> None:
+        """Close the store. The replica must not be used afterwards."""
+        self.store.close()
+
+    # ---------------------------------------------------------------- internals
+
+    def _container(self, kind: str, record_id: str) -> Map:
+        kind_spec(kind)
+        record = self._roots[kind].get(record_id)
+        if not isinstance(record, Map):
+            raise RecordNotFoundError("no such record", kind=kind, record_id=record_id)
+        return record
+
+    def _live_container(self, kind: str, record_id: str) -> Map:
+        record = self._container(kind, record_id)
+        if self._resolved(kind, record_id).deleted:
+            raise RecordDeletedError("is deleted; restore it first", kind=kind, record_id=record_id)
+        return record
+
+    def _resolved(self, kind: str, record_id: str) -> Any:
+        record = self._container(kind, record_id)
+        return resolve_record(kind, record_id, {k: v for k, v in record.items() if k != TEXT_KEY})
+
+    def _local(self, change: Callable[[int], None]) -> None:
+        stamp = self.clock.tick(self._now())
+        self._dirty, self._captured = {}, []
+        try:
+            with self._doc.transaction(origin=LOCAL):
+                change(stamp)
+            captured = self._captured
+        finally:
+            self._captured = None
+        self._commit_dirty([(u, LOCAL, stamp >> 16) for u in captured])
+
+    def _commit_dirty(self, updates: list[tuple[bytes, str, int]]) -> int:
+        changed = [self._row(kind, rid) for kind, ids in self._dirty.items() for rid in ids]
+        self._dirty = {}
+        if not updates and not changed:
+            return 0
+        seqs = self.store.commit(Batch(updates, changed, {"clock": str(self.clock.last)}))
+        if seqs:
+            self._last_seq = seqs[-1]
+        self._log_bytes += sum(len(u) for u, _, _ in updates)
+        if self._log_bytes > max(COMPACT_MIN_BYTES, self._snapshot_bytes // 2):
+            self.compact()
+        return len(changed)
+
+    def _row(self, kind: str, record_id: str) -> RecordRow:
+        record = self._roots[kind][record_id]
+        text = str(record[TEXT_KEY]) if kind == "note" and TEXT_KEY in record else None
+        raw = {k: v for k, v in record.items() if k != TEXT_KEY}
+        resolved = resolve_record(kind, record_id, raw, text)
+        self.clock.observe(resolved.updated)
+        return rows.build_row(resolved)
+
+    def _observer(self, kind: str) -> Callable[[list[Any]], None]:
+        def on_events(events: list[Any]) -> None:
+            dirty = self._dirty.setdefault(kind, set())
+            for event in events:
+                if event.path:
+                    dirty.add(str(event.path[0]))
+                elif isinstance(event, MapEvent):
+                    dirty.update(str(key) for key in event.keys)
+
+        return on_events
+
+    def _on_transaction(self, event: TransactionEvent) -> None:
+        if self._captured is not None:
+            self._captured.append(event.update)
+
+
+def _check_replica_id(value: str) -> str:
+    if not value or len(value) > 64 or "|" in value or not value.isprintable():
+        raise ValidationError("not a valid replica id (1-64 printable characters, no '|')",
+                              field="replica_id", value=value)
+    return value
+
+
+def _since_stamp(value: int | str | datetime) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    spec = kind_spec("contact").fields["edited"]
+    iso = normalize_value(spec, value, kind="contact", record_id=None)
+    moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    return make_stamp(int(moment.timestamp() * 1000))
+
+
+def ids_of(records: Iterable[Mapping[str, Any]]) -> list[str]:
+    """Return the ids of records, in order (a small helper for callers and tests)."""
+    return [str(r["id"]) for r in records]

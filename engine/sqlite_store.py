@@ -1,0 +1,322 @@
+"""The durable replica store: one SQLite file, WAL mode, written through sqlite-utils.
+
+Tables: ``meta`` (format marker, replica id, clock), ``snapshot`` (one row),
+``log`` (append-only updates), ``outbox`` (local updates awaiting the relay's
+acknowledgement), ``records`` (current records, indexed for list and search),
+``links`` (group members and contact links), ``conflicts``.
+
+A file that is not SQLite, is truncated or corrupt, or is SQLite but not a
+handsync replica store raises :class:`CorruptStoreError` on open and is never
+modified.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable
+from typing import Any
+
+import sqlite_utils
+
+from engine.errors import CorruptStoreError, StoreError
+from engine.store import LOCAL, Batch, Loaded, LogEntry, RecordQuery, RecordRow, Store
+
+FORMAT = "handsync-replica"
+FORMAT_VERSION = "1"
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE snapshot (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, data BLOB NOT NULL);
+CREATE TABLE log (seq INTEGER PRIMARY KEY AUTOINCREMENT, "update" BLOB NOT NULL,
+                  origin TEXT NOT NULL, at_ms INTEGER NOT NULL);
+CREATE TABLE outbox (seq INTEGER PRIMARY KEY, "update" BLOB NOT NULL);
+CREATE TABLE records (kind TEXT NOT NULL, id TEXT NOT NULL, deleted INTEGER NOT NULL,
+                      updated INTEGER NOT NULL, updated_by TEXT NOT NULL, sort_key TEXT NOT NULL,
+                      search TEXT NOT NULL, company_id TEXT, company TEXT, data TEXT NOT NULL,
+                      PRIMARY KEY (kind, id));
+CREATE INDEX records_sort ON records (kind, sort_key, id);
+CREATE INDEX records_updated ON records (kind, updated);
+CREATE TABLE links (kind TEXT NOT NULL, id TEXT NOT NULL, target TEXT NOT NULL,
+                    PRIMARY KEY (kind, id, target));
+CREATE INDEX links_target ON links (target, kind);
+CREATE TABLE conflicts (kind TEXT NOT NULL, id TEXT NOT NULL, field TEXT NOT NULL,
+                        value TEXT NOT NULL, replica TEXT NOT NULL, stamp INTEGER NOT NULL,
+                        current TEXT NOT NULL);
+CREATE INDEX conflicts_record ON conflicts (kind, id);
+"""
+
+
+class SqliteStore(Store):
+    """A replica store in one SQLite file at ``path`` (created if missing or empty).
+
+    ``synchronous`` is SQLite's setting: ``FULL`` (default) survives power loss,
+    ``NORMAL`` survives a process crash and is faster.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, synchronous: str = "FULL") -> None:
+        self.path = os.fspath(path)
+        if synchronous not in ("FULL", "NORMAL", "OFF"):
+            raise StoreError(f"synchronous must be FULL, NORMAL or OFF, not {synchronous!r}")
+        fresh = not os.path.exists(self.path) or os.path.getsize(self.path) == 0
+        if not fresh:
+            _check_header(self.path)
+        try:
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self.db = sqlite_utils.Database(conn)
+            if not fresh:
+                self._check_existing()
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(f"PRAGMA synchronous={synchronous}")
+            if fresh:
+                self._create()
+        except sqlite3.DatabaseError as exc:
+            raise CorruptStoreError(f"not a usable handsync store ({exc})", path=self.path) from None
+        self.conn = conn
+
+    def _check_existing(self) -> None:
+        conn = self.db.conn
+        problems = [row[0] for row in conn.execute("PRAGMA quick_check")]
+        if problems != ["ok"]:
+            raise CorruptStoreError(f"the file is damaged: {problems[0]}", path=self.path)
+        if "meta" not in self.db.table_names():
+            raise CorruptStoreError("SQLite file, but not a handsync replica store", path=self.path)
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        if meta.get("format") != FORMAT:
+            raise CorruptStoreError("SQLite file, but not a handsync replica store", path=self.path)
+        if meta.get("format_version") != FORMAT_VERSION:
+            raise CorruptStoreError(
+                f"store format version {meta.get('format_version')} is not supported "
+                f"(this handsync reads {FORMAT_VERSION})", path=self.path)
+
+    def _create(self) -> None:
+        with self._transaction():
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self.db.execute(statement)
+            self.db["meta"].insert_all(
+                [{"key": "format", "value": FORMAT}, {"key": "format_version", "value": FORMAT_VERSION}]
+            )
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self.db.conn, self.path)
+
+    def load(self) -> Loaded:
+        snap = self.conn.execute("SELECT seq, data FROM snapshot WHERE id = 1").fetchone()
+        snapshot, seq = (bytes(snap[1]), snap[0]) if snap else (None, 0)
+        return Loaded(snapshot, seq, self.log(seq), self._meta())
+
+    def _meta(self) -> dict[str, str]:
+        return dict(self.conn.execute("SELECT key, value FROM meta").fetchall())
+
+    def commit(self, batch: Batch) -> list[int]:
+        seqs: list[int] = []
+        with self._transaction() as conn:
+            for update, origin, at_ms in batch.updates:
+                cur = conn.execute('INSERT INTO log ("update", origin, at_ms) VALUES (?, ?, ?)',
+                                   (update, origin, at_ms))
+                seq = int(cur.lastrowid or 0)
+                if origin == LOCAL:
+                    conn.execute('INSERT INTO outbox (seq, "update") VALUES (?, ?)', (seq, update))
+                seqs.append(seq)
+            if batch.rows:
+                self._write_rows(conn, batch.rows)
+            if batch.meta:
+                conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                                 list(batch.meta.items()))
+        return seqs
+
+    @staticmethod
+    def _write_rows(conn: sqlite3.Connection, rows: list[RecordRow]) -> None:
+        keys = [(r.kind, r.id) for r in rows]
+        conn.executemany(
+            "INSERT OR REPLACE INTO records (kind, id, deleted, updated, updated_by, sort_key, "
+            "search, company_id, company, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(r.kind, r.id, int(r.deleted), r.updated, r.updated_by, r.sort_key, r.search,
+              r.company_id, r.company, json.dumps(r.data, ensure_ascii=False)) for r in rows])
+        conn.executemany("DELETE FROM links WHERE kind = ? AND id = ?", keys)
+        conn.executemany("DELETE FROM conflicts WHERE kind = ? AND id = ?", keys)
+        conn.executemany("INSERT OR IGNORE INTO links (kind, id, target) VALUES (?, ?, ?)",
+                         [(r.kind, r.id, t) for r in rows for t in r.links])
+        conn.executemany(
+            "INSERT INTO conflicts (kind, id, field, value, replica, stamp, current) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(r.kind, r.id, c["field"], json.dumps(c["value"]), c["replica"], c["stamp"],
+              json.dumps(c["current"])) for r in rows for c in r.conflicts])
+
+    def compact(self, snapshot: bytes, upto_seq: int) -> None:
+        with self._transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO snapshot (id, seq, data) VALUES (1, ?, ?)",
+                         (upto_seq, snapshot))
+            conn.execute("DELETE FROM log WHERE seq <= ?", (upto_seq,))
+
+    def get_rows(self, kind: str, ids: Iterable[str]) -> dict[str, RecordRow]:
+        wanted = list(ids)
+        found: dict[str, RecordRow] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT * FROM records WHERE kind = ? AND id IN ({marks})", [kind, *chunk])
+            found.update((row.id, row) for row in self._rows_from(rows))
+        return found
+
+    def query(self, query: RecordQuery) -> list[RecordRow]:
+        where, params = ["r.kind = ?"], [query.kind]
+        if not query.include_deleted:
+            where.append("r.deleted = 0")
+        if query.edited_since is not None:
+            where.append("r.updated >= ?")
+            params.append(query.edited_since)
+        if query.text is not None:
+            where.append("instr(r.search, ?) > 0")
+            params.append(query.text)
+        if query.company is not None:
+            where.append("(r.company_id = ? OR lower(r.company) = lower(?))")
+            params += [query.company, query.company]
+        if query.linked_to is not None:
+            where.append("EXISTS (SELECT 1 FROM links l WHERE l.kind = r.kind AND l.id = r.id "
+                         "AND l.target = ?)")
+            params.append(query.linked_to)
+        if query.group is not None:
+            where.append("r.id IN (SELECT l.target FROM links l JOIN records g ON g.kind = "
+                         "'group' AND g.id = l.id AND g.deleted = 0 WHERE l.kind = 'group' "
+                         "AND l.id = ?)")
+            params.append(query.group)
+        sql = f"SELECT r.* FROM records r WHERE {' AND '.join(where)} ORDER BY r.sort_key, r.id"
+        if query.limit is not None or query.offset:
+            sql += " LIMIT ? OFFSET ?"
+            params += [-1 if query.limit is None else query.limit, query.offset]
+        return self._rows_from(self.conn.execute(sql, params))
+
+    def _rows_from(self, cursor: sqlite3.Cursor) -> list[RecordRow]:
+        names = [d[0] for d in cursor.description]
+        rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+        if not rows:
+            return []
+        links = self._links_of(rows)
+        conflicts = self._conflicts_of(rows)
+        return [
+            RecordRow(
+                kind=r["kind"], id=r["id"], deleted=bool(r["deleted"]), updated=r["updated"],
+                updated_by=r["updated_by"], data=json.loads(r["data"]), search=r["search"],
+                sort_key=r["sort_key"], company_id=r["company_id"], company=r["company"],
+                links=links.get((r["kind"], r["id"]), []),
+                conflicts=conflicts.get((r["kind"], r["id"]), []),
+            )
+            for r in rows
+        ]
+
+    def _links_of(self, rows: list[dict[str, Any]]) -> dict[tuple[str, str], list[str]]:
+        out: dict[tuple[str, str], list[str]] = {}
+        kinds = {r["kind"] for r in rows}
+        for kind in kinds:
+            ids = [r["id"] for r in rows if r["kind"] == kind]
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                sql = (f"SELECT id, target FROM links WHERE kind = ? AND id IN "
+                       f"({','.join('?' * len(chunk))}) ORDER BY target")
+                for rid, target in self.conn.execute(sql, [kind, *chunk]):
+                    out.setdefault((kind, rid), []).append(target)
+        return out
+
+    def _conflicts_of(self, rows: list[dict[str, Any]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
+        out: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for kind in {r["kind"] for r in rows}:
+            ids = [r["id"] for r in rows if r["kind"] == kind]
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                sql = (f"SELECT * FROM conflicts WHERE kind = ? AND id IN "
+                       f"({','.join('?' * len(chunk))}) ORDER BY field, stamp, replica")
+                for c in self._conflict_dicts(self.conn.execute(sql, [kind, *chunk])):
+                    out.setdefault((kind, c["record_id"]), []).append(c)
+        return out
+
+    @staticmethod
+    def _conflict_dicts(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
+        names = [d[0] for d in cursor.description]
+        out = []
+        for values in cursor.fetchall():
+            c = dict(zip(names, values, strict=True))
+            out.append({"kind": c["kind"], "record_id": c["id"], "field": c["field"],
+                        "value": json.loads(c["value"]), "replica": c["replica"],
+                        "stamp": c["stamp"], "current": json.loads(c["current"])})
+        return out
+
+    def conflicts(self, kind: str | None = None, record_id: str | None = None) -> list[dict[str, Any]]:
+        where, params = ["1"], []
+        if kind is not None:
+            where.append("kind = ?")
+            params.append(kind)
+        if record_id is not None:
+            where.append("id = ?")
+            params.append(record_id)
+        sql = (f"SELECT * FROM conflicts WHERE {' AND '.join(where)} "
+               "ORDER BY kind, id, field, stamp, replica")
+        return self._conflict_dicts(self.conn.execute(sql, params))
+
+    def outbox(self, after_seq: int = 0, limit: int | None = None) -> list[LogEntry]:
+        rows = self.conn.execute(
+            'SELECT seq, "update" FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?',
+            (after_seq, -1 if limit is None else limit))
+        return [LogEntry(seq, bytes(update), LOCAL, 0) for seq, update in rows]
+
+    def ack_outbox(self, upto_seq: int) -> int:
+        with self._transaction() as conn:
+            return conn.execute("DELETE FROM outbox WHERE seq <= ?", (upto_seq,)).rowcount
+
+    def log(self, after_seq: int = 0, limit: int | None = None) -> list[LogEntry]:
+        rows = self.conn.execute(
+            'SELECT seq, "update", origin, at_ms FROM log WHERE seq > ? ORDER BY seq LIMIT ?',
+            (after_seq, -1 if limit is None else limit))
+        return [LogEntry(seq, bytes(u), origin, at_ms) for seq, u, origin, at_ms in rows]
+
+    def stats(self) -> dict[str, int]:
+        one = self.conn.execute
+        log_entries, log_bytes = one('SELECT count(*), coalesce(sum(length("update")), 0) FROM log'
+                                     ).fetchone()
+        snap = one("SELECT coalesce(sum(length(data)), 0) FROM snapshot").fetchone()[0]
+        return {
+            "log_entries": log_entries, "log_bytes": log_bytes, "snapshot_bytes": snap,
+            "outbox": one("SELECT count(*) FROM outbox").fetchone()[0],
+            "records": one("SELECT count(*) FROM records").fetchone()[0],
+        }
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _check_header(path: str) -> None:
+    """Refuse a file that does not even start like SQLite, before SQLite touches it."""
+    try:
+        with open(path, "rb") as handle:
+            header = handle.read(16)
+    except OSError as exc:
+        raise StoreError(f"cannot read the store: {exc.strerror}", path=path) from None
+    if header != b"SQLite format 3\x00":
+        raise CorruptStoreError("not a handsync store (not an SQLite file)", path=path)
+
+
+class _Transaction:
+    """``BEGIN IMMEDIATE`` … ``COMMIT``, rolled back on any error."""
+
+    def __init__(self, conn: sqlite3.Connection, path: str) -> None:
+        self.conn = conn
+        self.path = path
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is None:
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.Error as error:
+                self.conn.execute("ROLLBACK")
+                raise StoreError(f"commit failed: {error}", path=self.path) from None
+        else:
+            self.conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise StoreError(f"write failed: {exc}", path=self.path) from exc
