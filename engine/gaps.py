@@ -14,9 +14,9 @@ Snapshots include the remainder, so a restart never loses it.
 
 from __future__ import annotations
 
-from pycrdt import Doc, get_state, get_update, merge_updates
+from pycrdt import Doc, get_update, merge_updates
 
-from engine.codec import decode_state_vector
+from engine.codec import Reader, decode_state_vector
 from engine.errors import ProtocolError
 
 
@@ -52,14 +52,31 @@ class GapTracker:
 
     def check(self, doc: Doc, applied: bytes) -> None:
         """After ``doc.apply_update(applied)``, keep what did not integrate."""
-        expected = decode_state_vector(get_state(applied))
-        actual = decode_state_vector(doc.get_state())
-        if all(actual.get(client, 0) >= clock for client, clock in expected.items()):
-            self.pending = None
-        else:
-            self.pending = get_update(applied, doc.get_state())
+        state = doc.get_state()
+        rest = get_update(applied, state)
+        self.pending = rest if _holds_unintegrated(rest, decode_state_vector(state)) else None
 
     def snapshot(self, doc: Doc) -> bytes:
         """Return the full state of ``doc`` plus whatever is still pending."""
         full = doc.get_update()
         return full if self.pending is None else merge_updates(full, self.pending)
+
+
+def _holds_unintegrated(rest: bytes, state: dict[int, int]) -> bool:
+    """True if ``rest`` (an update diffed against ``state``) still needs integrating.
+
+    Update v1 layout: varUint number of clients with structs, their structs, then
+    the delete set (varUint clients; per client varUint id, varUint ranges; per
+    range varUint clock, varUint length).
+    """
+    reader = Reader(rest)
+    if reader.read_var_uint() != 0:
+        return True  # structs the document has not integrated
+    for _ in range(reader.read_var_uint()):
+        client = reader.read_var_uint()
+        known = state.get(client, 0)
+        for _ in range(reader.read_var_uint()):
+            clock = reader.read_var_uint()
+            if clock + reader.read_var_uint() > known:
+                return True  # deletes of items the document has not seen yet
+    return False

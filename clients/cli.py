@@ -1,0 +1,42 @@
+"""The ``handsync`` command line: a click group of thin wrappers over library calls.
+
+Library errors (``engine.errors.HandsyncError``) become ``click.ClickException``
+here, at the boundary, and nowhere else.
+"""
+
+from __future__ import annotations
+
+import click
+
+from clients.demo import run_demo
+from engine.errors import HandsyncError
+
+
+@click.group()
+@click.version_option(package_name="handsync")
+def cli() -> None:
+    """handsync: Act! CRM contacts on phones and tablets, offline first.
+
+    \b
+    Example:
+        handsync demo
+    """
+
+
+@cli.command()
+def demo() -> None:
+    """Show two replicas editing offline, syncing, and settling a conflict.
+
+    \b
+    Example:
+        handsync demo
+    """
+    try:
+        run_demo(click.echo)
+    except HandsyncError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def main() -> None:
+    """Entry point of the ``handsync`` console script."""
+    cli()

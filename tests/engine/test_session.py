@@ -1,0 +1,224 @@
+"""The sans-I/O sync session: bytes in, bytes out, no event loop."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from engine.codec import (
+    PROTOCOL_VERSION,
+    Ack,
+    AuthDenied,
+    CaughtUp,
+    CloseCode,
+    Error,
+    Hello,
+    Relayed,
+    SyncStep1,
+    SyncStep2,
+    SyncUpdate,
+    decode,
+    encode,
+)
+from engine.replica import Replica
+from engine.session import (
+    Acknowledged,
+    CursorAdvanced,
+    Failed,
+    Received,
+    Synced,
+    SyncSession,
+)
+from engine.store import MemoryStore
+
+
+def counter_clock(start: int = 1_750_000_000_000) -> Callable[[], int]:
+    now = [start]
+
+    def clock() -> int:
+        now[0] += 1
+        return now[0]
+
+    return clock
+
+
+def make_replica(name: str, client_id: int) -> Replica:
+    ids = iter(f"{name}-id-{n}" for n in range(10_000))
+    return Replica(MemoryStore(), clock=counter_clock(), replica_id=name,
+                   new_id=lambda: next(ids), client_id=client_id)
+
+
+def sent(session: SyncSession) -> list[object]:
+    return [m for frame in session.data_to_send() for m in decode(frame)]
+
+
+def pump(a: SyncSession, b: SyncSession, rounds: int = 20) -> None:
+    """Carry frames both ways until both are quiet (bounded)."""
+    for _ in range(rounds):
+        out_a, out_b = a.data_to_send(), b.data_to_send()
+        if not out_a and not out_b:
+            return
+        for frame in out_a:
+            b.receive_data(frame)
+        for frame in out_b:
+            a.receive_data(frame)
+    raise AssertionError("sessions did not go quiet")
+
+
+def test_connect_sends_hello_then_state_vector() -> None:
+    replica = make_replica("a", 1)
+    session = SyncSession(replica, resume_cursor=42)
+    assert session.data_to_send() == []  # nothing before the connection is open
+    session.connect()
+    messages = sent(session)
+    assert messages[0] == Hello(PROTOCOL_VERSION, "a", 42)
+    assert messages[1] == SyncStep1(replica.state_vector())
+
+
+def test_outbox_is_sent_and_dropped_only_when_acknowledged() -> None:
+    replica = make_replica("a", 1)
+    replica.create("contact", {"first_name": "Ann"})
+    replica.create("contact", {"first_name": "Bob"})
+    session = SyncSession(replica)
+    session.connect()
+    messages = sent(session)
+    updates = [m for m in messages if isinstance(m, SyncUpdate)]
+    assert len(updates) == 1  # both outbox entries merged into one message
+    assert len(replica.outbox()) == 2
+    session.receive_data(encode(Ack(count=1, seq=7)))
+    assert replica.outbox() == []
+    assert Acknowledged(replica.last_seq, 7) in session.events_received()
+
+
+def test_local_change_is_pushed_at_once() -> None:
+    replica = make_replica("a", 1)
+    session = SyncSession(replica)
+    session.connect()
+    session.data_to_send()
+    replica.create("contact", {"first_name": "Ann"})
+    session.local_changed()
+    assert [type(m) for m in sent(session)] == [SyncUpdate]
+
+
+def test_window_bounds_messages_in_flight() -> None:
+    replica = make_replica("a", 1)
+    for n in range(5):
+        replica.create("contact", {"first_name": f"N{n}"})
+    session = SyncSession(replica, batch=1, window=2)
+    session.connect()
+    assert sum(isinstance(m, SyncUpdate) for m in sent(session)) == 2
+    session.receive_data(encode(Ack(count=1, seq=1)))
+    assert sum(isinstance(m, SyncUpdate) for m in sent(session)) == 1
+    assert session.unacknowledged == 2
+
+
+def test_relayed_updates_apply_and_advance_cursor_then_synced() -> None:
+    source = make_replica("src", 2)
+    cid = source.create("contact", {"first_name": "Ann"})
+    replica = make_replica("a", 1)
+    session = SyncSession(replica)
+    session.connect()
+    session.data_to_send()
+    update = source.outbox()[0][1]
+    session.receive_data(encode(Relayed(5, update)) + encode(CaughtUp(9)))
+    events = session.events_received()
+    assert Received(1, 1) in events
+    assert CursorAdvanced(5) in events and CursorAdvanced(9) in events
+    assert Synced(9) in events
+    assert session.cursor == 9
+    assert replica.get("contact", cid)["first_name"] == "Ann"
+
+
+def test_answers_a_sync_step1_with_what_the_peer_lacks() -> None:
+    replica = make_replica("a", 1)
+    cid = replica.create("contact", {"first_name": "Ann"})
+    session = SyncSession(replica)
+    session.connect()
+    session.data_to_send()
+    empty = make_replica("b", 2)
+    session.receive_data(encode(SyncStep1(empty.state_vector())))
+    (answer,) = sent(session)
+    assert isinstance(answer, SyncStep2)
+    empty.apply_remote([answer.update])
+    assert empty.get("contact", cid)["first_name"] == "Ann"
+
+
+def test_two_plain_peers_converge_with_concurrent_edits() -> None:
+    a, b = make_replica("a", 1), make_replica("b", 2)
+    cid = a.create("contact", {"first_name": "Ann", "email": "ann@x.com"}, record_id="c1")
+    sa, sb = SyncSession(a), SyncSession(b)
+    sa.connect()
+    sb.connect()
+    pump(sa, sb)
+    a.update("contact", cid, {"email": "a@x.com"})
+    b.update("contact", cid, {"email": "b@x.com", "job_title": "CEO"})
+    sa.local_changed()
+    sb.local_changed()
+    pump(sa, sb)
+    assert a.get("contact", cid) == b.get("contact", cid)
+    assert a.get("contact", cid)["job_title"] == "CEO"
+    assert a.conflicts() == b.conflicts() and len(a.conflicts()) == 1
+
+
+def test_out_of_order_updates_trigger_one_repair_request() -> None:
+    source = make_replica("src", 2)
+    cid = source.create("contact", {"first_name": "Ann"}, record_id="c1")
+    for n in range(3):
+        source.update("contact", cid, {"first_name": f"Ann{n}"})
+    updates = [u for _, u in source.outbox()]
+    replica = make_replica("a", 1)
+    replica.apply_remote([updates[0]])
+    session = SyncSession(replica)
+    session.connect()
+    session.data_to_send()
+    session.receive_data(encode(SyncUpdate(updates[3])))
+    assert replica.missing
+    repair = sent(session)
+    assert repair == [SyncStep1(replica.state_vector())]
+    session.receive_data(encode(SyncUpdate(updates[2])))
+    assert sent(session) == []  # one request at a time
+    session.receive_data(encode(SyncStep2(source.diff(replica.state_vector()))))
+    assert not replica.missing
+    assert replica.get("contact", cid)["first_name"] == "Ann2"
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        (b"", CloseCode.BAD_MESSAGE),
+        (b"\x07", CloseCode.BAD_MESSAGE),
+        (b"\x00\x02\x05ab", CloseCode.BAD_MESSAGE),
+        (encode(SyncUpdate(b"\x01\x02garbage")), CloseCode.BAD_MESSAGE),
+        (encode(Ack(count=3, seq=1)), CloseCode.BAD_MESSAGE),
+    ],
+)
+def test_bad_input_fails_the_session_and_stores_nothing(frame: bytes, code: int) -> None:
+    replica = make_replica("a", 1)
+    replica.create("contact", {"first_name": "Ann"})
+    before = replica.store.stats()
+    session = SyncSession(replica)
+    session.connect()
+    session.data_to_send()
+    session.receive_data(frame)
+    failures = [e for e in session.events_received() if isinstance(e, Failed)]
+    assert len(failures) == 1 and failures[0].code == code
+    assert sent(session) == [Error(code, failures[0].reason)]
+    assert replica.store.stats() == before
+    session.receive_data(encode(CaughtUp(3)))  # ignored once failed
+    assert session.events_received() == [] and session.cursor == 0
+
+
+@pytest.mark.parametrize(
+    "message", [Error(CloseCode.FORBIDDEN, "token of another space"), AuthDenied("revoked")]
+)
+def test_refusal_from_peer_is_reported_not_answered(message: Error | AuthDenied) -> None:
+    replica = make_replica("a", 1)
+    session = SyncSession(replica)
+    session.connect()
+    session.data_to_send()
+    session.receive_data(encode(message))
+    (failure,) = session.events_received()
+    assert isinstance(failure, Failed)
+    assert failure.reason == message.reason
+    assert session.data_to_send() == []
