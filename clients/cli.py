@@ -10,6 +10,7 @@ import click
 
 from clients.demo import run_demo
 from engine.errors import HandsyncError
+from relay.cli import relay
 
 
 @click.group()
@@ -35,6 +36,9 @@ def demo() -> None:
         run_demo(click.echo)
     except HandsyncError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+cli.add_command(relay)
 
 
 def main() -> None:

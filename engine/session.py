@@ -240,7 +240,10 @@ class SyncSession:
         if not self._greeted:
             self._greeted = True
             self._send(Hello(PROTOCOL_VERSION, self.replica.replica_id, self.cursor))
-            self._send(SyncStep1(self.replica.state_vector()))
+            if self.cursor == 0:
+                # With a cursor the relay sends exactly the log after it: cheaper than a
+                # state-vector diff, which costs as much as the whole space.
+                self._send(SyncStep1(self.replica.state_vector()))
         while self._step1_from_peer:
             state_vector = self._step1_from_peer.pop(0)
             # Our answer holds every local update the peer lacks: its ack covers the outbox.

@@ -72,8 +72,14 @@ def test_connect_sends_hello_then_state_vector() -> None:
     assert session.data_to_send() == []  # nothing before the connection is open
     session.connect()
     messages = sent(session)
-    assert messages[0] == Hello(PROTOCOL_VERSION, "a", 42)
-    assert messages[1] == SyncStep1(replica.state_vector())
+    assert messages == [Hello(PROTOCOL_VERSION, "a", 42)]  # the relay sends the log after 42
+
+
+def test_first_connect_also_asks_for_the_state() -> None:
+    replica = make_replica("a", 1)
+    session = SyncSession(replica)
+    session.connect()
+    assert sent(session) == [Hello(PROTOCOL_VERSION, "a", 0), SyncStep1(replica.state_vector())]
 
 
 def test_outbox_is_sent_and_dropped_only_when_acknowledged() -> None:

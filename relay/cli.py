@@ -1,0 +1,310 @@
+"""``handsync relay …``: run the relay and manage its spaces and tokens.
+
+Every command takes ``--data DIR`` (default ``$HANDSYNC_RELAY_DATA``). ``serve``
+reads its settings from options, ``HANDSYNC_RELAY_*`` environment variables, or a
+TOML file given with ``--config`` (options win, then the environment, then the
+file); docs/operations.md lists them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import sys
+import time
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import click
+
+from engine.errors import HandsyncError
+from relay.hub import RelayConfig
+from relay.store import RelayStore
+from relay.workers import compact_space
+
+_DURATION = re.compile(r"^(\d+)([smhdw])$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def _now() -> int:
+    return int(time.time() * 1000)
+
+
+def parse_duration(text: str) -> int:
+    """'90s', '15m', '12h', '30d', '2w' → milliseconds; BadParameter otherwise."""
+    match = _DURATION.match(text.strip())
+    if not match or int(match[1]) == 0:
+        raise click.BadParameter(f"{text!r} is not a duration like 30m, 12h, 30d or 2w")
+    return int(match[1]) * _UNITS[match[2]] * 1000
+
+
+def _store(data: Path) -> RelayStore:
+    try:
+        return RelayStore(data)
+    except HandsyncError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _load_toml(ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """Load a TOML file's [relay] table (or top level) as defaults for ``serve``."""
+    if value is None:
+        return None
+    try:
+        with open(value, "rb") as handle:
+            doc = tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise click.BadParameter(f"cannot read {value}: {exc}") from exc
+    table = doc.get("relay", doc)
+    ctx.default_map = {**(ctx.default_map or {}),
+                       **{str(k).replace("-", "_"): v for k, v in table.items()}}
+    return value
+
+
+data_option = click.option(
+    "--data", type=click.Path(file_okay=False, path_type=Path), envvar="HANDSYNC_RELAY_DATA",
+    required=True, help="Relay data directory (env HANDSYNC_RELAY_DATA).")
+
+
+@click.group()
+def relay() -> None:
+    """Run the relay and manage its spaces and tokens.
+
+    \b
+    Example:
+        handsync relay space create acme --data /srv/handsync
+    """
+
+
+@relay.command()
+@click.option("--config", type=click.Path(dir_okay=False), callback=_load_toml,
+              is_eager=True, expose_value=False, help="TOML file with settings.")
+@data_option
+@click.option("--host", default="127.0.0.1", envvar="HANDSYNC_RELAY_HOST", show_default=True)
+@click.option("--port", default=8765, type=int, envvar="HANDSYNC_RELAY_PORT", show_default=True)
+@click.option("--max-frame", default=64 * 1024 * 1024, type=int,
+              envvar="HANDSYNC_RELAY_MAX_FRAME", show_default=True,
+              help="Largest WebSocket frame accepted, in bytes.")
+@click.option("--rate", default=2000.0, type=float, envvar="HANDSYNC_RELAY_RATE",
+              show_default=True, help="Messages per second allowed per connection.")
+@click.option("--max-connections", default=10000, type=int,
+              envvar="HANDSYNC_RELAY_MAX_CONNECTIONS", show_default=True)
+@click.option("--compact-entries", default=10000, type=int,
+              envvar="HANDSYNC_RELAY_COMPACT_ENTRIES", show_default=True,
+              help="Compact a space when its log holds this many updates.")
+@click.option("--tls-cert", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              envvar="HANDSYNC_RELAY_TLS_CERT", help="Certificate (PEM) for wss://.")
+@click.option("--tls-key", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              envvar="HANDSYNC_RELAY_TLS_KEY", help="Private key (PEM) for wss://.")
+def serve(data: Path, host: str, port: int, max_frame: int, rate: float,
+          max_connections: int, compact_entries: int, tls_cert: Path | None,
+          tls_key: Path | None) -> None:
+    """Run the relay until SIGTERM or SIGINT.
+
+    \b
+    Example:
+        handsync relay serve --data /srv/handsync --host 0.0.0.0 --port 8765
+    """
+    from relay.server import RelayServer
+
+    if (tls_cert is None) != (tls_key is None):
+        raise click.UsageError("--tls-cert and --tls-key go together")
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    config = RelayConfig(data, host=host, port=port, max_frame=max_frame, rate=rate,
+                         burst=max(rate * 5, 1), max_connections=max_connections,
+                         compact_entries=compact_entries, tls_cert=tls_cert, tls_key=tls_key)
+    try:
+        server = RelayServer(config)
+        asyncio.run(server.serve_forever())
+    except (HandsyncError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@relay.group()
+def space() -> None:
+    """Create and list spaces (one space = one Act! database).
+
+    \b
+    Example:
+        handsync relay space create acme --data /srv/handsync
+    """
+
+
+@space.command("create")
+@click.argument("name")
+@data_option
+def space_create(name: str, data: Path) -> None:
+    """Create a space.
+
+    \b
+    Example:
+        handsync relay space create acme --data /srv/handsync
+    """
+    store = _store(data)
+    try:
+        store.create_space(name, _now())
+    except HandsyncError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        store.close()
+    click.echo(f"space {name} created")
+
+
+@relay.group()
+def token() -> None:
+    """Issue, list and revoke device tokens.
+
+    \b
+    Example:
+        handsync relay token issue acme --device anns-phone --data /srv/handsync
+    """
+
+
+@token.command("issue")
+@click.argument("space_name", metavar="SPACE")
+@click.option("--device", required=True, help="Name of the device the token is for.")
+@click.option("--read-only", is_flag=True, help="The device may read but not write.")
+@click.option("--expires", help="Lifetime such as 30d, 12h or 2w (default: never).")
+@data_option
+def token_issue(space_name: str, device: str, read_only: bool, expires: str | None,
+                data: Path) -> None:
+    """Issue a token and print it once (only its hash is kept).
+
+    \b
+    Example:
+        handsync relay token issue acme --device anns-phone --expires 90d --data /srv/handsync
+    """
+    now = _now()
+    expires_ms = now + parse_duration(expires) if expires else None
+    store = _store(data)
+    try:
+        issued, text = store.issue_token(space_name, device, now, read_only=read_only,
+                                         expires_ms=expires_ms)
+    except HandsyncError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        store.close()
+    click.echo(text)
+    click.echo(f"token {issued.id} for {device} in {space_name}: shown once, keep it safe",
+               err=True)
+
+
+def _iso(ms: int | None) -> str | None:
+    if ms is None:
+        return None
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ms / 1000))
+
+
+@token.command("list")
+@click.argument("space_name", metavar="SPACE")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@data_option
+def token_list(space_name: str, as_json: bool, data: Path) -> None:
+    """List a space's tokens (never their secrets).
+
+    \b
+    Example:
+        handsync relay token list acme --data /srv/handsync
+    """
+    store = _store(data)
+    try:
+        rows = [{"id": t.id, "device": t.device, "read_only": t.read_only,
+                 "created": _iso(t.created_ms), "expires": _iso(t.expires_ms),
+                 "revoked": _iso(t.revoked_ms),
+                 "valid": t.valid_at(_now())} for t in store.tokens(space_name)]
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        state = "valid" if row["valid"] else ("revoked" if row["revoked"] else "expired")
+        mode = "read-only" if row["read_only"] else "read-write"
+        click.echo(f"{row['id']}  {row['device']:<20} {mode:<10} {state}"
+                   + (f" (expires {row['expires']})" if row["expires"] else ""))
+
+
+@token.command("revoke")
+@click.argument("token_id")
+@data_option
+def token_revoke(token_id: str, data: Path) -> None:
+    """Revoke a token; a running relay closes its connections within a second.
+
+    \b
+    Example:
+        handsync relay token revoke 3f9a1c2b7d4e --data /srv/handsync
+    """
+    store = _store(data)
+    try:
+        revoked = store.revoke_token(token_id, _now())
+    except HandsyncError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        store.close()
+    click.echo(f"token {revoked.id} ({revoked.device}) revoked")
+
+
+@relay.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@data_option
+def stats(as_json: bool, data: Path) -> None:
+    """Show each space's log, snapshot, disk use and devices.
+
+    \b
+    Example:
+        handsync relay stats --json --data /srv/handsync
+    """
+    store = _store(data)
+    try:
+        report = _stats(store)
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    click.echo(f"store: {report['bytes_on_disk']} bytes on disk")
+    for name, info in report["spaces"].items():
+        click.echo(f"{name}: {info['connected']} connected, head {info['head']}, log {info['log_entries']} updates "
+                   f"({info['log_bytes']} bytes), snapshot {info['snapshot_bytes']} bytes")
+        for dev in info["devices"]:
+            click.echo(f"  {dev['device']:<20} last seen {dev['last_seen']}, "
+                       f"{dev['behind']} updates behind")
+
+
+def _stats(store: RelayStore) -> dict[str, Any]:
+    disk = sum(p.stat().st_size for p in store.data_dir.glob("relay.sqlite*"))
+    spaces: dict[str, Any] = {}
+    for name in store.spaces():
+        entries, size, snap = store.log_stats(name)
+        head = store.head(name)
+        spaces[name] = {
+            "head": head, "connected": store.connected(name), "log_entries": entries, "log_bytes": size, "snapshot_bytes": snap,
+            "devices": [{"device": d, "last_seen": _iso(seen), "cursor": cursor,
+                         "behind": max(0, head - cursor)} for d, seen, cursor in
+                        store.devices(name)],
+        }
+    return {"bytes_on_disk": disk, "spaces": spaces}
+
+
+@relay.command()
+@click.argument("space_name", metavar="SPACE", required=False)
+@data_option
+def compact(space_name: str | None, data: Path) -> None:
+    """Fold the update log into the snapshot now (all spaces, or one).
+
+    \b
+    Example:
+        handsync relay compact acme --data /srv/handsync
+    """
+    store = _store(data)
+    try:
+        names = [space_name] if space_name else store.spaces()
+        for name in names:
+            if not store.space_exists(name):
+                raise click.ClickException(f"no such space: {name}")
+            folded, size = compact_space(store, name, None)
+            click.echo(f"{name}: folded {folded} updates into a {size}-byte snapshot")
+    finally:
+        store.close()

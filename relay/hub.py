@@ -1,0 +1,205 @@
+"""The hub: every space's connected peers, the store threads, and the metrics.
+
+The hub is where durability meets fan-out: :meth:`Hub.store_update` queues an
+update for the writer thread, and :meth:`Hub.on_committed` — called on the loop,
+in sequence order, only after the commit — acknowledges each update to its
+sender and forwards it to the space's other peers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from functools import partial
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from engine.codec import CloseCode
+from relay.peer import Peer
+from relay.store import RelayStore
+from relay.workers import (
+    CatchUp,
+    Committed,
+    Pending,
+    Reader,
+    Writer,
+    compact_space,
+    now_ms,
+    read_state,
+    read_tail,
+)
+
+log = logging.getLogger("handsync.relay")
+
+
+@dataclass(frozen=True)
+class RelayConfig:
+    """Everything the relay can be told; docs/operations.md lists each setting."""
+
+    data: Path
+    host: str = "127.0.0.1"
+    port: int = 8765
+    max_frame: int = 64 * 1024 * 1024
+    max_update: int = 32 * 1024 * 1024
+    queue_frames: int = 4096
+    rate: float = 2000.0
+    burst: float = 10000.0
+    max_connections: int = 10000
+    compact_entries: int = 10000
+    retention_days: float = 14.0
+    revoke_poll: float = 0.5
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+
+
+class Metrics:
+    """The relay's Prometheus metrics, in a registry of its own."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.connections = Gauge("handsync_relay_connections", "Open sync connections",
+                                 registry=r)
+        self.updates = Counter("handsync_relay_updates_total", "Updates stored and acknowledged",
+                               registry=r)
+        self.update_bytes = Counter("handsync_relay_update_bytes_total",
+                                    "Bytes of updates stored", registry=r)
+        self.forwarded = Counter("handsync_relay_forwarded_total",
+                                 "Updates forwarded to other peers", registry=r)
+        self.errors = Counter("handsync_relay_errors_total", "Connections refused or closed "
+                              "for a protocol reason, by close code", ["code"], registry=r)
+        self.commits = Counter("handsync_relay_commits_total", "Group commits", registry=r)
+        self.commit_batch = Histogram("handsync_relay_commit_batch_updates",
+                                      "Updates per group commit", registry=r,
+                                      buckets=(1, 2, 5, 10, 50, 100, 500, 1000, 2000))
+        self.compactions = Counter("handsync_relay_compactions_total", "Compactions run",
+                                   registry=r)
+
+
+class Hub:
+    """Peers by space, and the threads that store and read updates."""
+
+    def __init__(self, config: RelayConfig, loop: asyncio.AbstractEventLoop) -> None:
+        self.config = config
+        self.metrics = Metrics()
+        self.peers: dict[str, set[Peer]] = defaultdict(set)
+        self.writer = Writer(config.data, loop, self.on_committed)
+        self.reader = Reader(config.data)
+        self._compactor = Reader(config.data)
+        self._log_entries: dict[str, int] = defaultdict(int)
+        self._compacting: set[str] = set()
+        self._tasks: set[asyncio.Task[tuple[int, int]]] = set()
+        self.writer.call(lambda store: store.reset_connections())
+        self.writer.start()
+
+    @property
+    def connection_count(self) -> int:
+        """How many peers are connected, over all spaces."""
+        return sum(len(p) for p in self.peers.values())
+
+    def join(self, peer: Peer) -> None:
+        """Register a peer: from now on it receives (or buffers) the space's updates."""
+        self.peers[peer.space].add(peer)
+        self.metrics.connections.inc()
+        space, device = peer.space, peer.device
+        self.writer.call(lambda store: store.touch_device(space, device, 0, now_ms(), 1))
+
+    def leave(self, peer: Peer) -> None:
+        """Forget a peer and remember how far it got."""
+        self.peers[peer.space].discard(peer)
+        self.metrics.connections.dec()
+        space, device, seq = peer.space, peer.device, peer.sent_seq
+        self.writer.call(lambda store: store.touch_device(space, device, seq, now_ms(), -1))
+
+    def store_update(self, peer: Peer, update: bytes) -> None:
+        """Queue an update for durable storage; acks and fan-out follow the commit."""
+        self.writer.submit(Pending(peer.space, update, peer.device, peer))
+
+    def on_committed(self, results: list[Committed]) -> None:
+        """On the loop, in seq order: acknowledge and forward each durable update."""
+        self.metrics.commits.inc()
+        self.metrics.commit_batch.observe(len(results))
+        for result in results:
+            sender: Peer = result.pending.owner
+            if result.error is not None:
+                sender.fail(result.error.code, result.error.reason)
+                continue
+            self.metrics.updates.inc()
+            self.metrics.update_bytes.inc(len(result.pending.update))
+            sender.committed(result.seq)
+            for peer in self.peers.get(result.pending.space, ()):
+                if peer is not sender:
+                    peer.deliver(result.seq, result.pending.update)
+                    self.metrics.forwarded.inc()
+            self._log_entries[result.pending.space] += 1
+            self._maybe_compact(result.pending.space)
+
+    def broadcast_awareness(self, sender: Peer, payload: bytes) -> None:
+        """Relay presence data to the space's other peers; it is never stored."""
+        for peer in self.peers.get(sender.space, ()):
+            if peer is not sender:
+                peer.send_awareness(payload)
+
+    async def read_tail(self, space: str, cursor: int) -> CatchUp | None:
+        """Log entries after ``cursor`` (None if compacted away)."""
+        return await self.reader.run(lambda store: read_tail(store, space, cursor))
+
+    async def read_state(self, space: str, state_vector: bytes | None) -> CatchUp:
+        """The diff against ``state_vector`` and the head it stands for."""
+        return await self.reader.run(lambda store: read_state(store, space, state_vector))
+
+    def _maybe_compact(self, space: str) -> None:
+        if self._log_entries[space] < self.config.compact_entries or space in self._compacting:
+            return
+        self._compacting.add(space)
+        task = asyncio.get_running_loop().create_task(self.compact(space))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def compact(self, space: str) -> tuple[int, int]:
+        """Fold the log into the snapshot, keeping what recently seen devices still miss."""
+        retention_ms = int(self.config.retention_days * 86_400_000)
+        live = [p.sent_seq for p in self.peers.get(space, ())]
+
+        def job(store: RelayStore) -> tuple[int, int]:
+            horizon = now_ms() - retention_ms
+            cursors = [c for _, seen, c in store.devices(space) if seen >= horizon]
+            keep_after = min(cursors + live) if cursors or live else None
+            return compact_space(store, space, keep_after)
+
+        try:
+            folded, size = await self._compactor.run(job)
+            self._log_entries[space] = max(0, self._log_entries[space] - folded)
+            self.metrics.compactions.inc()
+            log.info('{"event": "compacted", "space": "%s", "entries": %d, "snapshot_bytes": %d}',
+                     space, folded, size)
+            return folded, size
+        finally:
+            self._compacting.discard(space)
+
+    async def watch_tokens(self) -> None:
+        """Close connections whose token was revoked or expired (checked twice a second)."""
+        while True:
+            await asyncio.sleep(self.config.revoke_poll)
+            peers = [p for ps in self.peers.values() for p in ps]
+            ids = {p.token.id for p in peers}
+            if not ids:
+                continue
+            bad = await self.reader.run(partial(_invalid, ids))
+            for peer in peers:
+                if peer.token.id in bad:
+                    peer.fail(CloseCode.UNAUTHORIZED, "token revoked or expired")
+
+    def close(self) -> None:
+        """Stop the store threads after what is queued is committed."""
+        self.writer.stop()
+        self.writer.join()
+        self.reader.close()
+        self._compactor.close()
+
+
+def _invalid(ids: set[str], store: RelayStore) -> set[str]:
+    return store.invalid_tokens(ids, now_ms())

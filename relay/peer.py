@@ -1,0 +1,257 @@
+"""One connected peer: its protocol state, its bounded outgoing queue, its writer task.
+
+The asyncio layer only moves bytes: :class:`Peer` decodes frames with the
+engine's codec, asks the :class:`~relay.hub.Hub` to store and fan out updates,
+and queues frames for its single writer task. Nothing is sent per message with a
+fire-and-forget task, and the queue is bounded: a peer that cannot keep up is
+closed with 4408 and catches up when it returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConnectionClosed
+
+from engine.codec import (
+    PROTOCOL_VERSION,
+    Ack,
+    Awareness,
+    CaughtUp,
+    CloseCode,
+    Error,
+    Hello,
+    Message,
+    QueryAwareness,
+    Relayed,
+    SyncStep1,
+    SyncStep2,
+    SyncUpdate,
+    decode,
+    encode,
+)
+from engine.errors import ProtocolError
+
+if TYPE_CHECKING:
+    from relay.hub import Hub
+    from relay.store import Token
+
+log = logging.getLogger("handsync.relay")
+PACK_BYTES = 64 * 1024
+
+
+@dataclass
+class RateLimit:
+    """A token bucket: ``rate`` messages per second, bursts up to ``burst``."""
+
+    rate: float
+    burst: float
+    tokens: float = field(init=False)
+    stamp: float = field(init=False, default_factory=time.monotonic)
+
+    def __post_init__(self) -> None:
+        self.tokens = self.burst
+
+    def allow(self, count: int = 1) -> bool:
+        """Take ``count`` tokens if there are enough."""
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens < count:
+            return False
+        self.tokens -= count
+        return True
+
+
+class Peer:
+    """The relay's side of one WebSocket connection to a space."""
+
+    def __init__(self, ws: ServerConnection, hub: Hub, space: str, token: Token) -> None:
+        self.ws = ws
+        self.hub = hub
+        self.space = space
+        self.token = token
+        self.device = token.device
+        self.handsync = False  # True once the peer said Hello: it gets type-100 messages
+        self.catching_up = True
+        self.backlog: list[tuple[int, bytes]] = []
+        self.sent_seq = 0
+        self.received = 0  # updates received from this peer, for cumulative acks
+        self.acked = 0
+        self.closing = False
+        self._queue: collections.deque[bytes] = collections.deque()
+        self._wake = asyncio.Event()
+        self._limit = RateLimit(hub.config.rate, hub.config.burst)
+        self._answered_step1 = False
+        self._close: tuple[int, str] = (CloseCode.NORMAL, "")
+
+    # ------------------------------------------------------------- receiving
+
+    async def serve(self) -> None:
+        """Read frames until the connection ends; the writer task runs beside it."""
+        writer = asyncio.create_task(self._write_loop())
+        try:
+            async for frame in self.ws:
+                if self.closing:
+                    break
+                if isinstance(frame, str):
+                    self.fail(CloseCode.BAD_MESSAGE, "text frames are not part of the protocol")
+                    break
+                if not self._limit.allow():
+                    self.fail(CloseCode.RATE_LIMITED, "too many messages; slow down")
+                    break
+                try:
+                    for message in decode(frame):
+                        await self._handle(message)
+                except ProtocolError as exc:
+                    self.fail(exc.code, exc.reason)
+                    break
+        except ConnectionClosed:
+            pass
+        finally:
+            self.closing = True
+            self._wake.set()
+            await writer
+
+    async def _handle(self, message: Message) -> None:
+        if isinstance(message, Hello):
+            await self._hello(message)
+        elif isinstance(message, SyncStep1):
+            await self._step1(message.state_vector)
+        elif isinstance(message, (SyncStep2, SyncUpdate)):
+            self._update(message.update)
+        elif isinstance(message, Awareness):
+            self.hub.broadcast_awareness(self, message.payload)
+        elif isinstance(message, QueryAwareness):
+            pass  # the relay keeps no awareness states
+        else:
+            raise ProtocolError(f"{type(message).__name__} is not sent to a relay",
+                                code=CloseCode.BAD_MESSAGE)
+
+    async def _hello(self, hello: Hello) -> None:
+        if hello.protocol_version != PROTOCOL_VERSION:
+            raise ProtocolError(f"protocol version {hello.protocol_version} is not supported "
+                                f"(this relay speaks {PROTOCOL_VERSION})",
+                                code=CloseCode.UNSUPPORTED_VERSION)
+        self.handsync = True
+        if hello.resume_cursor > 0:
+            tail = await self.hub.read_tail(self.space, hello.resume_cursor)
+            if tail is not None:
+                for entry in tail.entries or []:
+                    self._queue_message(Relayed(entry.seq, entry.update))
+                self._caught_up(tail.head)
+                return
+            # Compaction folded part of what this peer missed: send the state instead.
+            await self._step1(None)
+
+    async def _step1(self, state_vector: bytes | None) -> None:
+        catch_up = await self.hub.read_state(self.space, state_vector)
+        assert catch_up.diff is not None and catch_up.state_vector is not None
+        self._queue_message(SyncStep2(catch_up.diff))
+        if self.handsync:
+            self._caught_up(catch_up.head)
+        else:
+            if not self._answered_step1:
+                # A stock Yjs client sends its offline edits when asked with our SyncStep1.
+                self._queue_message(SyncStep1(catch_up.state_vector))
+            self._flush_backlog(catch_up.head)
+        self._answered_step1 = True
+
+    def _caught_up(self, head: int) -> None:
+        self._flush_backlog(head)
+        self._queue_message(CaughtUp(max(head, self.sent_seq)))
+
+    def _flush_backlog(self, head: int) -> None:
+        self.sent_seq = max(self.sent_seq, head)
+        self.catching_up = False
+        backlog, self.backlog = self.backlog, []
+        for seq, update in backlog:
+            self.deliver(seq, update)
+
+    def _update(self, update: bytes) -> None:
+        if self.token.read_only:
+            raise ProtocolError("this token is read-only: updates are refused",
+                                code=CloseCode.FORBIDDEN)
+        if len(update) > self.hub.config.max_update:
+            raise ProtocolError(f"update of {len(update)} bytes is over the relay's limit of "
+                                f"{self.hub.config.max_update}", code=CloseCode.PAYLOAD_TOO_LARGE)
+        self.received += 1
+        self.hub.store_update(self, update)
+
+    # --------------------------------------------------------------- sending
+
+    def committed(self, seq: int) -> None:
+        """One of this peer's updates is durable as ``seq``: acknowledge it."""
+        self.acked += 1
+        if self.handsync:
+            self._queue_message(Ack(self.acked, seq))
+
+    def deliver(self, seq: int, update: bytes) -> None:
+        """Forward another peer's durable update, in log order, exactly once."""
+        if self.catching_up:
+            self.backlog.append((seq, update))
+            return
+        if seq <= self.sent_seq:
+            return  # already part of this peer's catch-up
+        self.sent_seq = seq
+        self._queue_message(Relayed(seq, update) if self.handsync else SyncUpdate(update))
+
+    def send_awareness(self, payload: bytes) -> None:
+        """Forward presence data (dropped for a peer that is catching up)."""
+        if not self.catching_up:
+            self._queue_message(Awareness(payload))
+
+    def fail(self, code: int, reason: str) -> None:
+        """Tell the peer why (if it speaks our extension) and close with ``code``."""
+        if self.closing:
+            return
+        log.info('{"event": "refused", "space": "%s", "device": "%s", "code": %d, '
+                 '"reason": "%s"}', self.space, self.device, code, reason.replace('"', "'"))
+        self.hub.metrics.errors.labels(code=str(code)).inc()
+        if self.handsync:
+            self._queue.append(encode(Error(code, reason)))
+        self.closing = True
+        self._close = (code, reason)
+        self._wake.set()
+
+    def _queue_message(self, message: Message) -> None:
+        if self.closing:
+            return
+        if len(self._queue) >= self.hub.config.queue_frames:
+            self.fail(CloseCode.TOO_SLOW, "too slow to keep up; reconnect to catch up")
+            return
+        self._queue.append(encode(message))
+        self._wake.set()
+
+    async def _write_loop(self) -> None:
+        """The one task that sends on this connection."""
+        try:
+            while True:
+                await self._wake.wait()
+                self._wake.clear()
+                while self._queue:
+                    await self.ws.send(self._next_frame())
+                if self.closing:
+                    code, reason = self._close
+                    await self.ws.close(code, reason)
+                    return
+        except ConnectionClosed:
+            self.closing = True
+
+    def _next_frame(self) -> bytes:
+        frame = self._queue.popleft()
+        if not self.handsync:
+            return frame  # a stock Yjs client reads one message per frame
+        # Our clients read every message of a frame: pack small ones together.
+        parts = [frame]
+        size = len(frame)
+        while self._queue and size + len(self._queue[0]) <= PACK_BYTES:
+            size += len(self._queue[0])
+            parts.append(self._queue.popleft())
+        return b"".join(parts)

@@ -1,0 +1,211 @@
+"""The relay's store threads: one writer (group commit), one reader, one compactor.
+
+SQLite work never runs on the event loop. The :class:`Writer` thread takes every
+update queued since its last commit, checks that pycrdt can decode each one,
+appends the good ones in **one** transaction (group commit), and only then hands
+the results back to the loop in sequence order — so an update is acknowledged and
+forwarded only after it is durable (invariant 1), and in the same order on every
+connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pycrdt import Doc, get_state, get_update, merge_updates
+
+from engine.errors import ProtocolError
+from relay.store import LogRecord, RelayStore
+
+T = TypeVar("T")
+MAX_GROUP = 2000
+
+
+def now_ms() -> int:
+    """Wall-clock milliseconds (the relay, unlike the engine, may read the clock)."""
+    return int(time.time() * 1000)
+
+
+def check_update(update: bytes) -> None:
+    """Raise ProtocolError unless pycrdt can decode ``update``."""
+    try:
+        Doc().apply_update(update)
+    except Exception:
+        raise ProtocolError(f"an update of {len(update)} bytes is not a valid Yjs update",
+                            code=4400) from None
+
+
+@dataclass(slots=True)
+class Pending:
+    """An update waiting for the writer; ``owner`` is the connection that sent it."""
+
+    space: str
+    update: bytes
+    device: str
+    owner: Any
+
+
+@dataclass(slots=True)
+class Committed:
+    """The writer's verdict on one update: its seq, or the error that refused it."""
+
+    pending: Pending
+    seq: int = 0
+    error: ProtocolError | None = None
+
+
+class Writer(threading.Thread):
+    """The single writer thread. Call :meth:`submit` from the event loop."""
+
+    def __init__(self, data_dir: Path, loop: asyncio.AbstractEventLoop,
+                 on_committed: Callable[[list[Committed]], None]) -> None:
+        super().__init__(name="relay-writer", daemon=True)
+        self.store = RelayStore(data_dir)
+        self._loop = loop
+        self._on_committed = on_committed
+        self._queue: queue.SimpleQueue[Pending | Callable[[RelayStore], None] | None] = \
+            queue.SimpleQueue()
+        self.commits = 0
+
+    def submit(self, pending: Pending) -> None:
+        """Queue an update; the verdict arrives through ``on_committed`` on the loop."""
+        self._queue.put(pending)
+
+    def call(self, job: Callable[[RelayStore], None]) -> None:
+        """Run ``job(store)`` on the writer thread, in order with the updates."""
+        self._queue.put(job)
+
+    def stop(self) -> None:
+        """Finish what is queued, then stop (join the thread after this)."""
+        self._queue.put(None)
+
+    def run(self) -> None:
+        stopping = False
+        while not stopping:
+            item = self._queue.get()
+            batch: list[Pending] = []
+            while True:
+                if item is None:
+                    stopping = True
+                elif isinstance(item, Pending):
+                    batch.append(item)
+                else:
+                    self._flush(batch)
+                    batch = []
+                    item(self.store)
+                if stopping or len(batch) >= MAX_GROUP:
+                    break
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+            self._flush(batch)
+        self.store.close()
+
+    def _flush(self, batch: list[Pending]) -> None:
+        if not batch:
+            return
+        results = [Committed(p) for p in batch]
+        good: list[Committed] = []
+        for result in results:
+            try:
+                check_update(result.pending.update)
+                good.append(result)
+            except ProtocolError as exc:
+                result.error = exc
+        if good:
+            seqs = self.store.append(
+                [(r.pending.space, r.pending.update, r.pending.device) for r in good], now_ms())
+            for result, seq in zip(good, seqs, strict=True):
+                result.seq = seq
+            self.commits += 1
+        self._loop.call_soon_threadsafe(self._on_committed, results)
+
+
+@dataclass(frozen=True, slots=True)
+class CatchUp:
+    """What a connection needs to catch up: either log entries or a state diff."""
+
+    head: int
+    entries: list[LogRecord] | None = None
+    diff: bytes | None = None
+    state_vector: bytes | None = None
+
+
+class Reader:
+    """One reader thread with its own connection, for catch-up and polling reads."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relay-reader")
+        self._store: RelayStore | None = None
+        self._data_dir = data_dir
+
+    async def run(self, job: Callable[[RelayStore], T]) -> T:
+        """Run ``job(store)`` on the reader thread and return its result."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._call, job)
+
+    def _call(self, job: Callable[[RelayStore], T]) -> T:
+        if self._store is None:
+            self._store = RelayStore(self._data_dir)
+        return job(self._store)
+
+    def close(self) -> None:
+        """Stop the thread and close its connection."""
+        def shut() -> None:
+            if self._store is not None:
+                self._store.close()
+        self._executor.submit(shut).result()
+        self._executor.shutdown()
+
+
+def read_tail(store: RelayStore, space: str, cursor: int) -> CatchUp | None:
+    """Log entries after ``cursor``, or None if compaction already folded some of them."""
+    with store.read_transaction():
+        upto, _ = store.snapshot_info(space)
+        if cursor < upto:
+            return None
+        entries = store.log_after(space, cursor)
+        head = entries[-1].seq if entries else store.head(space)
+    return CatchUp(head, entries=entries)
+
+
+def read_state(store: RelayStore, space: str, state_vector: bytes | None) -> CatchUp:
+    """The diff a peer with ``state_vector`` lacks, the relay's state vector, and the head."""
+    with store.read_transaction():
+        upto, snapshot = store.snapshot(space)
+        entries = store.log_after(space, upto)
+        head = entries[-1].seq if entries else upto
+    parts = ([snapshot] if snapshot else []) + [e.update for e in entries]
+    state = merge_updates(*parts) if len(parts) != 1 else parts[0]
+    if not parts:
+        state = Doc().get_update()
+    diff = get_update(state, state_vector) if state_vector else state
+    return CatchUp(head, diff=diff, state_vector=get_state(state))
+
+
+def compact_space(store: RelayStore, space: str, keep_after: int | None) -> tuple[int, int]:
+    """Fold the log of ``space`` up to ``keep_after`` (or its head) into the snapshot.
+
+    Returns (entries folded, snapshot bytes). Safe to run beside the writer:
+    SQLite serialises the final swap, and only entries read here are dropped.
+    """
+    with store.read_transaction():
+        upto, snapshot = store.snapshot(space)
+        entries = store.log_after(space, upto)
+    if keep_after is not None:
+        entries = [e for e in entries if e.seq <= keep_after]
+    if not entries:
+        return 0, len(snapshot or b"")
+    parts = ([snapshot] if snapshot else []) + [e.update for e in entries]
+    merged = merge_updates(*parts)
+    store.replace_snapshot(space, entries[-1].seq, merged, now_ms())
+    return len(entries), len(merged)
