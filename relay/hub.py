@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from functools import partial
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
