@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import hashlib
 import json
 import os
 import platform
@@ -31,6 +32,12 @@ from typing import Any
 
 from pycrdt import Doc, Map
 
+# Run as a script, this file's directory comes first on sys.path, and this file's
+# name would then shadow the engine package.
+if Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().parent:
+    del sys.path[0]
+
+import engine
 from engine.clock import make_stamp
 from engine.registers import encode_value, entry_key
 from engine.replica import Replica
@@ -81,6 +88,17 @@ def contact(rng: random.Random, i: int) -> dict[str, str]:
     if i % 3 == 0:
         fields["business_address_line2"] = f"Suite {rng.randint(100, 999)}"
     return fields
+
+
+def engine_fingerprint() -> str:
+    """A short hash of the engine source this process imported (to spot mixed versions)."""
+    digest = hashlib.sha256()
+    for source in sorted(Path(engine.__file__).parent.glob("*.py")):
+        digest.update(source.name.encode() + source.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+ENGINE = engine_fingerprint()  # taken at import, next to the import it describes
 
 
 def open_replica(path: Path, replica_id: str = "bench", synchronous: str = "FULL") -> Replica:
@@ -144,7 +162,7 @@ def apply_rate(a: Replica, updates: list[bytes], per_call: int) -> float:
 
 def work_build(size: int, directory: Path, budget_s: float) -> dict[str, Any]:
     """Build, then measure everything but opening; leave log.db and compacted.db behind."""
-    out: dict[str, Any] = {"size": size}
+    out: dict[str, Any] = {"size": size, "load_at_start": os.getloadavg()[0]}
     live = directory / "a.db"
     a = open_replica(live)
     ids = build(a, size, budget_s, out)
@@ -220,8 +238,7 @@ def work_open(path: Path) -> dict[str, Any]:
 
 def worker(*args: str) -> dict[str, Any]:
     """Run this script as a worker subprocess and return the figures it prints."""
-    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
-    done = subprocess.run([sys.executable, __file__, "--worker", *args], env=env,
+    done = subprocess.run([sys.executable, __file__, "--worker", *args],
                           stdout=subprocess.PIPE, check=True, text=True)
     result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
     return result
@@ -241,7 +258,10 @@ def medians(runs: list[dict[str, Any]]) -> dict[str, Any]:
     for key, first in runs[0].items():
         values = [r[key] for r in runs]
         numeric = isinstance(first, (int, float)) and not isinstance(first, bool)
-        out[key] = statistics.median(values) if numeric else any(values)
+        if numeric:
+            out[key] = statistics.median(values)
+        else:
+            out[key] = any(values) if isinstance(first, bool) else sorted(set(values))
     return out
 
 
@@ -254,6 +274,7 @@ ROWS: list[tuple[str, str, str]] = [
     ("full_state_bytes", "full state, len(diff()) (MB)", "mb"),
     ("log_entries", "log entries left after build", "{:,.0f}"),
     ("log_bytes", "log bytes left after build (MB)", "mb"),
+    ("file_bytes_compacted", "SQLite file after compact() (MB)", "mb"),
     ("open_s_log", "open as built, log not compacted (s)", "{:.3f}"),
     ("open_s_compacted", "open after compact() (s)", "{:.3f}"),
     ("rss_base_mb_compacted", "  process max RSS before open (MB)", "{:.0f}"),
@@ -308,7 +329,15 @@ def targets(results: dict[int, dict[str, Any]]) -> list[str]:
 
 
 def notes(results: dict[int, dict[str, Any]], budget_s: float) -> list[str]:
-    out = ["Medians of the runs shown. Each create() and each apply_remote() call is its own",
+    seen = {v for r in results.values() for run in r["runs"] for k, v in run.items()
+            if k.startswith("engine")}
+    out = [f"engine source {', '.join(sorted(seen))} ({engine.__path__[0]})"]
+    if len(seen) > 1:
+        out.append("WARNING: the engine source changed during the run; figures mix versions.")
+    loads = [run["load_at_start"] for r in results.values() for run in r["runs"]]
+    out.append(f"1-minute load average when runs started: {min(loads):.1f} to {max(loads):.1f} "
+               f"on {os.cpu_count()} CPUs (above ~1, other processes shared the machine).")
+    out += ["Medians of the runs shown. Each create() and each apply_remote() call is its own",
            "SQLite transaction (WAL, synchronous=FULL), so one-per-call figures include a commit",
            "(an fsync) each. Opens run in a fresh process on a warm page cache; tracemalloc sees",
            "Python allocations only (not the Rust heap of the pycrdt Doc); RSS sees everything."]
@@ -341,7 +370,7 @@ def main() -> None:
         kind, *rest = args.worker
         result = (work_build(int(rest[0]), Path(rest[1]), float(rest[2])) if kind == "build"
                   else work_open(Path(rest[0])))
-        print(json.dumps(result))
+        print(json.dumps(result | {"engine": ENGINE}))
         return
     sizes = [1000] if args.quick else [int(s) for s in args.sizes.split(",")]
     runs = 1 if args.quick else args.runs

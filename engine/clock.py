@@ -45,7 +45,14 @@ def decode_stamp(text: str) -> int:
     """Read a stamp written by :func:`encode_stamp`; ``ValueError`` if it is not one."""
     if not text or len(text) > 16 or text != text.lower():
         raise ValueError(f"not a stamp: {text!r}")
-    return int(text, 36)
+    try:
+        stamp = int(text, 36)
+    except ValueError:
+        raise ValueError(f"not a stamp: {text!r}") from None
+    # int() also takes signs, "_", spaces and leading zeros; a stamp is only ever canonical.
+    if stamp < 0 or encode_stamp(stamp) != text:
+        raise ValueError(f"not a stamp: {text!r}")
+    return stamp
 
 
 @dataclass

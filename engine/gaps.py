@@ -14,6 +14,8 @@ Snapshots include the remainder, so a restart never loses it.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pycrdt import Doc, get_update, merge_updates
 
 from engine.codec import Reader, decode_state_vector
@@ -50,13 +52,13 @@ class GapTracker:
         """Return ``update`` merged with what is still pending: apply this instead."""
         return update if self.pending is None else merge_updates(self.pending, update)
 
-    def check(self, doc: Doc, applied: bytes) -> None:
+    def check(self, doc: Doc[Any], applied: bytes) -> None:
         """After ``doc.apply_update(applied)``, keep what did not integrate."""
         state = doc.get_state()
         rest = get_update(applied, state)
         self.pending = rest if _holds_unintegrated(rest, decode_state_vector(state)) else None
 
-    def snapshot(self, doc: Doc) -> bytes:
+    def snapshot(self, doc: Doc[Any]) -> bytes:
         """Return the full state of ``doc`` plus whatever is still pending."""
         full = doc.get_update()
         return full if self.pending is None else merge_updates(full, self.pending)

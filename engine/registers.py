@@ -25,7 +25,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import UTC
+from typing import Any, Protocol
 
 from engine.clock import decode_stamp, encode_stamp, stamp_wall_ms
 from engine.schema import CUSTOM_PREFIX
@@ -109,7 +110,13 @@ def encode_value(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
-def group_entries(raw: Mapping[str, Any]) -> dict[str, list[Entry]]:
+class Items(Protocol):
+    """Anything with ``items()`` of (key, value): a dict or a pycrdt Map."""
+
+    def items(self) -> Iterable[tuple[str, Any]]: ...
+
+
+def group_entries(raw: Items) -> dict[str, list[Entry]]:
     """Parse a record map's items and group the live entries by field."""
     grouped: dict[str, list[Entry]] = {}
     for key, value in raw.items():
@@ -205,7 +212,7 @@ def resolve_record(
 
 def stamp_to_iso(stamp: int) -> str:
     """Return the wall-clock time of a stamp as ISO-8601 UTC (for display)."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    moment = datetime.fromtimestamp(stamp_wall_ms(stamp) / 1000, tz=timezone.utc)
+    moment = datetime.fromtimestamp(stamp_wall_ms(stamp) / 1000, tz=UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"

@@ -16,17 +16,21 @@ time in ms) and, if you want determinism, ``new_id`` and ``client_id``.
 
 from __future__ import annotations
 
+import builtins
 import uuid
+import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from pycrdt import Doc, Map, MapEvent, Text, TransactionEvent
+from pycrdt import Doc, Map, MapEvent, Text, TransactionEvent, get_state
 
 from engine import rows
 from engine.clock import HybridClock, make_stamp
+from engine.codec import decode_state_vector
 from engine.errors import (
+    ProtocolError,
     RecordDeletedError,
     RecordExistsError,
     RecordNotFoundError,
@@ -39,8 +43,8 @@ from engine.registers import (
     MEMBER_PREFIX,
     TEXT_KEY,
     Entry,
-    entry_key,
     encode_value,
+    entry_key,
     group_entries,
     resolve_record,
     superseded_by_edit,
@@ -91,24 +95,31 @@ class Replica:
             raise StoreError(f"this store belongs to replica {stored_id!r}, not {replica_id!r}")
         self.replica_id = _check_replica_id(replica_id or stored_id or new_id().replace("-", "")[:16])
         self.clock = HybridClock(int(loaded.meta.get("clock", "0")))
-        self._doc: Doc = Doc() if client_id is None else Doc(client_id=client_id)
-        self._roots = {kind: self._doc.get(spec.root, type=Map) for kind, spec in KINDS.items()}
         updates = ([loaded.snapshot] if loaded.snapshot else []) + [e.update for e in loaded.log]
+        merged = checked_merge(updates) if updates else None
+        self._doc: Doc[Any] = _open_doc(client_id, merged)
+        self._roots = {kind: self._doc.get(spec.root, type=Map) for kind, spec in KINDS.items()}
         self._gaps = GapTracker()
-        if updates:
-            merged = checked_merge(updates)
-            self._doc.apply_update(merged)
+        if merged is not None:
             self._gaps.check(self._doc, merged)
         self._snapshot_bytes = len(loaded.snapshot or b"")
         self._log_bytes = sum(len(e.update) for e in loaded.log)
         self._last_seq = loaded.log[-1].seq if loaded.log else loaded.snapshot_seq
         self._dirty: dict[str, set[str]] = {}
+        self._suspects: dict[str, set[str]] = {}
         self._captured: list[bytes] | None = None
         for kind, root in self._roots.items():
             root.observe_deep(self._observer(kind))
         self._doc.observe(self._on_transaction)
         if stored_id is None:
             store.commit(Batch(meta={"replica_id": self.replica_id}))
+        if self._gaps.missing:
+            # Opened in the middle of a gap: the rows were derived from the document as
+            # it stood before, which pycrdt does not rebuild exactly from the log.
+            self._suspects = {kind: {str(key) for key in root}
+                              for kind, root in self._roots.items()}
+            self._dirty = {kind: set(ids) for kind, ids in self._suspects.items()}
+            self._commit_dirty([])
 
     # ----------------------------------------------------------------- records
 
@@ -120,7 +131,8 @@ class Replica:
         RecordExistsError if the id is taken; nothing is written then.
         """
         spec = kind_spec(kind)
-        rid = validate_id(record_id, kind=kind) if record_id is not None else self._new_id()
+        rid = (validate_id(record_id, kind=kind, field="id") if record_id is not None
+               else self._new_id())
         values = normalize_fields(kind, fields or {}, record_id=rid)
         for name in spec.required:
             if values.get(name) is None:
@@ -138,7 +150,7 @@ class Replica:
                 content[TEXT_KEY] = Text(text or "")
             self._roots[kind][rid] = Map(content)
 
-        self._local(change)
+        self._local(kind, rid, change)
         return rid
 
     def update(self, kind: str, record_id: str, fields: Mapping[str, Any]) -> None:
@@ -163,7 +175,7 @@ class Replica:
                 else:
                     self._write(record, grouped.get(name, []), name, value, stamp, resolve=False)
 
-        self._local(change)
+        self._local(kind, record_id, change)
 
     def delete(self, kind: str, record_id: str) -> None:
         """Move a record to the trash (it can be restored; nothing of it is erased)."""
@@ -177,7 +189,7 @@ class Replica:
             self._write(record, grouped.get(DELETED, []), DELETED,
                         {"deleted": True, "seen": seen}, stamp, resolve=True)
 
-        self._local(change)
+        self._local(kind, record_id, change)
 
     def restore(self, kind: str, record_id: str) -> None:
         """Bring a deleted record back, and settle any delete-vs-edit conflict."""
@@ -189,7 +201,7 @@ class Replica:
         def change(stamp: int) -> None:
             self._write(record, entries, DELETED, {"deleted": False}, stamp, resolve=True)
 
-        self._local(change)
+        self._local(kind, record_id, change)
 
     def resolve(self, kind: str, record_id: str, field: str, value: Any) -> None:
         """Settle a field: ``value`` (any value) replaces the current one and every conflict.
@@ -205,7 +217,8 @@ class Replica:
         record = self._live_container(kind, record_id)
         name, normal = self._normalize_one(kind, record_id, field, value)
         entries = group_entries(record).get(name, [])
-        self._local(lambda stamp: self._write(record, entries, name, normal, stamp, resolve=True))
+        self._local(kind, record_id,
+                    lambda stamp: self._write(record, entries, name, normal, stamp, resolve=True))
 
     def _resolve_deleted(self, kind: str, record_id: str, value: bool) -> None:
         if not value:
@@ -214,7 +227,8 @@ class Replica:
         record = self._container(kind, record_id)
         grouped = group_entries(record)
         seen = sorted(e.key for name, es in grouped.items() if not name.startswith("_") for e in es)
-        self._local(lambda stamp: self._write(record, grouped.get(DELETED, []), DELETED,
+        self._local(kind, record_id,
+                    lambda stamp: self._write(record, grouped.get(DELETED, []), DELETED,
                                               {"deleted": True, "seen": seen}, stamp,
                                               resolve=True))
 
@@ -243,7 +257,8 @@ class Replica:
             self._live_container("contact", contact_id)
         name = MEMBER_PREFIX + contact_id
         entries = group_entries(record).get(name, [])
-        self._local(lambda stamp: self._write(record, entries, name, member, stamp, resolve=False))
+        self._local("group", group_id,
+                    lambda stamp: self._write(record, entries, name, member, stamp, resolve=False))
 
     def edit_note_text(self, note_id: str, index: int, *, insert: str = "", delete: int = 0) -> None:
         """Insert and/or delete characters of a note body at ``index`` (in characters)."""
@@ -254,9 +269,9 @@ class Replica:
             raise ValidationError("index or length outside the note text", kind="note",
                                   record_id=note_id, field="text", value=index)
         new = current[:index] + insert + current[index + delete:]
-        self._local(lambda stamp: apply_text_diff(text, new))
+        self._local("note", note_id, lambda stamp: apply_text_diff(text, new))
 
-    def _write(self, record: Map, entries: list[Entry], name: str, value: Any, stamp: int,
+    def _write(self, record: Map[Any], entries: list[Entry], name: str, value: Any, stamp: int,
                *, resolve: bool) -> None:
         old = entries if resolve else superseded_by_edit(entries)
         if not resolve and old and all(e.value == value for e in old) and len(old) == len(entries):
@@ -284,6 +299,7 @@ class Replica:
              limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
         """Return records of ``kind`` that match every filter given, in name order."""
         kind_spec(kind)
+        _check_page(limit, offset)
         since = None if edited_since is None else _since_stamp(edited_since)
         query = RecordQuery(kind, group=group, company=company, linked_to=linked_to,
                             edited_since=since, include_deleted=include_deleted,
@@ -291,16 +307,18 @@ class Replica:
         return [rows.to_record(r) for r in self.store.query(query)]
 
     def search(self, text: str, kind: str = "contact", *, limit: int | None = None,
-               include_deleted: bool = False) -> list[dict[str, Any]]:
+               include_deleted: bool = False) -> builtins.list[dict[str, Any]]:
         """Return records whose names, company, e-mail or phones contain ``text``."""
         kind_spec(kind)
+        _check_page(limit, 0)
         needle = rows.search_needle(text)
         if not needle:
             raise ValidationError("search text is empty", field="text", value=text)
         query = RecordQuery(kind, text=needle, include_deleted=include_deleted, limit=limit)
         return [rows.to_record(r) for r in self.store.query(query)]
 
-    def conflicts(self, kind: str | None = None, record_id: str | None = None) -> list[dict[str, Any]]:
+    def conflicts(self, kind: str | None = None,
+                  record_id: str | None = None) -> builtins.list[dict[str, Any]]:
         """Return the unresolved conflicts (record, field, value, replica, stamp, current)."""
         return self.store.conflicts(kind, record_id)
 
@@ -324,19 +342,42 @@ class Replica:
         if not updates:
             return ApplyResult(0, self._gaps.missing, self._last_seq)
         merged = checked_merge(list(updates))
+        was_missing = self._gaps.missing
         to_apply = self._gaps.with_pending(merged)
         self._dirty = {}
-        self._doc.apply_update(to_apply)
+        try:
+            self._doc.apply_update(to_apply)
+        except ValueError:
+            # merge_updates accepts some truncated updates that apply_update cannot decode;
+            # yrs decodes before it integrates, so the document is unchanged.
+            raise ProtocolError(f"an update ({len(merged)} bytes) is not a valid Yjs update",
+                                code=4400) from None
         self._gaps.check(self._doc, to_apply)
+        self._recheck_after_gap(was_missing)
         changed = self._commit_dirty([(merged, origin, self._now())])
         return ApplyResult(changed, self._gaps.missing, self._last_seq)
+
+    def _recheck_after_gap(self, was_missing: bool) -> None:
+        # pycrdt sends no events for changes inside a record map that arrived while
+        # a gap was open, so those records are re-resolved on every apply until the
+        # gap closes, and then every record is re-resolved once.
+        if self._gaps.missing:
+            for kind, ids in self._dirty.items():
+                self._suspects.setdefault(kind, set()).update(ids)
+            for kind, ids in self._suspects.items():
+                self._dirty.setdefault(kind, set()).update(ids)
+        elif was_missing:
+            self._suspects = {}
+            for kind, root in self._roots.items():
+                self._dirty.setdefault(kind, set()).update(str(key) for key in root)
 
     @property
     def missing(self) -> bool:
         """True while some received updates wait for earlier ones."""
         return self._gaps.missing
 
-    def outbox(self, after_seq: int = 0, limit: int | None = None) -> list[tuple[int, bytes]]:
+    def outbox(self, after_seq: int = 0,
+               limit: int | None = None) -> builtins.list[tuple[int, bytes]]:
         """Return local updates the relay has not acknowledged yet, as (seq, update)."""
         return [(e.seq, e.update) for e in self.store.outbox(after_seq, limit)]
 
@@ -361,14 +402,14 @@ class Replica:
 
     # ---------------------------------------------------------------- internals
 
-    def _container(self, kind: str, record_id: str) -> Map:
+    def _container(self, kind: str, record_id: str) -> Map[Any]:
         kind_spec(kind)
         record = self._roots[kind].get(record_id)
         if not isinstance(record, Map):
             raise RecordNotFoundError("no such record", kind=kind, record_id=record_id)
         return record
 
-    def _live_container(self, kind: str, record_id: str) -> Map:
+    def _live_container(self, kind: str, record_id: str) -> Map[Any]:
         record = self._container(kind, record_id)
         if self._resolved(kind, record_id).deleted:
             raise RecordDeletedError("is deleted; restore it first", kind=kind, record_id=record_id)
@@ -378,7 +419,7 @@ class Replica:
         record = self._container(kind, record_id)
         return resolve_record(kind, record_id, {k: v for k, v in record.items() if k != TEXT_KEY})
 
-    def _local(self, change: Callable[[int], None]) -> None:
+    def _local(self, kind: str, record_id: str, change: Callable[[int], None]) -> None:
         stamp = self.clock.tick(self._now())
         self._dirty, self._captured = {}, []
         try:
@@ -387,10 +428,15 @@ class Replica:
             captured = self._captured
         finally:
             self._captured = None
+        if captured:
+            # pycrdt sends no events for edits inside a record map that arrived while a
+            # gap was open, so the record a local change touches is always re-resolved.
+            self._dirty.setdefault(kind, set()).add(record_id)
         self._commit_dirty([(u, LOCAL, stamp >> 16) for u in captured])
 
-    def _commit_dirty(self, updates: list[tuple[bytes, str, int]]) -> int:
-        changed = [self._row(kind, rid) for kind, ids in self._dirty.items() for rid in ids]
+    def _commit_dirty(self, updates: builtins.list[tuple[bytes, str, int]]) -> int:
+        found = (self._row(kind, rid) for kind, ids in self._dirty.items() for rid in ids)
+        changed = [row for row in found if row is not None]
         self._dirty = {}
         if not updates and not changed:
             return 0
@@ -402,22 +448,26 @@ class Replica:
             self.compact()
         return len(changed)
 
-    def _row(self, kind: str, record_id: str) -> RecordRow:
-        record = self._roots[kind][record_id]
+    def _row(self, kind: str, record_id: str) -> RecordRow | None:
+        record = self._roots[kind].get(record_id)
+        if not isinstance(record, Map):
+            # Not a record this engine wrote (a stock Yjs client's value, or a removed key):
+            # keep its update in the log so every replica converges, but list no row for it.
+            return None
         text = str(record[TEXT_KEY]) if kind == "note" and TEXT_KEY in record else None
         raw = {k: v for k, v in record.items() if k != TEXT_KEY}
         resolved = resolve_record(kind, record_id, raw, text)
         self.clock.observe(resolved.updated)
         return rows.build_row(resolved)
 
-    def _observer(self, kind: str) -> Callable[[list[Any]], None]:
-        def on_events(events: list[Any]) -> None:
+    def _observer(self, kind: str) -> Callable[[builtins.list[Any]], None]:
+        def on_events(events: builtins.list[Any]) -> None:
             dirty = self._dirty.setdefault(kind, set())
             for event in events:
                 if event.path:
                     dirty.add(str(event.path[0]))
                 elif isinstance(event, MapEvent):
-                    dirty.update(str(key) for key in event.keys)
+                    dirty.update(str(key) for key in cast(Any, event).keys)
 
         return on_events
 
@@ -426,11 +476,46 @@ class Replica:
             self._captured.append(event.update)
 
 
+def _open_doc(client_id: int | None, merged: bytes | None) -> Doc[Any]:
+    """Return a document holding ``merged``, with ``client_id`` if that is safe.
+
+    yrs hands out the next clock value of its client id from what it integrated.
+    If some of this client's own stored updates wait for others (a gap), reusing
+    the id would give new edits the ids of those updates, and replicas would never
+    converge; this session then takes an id derived from ``client_id`` instead.
+    """
+    doc: Doc[Any] = Doc() if client_id is None else Doc(client_id=client_id)
+    if merged is None:
+        return doc
+    doc.apply_update(merged)
+    if client_id is None:
+        return doc
+    stored = decode_state_vector(get_state(merged))
+    integrated = decode_state_vector(doc.get_state())
+    candidate, n = client_id, 0
+    while integrated.get(candidate, 0) < stored.get(candidate, 0):
+        n += 1
+        candidate = zlib.crc32(f"{client_id}:{n}".encode())
+    if candidate == client_id:
+        return doc
+    doc = Doc(client_id=candidate)
+    doc.apply_update(merged)
+    return doc
+
+
 def _check_replica_id(value: str) -> str:
     if not value or len(value) > 64 or "|" in value or not value.isprintable():
         raise ValidationError("not a valid replica id (1-64 printable characters, no '|')",
                               field="replica_id", value=value)
     return value
+
+
+def _check_page(limit: int | None, offset: int) -> None:
+    # Stores disagree on negative bounds (SQLite reads LIMIT -1 as "no limit"): refuse them.
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+        raise ValidationError("must be a whole number, 0 or more", field="limit", value=limit)
+    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+        raise ValidationError("must be a whole number, 0 or more", field="offset", value=offset)
 
 
 def _since_stamp(value: int | str | datetime) -> int:

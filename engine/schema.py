@@ -15,7 +15,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from engine.errors import UnknownKindError, ValidationError
@@ -183,6 +183,15 @@ def validate_id(value: Any, *, kind: str | None = None, field: str | None = None
     return value
 
 
+def _utf8_ok(text: str) -> bool:
+    # pycrdt panics (mid-transaction) on text that UTF-8 cannot encode (lone surrogates).
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def validate_custom_name(name: Any, *, kind: str, record_id: str | None) -> str:
     """Return a usable custom field name or raise ValidationError."""
     if (
@@ -192,6 +201,7 @@ def validate_custom_name(name: Any, *, kind: str, record_id: str | None) -> str:
         or "|" in name
         or name.startswith("_")
         or _CONTROL_RE.search(name)
+        or not _utf8_ok(name)
     ):
         raise ValidationError(
             "not a valid custom field name (1-100 characters, no '|', not starting with '_')",
@@ -268,6 +278,9 @@ def _text(value: Any, limit: int, kind: str, record_id: str | None, field: str) 
     if len(value) > limit:
         raise ValidationError(f"is longer than {limit} characters", kind=kind,
                               record_id=record_id, field=field, value=value[:40] + "...")
+    if not _utf8_ok(value):
+        raise ValidationError("is not valid Unicode text", kind=kind, record_id=record_id,
+                              field=field, value=value)
     return value or None
 
 
@@ -286,7 +299,9 @@ def _h_text(spec: FieldSpec, value: Any) -> str:
         raise ValueError(f"is longer than {MAX_TEXT} characters")
     if "\x00" in value:
         raise ValueError("must not contain NUL characters")
-    return value
+    if not _utf8_ok(value):
+        raise ValueError("is not valid Unicode text")
+    return str(value)
 
 
 def _h_note_text(spec: FieldSpec, value: Any) -> str:
@@ -294,6 +309,8 @@ def _h_note_text(spec: FieldSpec, value: Any) -> str:
         raise TypeError("must be text")
     if len(value) > MAX_NOTE_TEXT:
         raise ValueError(f"is longer than {MAX_NOTE_TEXT} characters")
+    if not _utf8_ok(value):
+        raise ValueError("is not valid Unicode text")
     return value
 
 
@@ -327,8 +344,8 @@ def _parse_datetime(value: Any) -> datetime:
         raise TypeError("must be an ISO-8601 date and time")
     # Times without an offset are taken as UTC, the way Act! stores them.
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 def _h_datetime(spec: FieldSpec, value: Any) -> str:
@@ -336,7 +353,8 @@ def _h_datetime(spec: FieldSpec, value: Any) -> str:
         moment = _parse_datetime(value)
     except ValueError:
         raise ValueError("is not an ISO-8601 date and time") from None
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    # isoformat, not strftime: %Y does not pad years before 1000 (Act! uses 0001-01-01).
+    return moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def _h_date(spec: FieldSpec, value: Any) -> str:
@@ -410,13 +428,22 @@ def _h_enum(spec: FieldSpec, value: Any) -> Any:
         for choice in spec.choices:
             if isinstance(choice, str) and choice.lower() == value.strip().lower():
                 return choice
-    elif not isinstance(value, bool) and value in spec.choices:
-        return value
+    elif not isinstance(value, bool):
+        for choice in spec.choices:
+            if value == choice:
+                return choice  # the choice itself: 1.0 is stored as 1
     raise ValueError(f"must be one of {', '.join(map(str, spec.choices))}")
 
 
+def _id_or_raise(value: Any) -> str:
+    if not isinstance(value, str) or not _ID_RE.match(value):
+        raise ValueError(
+            f"{value!r} is not a valid record id (1-128 letters, digits, _ . : {{ }} -)")
+    return value
+
+
 def _h_id(spec: FieldSpec, value: Any) -> str:
-    return validate_id(value.strip() if isinstance(value, str) else value, field=spec.name)
+    return _id_or_raise(value.strip() if isinstance(value, str) else value)
 
 
 def _h_ids(spec: FieldSpec, value: Any) -> list[str]:
@@ -426,13 +453,14 @@ def _h_ids(spec: FieldSpec, value: Any) -> list[str]:
     for item in value:
         if isinstance(item, Mapping):  # Act! link arrays hold {id, name}
             item = item.get("id")
-        seen[validate_id(item, field=spec.name)] = None
+        seen[_id_or_raise(item)] = None
     return sorted(seen)
 
 
 def _h_json(spec: FieldSpec, value: Any) -> Any:
     try:
-        text = json.dumps(value, sort_keys=True, allow_nan=False)
+        text = json.dumps(value, sort_keys=True, allow_nan=False, ensure_ascii=False)
+        text.encode("utf-8")
     except (TypeError, ValueError):
         raise ValueError("must be plain JSON data") from None
     if len(text) > MAX_JSON:

@@ -31,7 +31,7 @@ CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE snapshot (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, data BLOB NOT NULL);
 CREATE TABLE log (seq INTEGER PRIMARY KEY AUTOINCREMENT, "update" BLOB NOT NULL,
                   origin TEXT NOT NULL, at_ms INTEGER NOT NULL);
-CREATE TABLE outbox (seq INTEGER PRIMARY KEY, "update" BLOB NOT NULL);
+CREATE TABLE outbox (seq INTEGER PRIMARY KEY, "update" BLOB NOT NULL, at_ms INTEGER NOT NULL);
 CREATE TABLE records (kind TEXT NOT NULL, id TEXT NOT NULL, deleted INTEGER NOT NULL,
                       updated INTEGER NOT NULL, updated_by TEXT NOT NULL, sort_key TEXT NOT NULL,
                       search TEXT NOT NULL, company_id TEXT, company TEXT, data TEXT NOT NULL,
@@ -62,8 +62,10 @@ class SqliteStore(Store):
         fresh = not os.path.exists(self.path) or os.path.getsize(self.path) == 0
         if not fresh:
             _check_header(self.path)
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         try:
-            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            # SQLite's lower() folds ASCII only; company names are matched the way Python does.
+            conn.create_function("handsync_lower", 1, _lower, deterministic=True)
             self.db = sqlite_utils.Database(conn)
             if not fresh:
                 self._check_existing()
@@ -72,7 +74,11 @@ class SqliteStore(Store):
             if fresh:
                 self._create()
         except sqlite3.DatabaseError as exc:
+            conn.close()
             raise CorruptStoreError(f"not a usable handsync store ({exc})", path=self.path) from None
+        except BaseException:
+            conn.close()
+            raise
         self.conn = conn
 
     def _check_existing(self) -> None:
@@ -95,7 +101,7 @@ class SqliteStore(Store):
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     self.db.execute(statement)
-            self.db["meta"].insert_all(
+            self.db.table("meta").insert_all(
                 [{"key": "format", "value": FORMAT}, {"key": "format_version", "value": FORMAT_VERSION}]
             )
 
@@ -118,7 +124,8 @@ class SqliteStore(Store):
                                    (update, origin, at_ms))
                 seq = int(cur.lastrowid or 0)
                 if origin == LOCAL:
-                    conn.execute('INSERT INTO outbox (seq, "update") VALUES (?, ?)', (seq, update))
+                    conn.execute('INSERT INTO outbox (seq, "update", at_ms) VALUES (?, ?, ?)',
+                                 (seq, update, at_ms))
                 seqs.append(seq)
             if batch.rows:
                 self._write_rows(conn, batch.rows)
@@ -163,7 +170,8 @@ class SqliteStore(Store):
         return found
 
     def query(self, query: RecordQuery) -> list[RecordRow]:
-        where, params = ["r.kind = ?"], [query.kind]
+        where: list[str] = ["r.kind = ?"]
+        params: list[Any] = [query.kind]
         if not query.include_deleted:
             where.append("r.deleted = 0")
         if query.edited_since is not None:
@@ -173,8 +181,8 @@ class SqliteStore(Store):
             where.append("instr(r.search, ?) > 0")
             params.append(query.text)
         if query.company is not None:
-            where.append("(r.company_id = ? OR lower(r.company) = lower(?))")
-            params += [query.company, query.company]
+            where.append("(r.company_id = ? OR handsync_lower(r.company) = ?)")
+            params += [query.company, query.company.lower()]
         if query.linked_to is not None:
             where.append("EXISTS (SELECT 1 FROM links l WHERE l.kind = r.kind AND l.id = r.id "
                          "AND l.target = ?)")
@@ -245,7 +253,8 @@ class SqliteStore(Store):
         return out
 
     def conflicts(self, kind: str | None = None, record_id: str | None = None) -> list[dict[str, Any]]:
-        where, params = ["1"], []
+        where: list[str] = ["1"]
+        params: list[Any] = []
         if kind is not None:
             where.append("kind = ?")
             params.append(kind)
@@ -258,9 +267,9 @@ class SqliteStore(Store):
 
     def outbox(self, after_seq: int = 0, limit: int | None = None) -> list[LogEntry]:
         rows = self.conn.execute(
-            'SELECT seq, "update" FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?',
+            'SELECT seq, "update", at_ms FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?',
             (after_seq, -1 if limit is None else limit))
-        return [LogEntry(seq, bytes(update), LOCAL, 0) for seq, update in rows]
+        return [LogEntry(seq, bytes(update), LOCAL, at_ms) for seq, update, at_ms in rows]
 
     def ack_outbox(self, upto_seq: int) -> int:
         with self._transaction() as conn:
@@ -285,6 +294,10 @@ class SqliteStore(Store):
 
     def close(self) -> None:
         self.conn.close()
+
+
+def _lower(value: str | None) -> str | None:
+    return value.lower() if isinstance(value, str) else value
 
 
 def _check_header(path: str) -> None:

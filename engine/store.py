@@ -166,9 +166,14 @@ def row_matches(row: RecordRow, query: RecordQuery) -> bool:
         or (row.company or "").lower() == query.company.lower()
     ):
         return False
-    if query.linked_to is not None and query.linked_to not in row.links:
-        return False
-    return True
+    return query.linked_to is None or query.linked_to in row.links
+
+
+def _normal_row(row: RecordRow) -> RecordRow:
+    # As SqliteStore gives them back: links a sorted set, conflicts by (field, stamp, replica).
+    row.links = sorted(set(row.links))
+    row.conflicts.sort(key=lambda c: (c["field"], c["stamp"], c["replica"]))
+    return row
 
 
 class MemoryStore(Store):
@@ -187,18 +192,17 @@ class MemoryStore(Store):
         return Loaded(self._snapshot, self._snapshot_seq, list(self._log), dict(self._meta))
 
     def commit(self, batch: Batch) -> list[int]:
-        seqs = []
-        for update, origin, at_ms in batch.updates:
-            self._seq += 1
-            entry = LogEntry(self._seq, bytes(update), origin, at_ms)
-            self._log.append(entry)
-            if origin == LOCAL:
-                self._outbox.append(entry)
-            seqs.append(self._seq)
-        for row in batch.rows:
-            self._rows[(row.kind, row.id)] = copy.deepcopy(row)
-        self._meta.update(batch.meta)
-        return seqs
+        # Copy everything first, so a batch that cannot be copied writes nothing.
+        entries = [LogEntry(self._seq + n, bytes(update), origin, at_ms)
+                   for n, (update, origin, at_ms) in enumerate(batch.updates, start=1)]
+        rows = [_normal_row(copy.deepcopy(row)) for row in batch.rows]
+        meta = {str(k): str(v) for k, v in batch.meta.items()}
+        self._log.extend(entries)
+        self._outbox.extend(e for e in entries if e.origin == LOCAL)
+        self._seq += len(entries)
+        self._rows.update(((row.kind, row.id), row) for row in rows)
+        self._meta.update(meta)
+        return [e.seq for e in entries]
 
     def compact(self, snapshot: bytes, upto_seq: int) -> None:
         self._snapshot = bytes(snapshot)

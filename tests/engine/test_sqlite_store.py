@@ -1,0 +1,195 @@
+"""Tests of engine/sqlite_store.py beyond the conformance suite: files on disk.
+
+A file that is not a usable handsync store must raise CorruptStoreError with a
+clear message and keep every byte (invariant 6); what was committed must be
+readable by another connection at once and after reopening (invariant 2).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from engine.errors import CorruptStoreError, StoreError
+from engine.sqlite_store import FORMAT_VERSION, SqliteStore
+from engine.store import LOCAL, Batch, LogEntry, RecordQuery, RecordRow
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def row(rid: str, **kw: object) -> RecordRow:
+    return RecordRow(kind="contact", id=rid, deleted=False, updated=1, updated_by="a",
+                     data={"id": rid, **kw}, sort_key=rid, links=["c0"])
+
+
+def real_store(path: Path, records: int = 400) -> Path:
+    """Write a closed, fully checkpointed store with enough rows to span many pages."""
+    store = SqliteStore(path)
+    store.commit(Batch(meta={"replica_id": "a"}))
+    for start in range(0, records, 100):
+        store.commit(Batch([(os.urandom(300), LOCAL, start)],
+                           [row(f"c{n}", note="x" * 500) for n in range(start, start + 100)]))
+    store.close()
+    return path
+
+
+def assert_refused(path: Path, message: str) -> CorruptStoreError:
+    digest, listing = sha256(path), sorted(os.listdir(path.parent))
+    with pytest.raises(CorruptStoreError, match=message) as info:
+        SqliteStore(path)
+    assert info.value.path == str(path)
+    assert str(path) in str(info.value)
+    assert sha256(path) == digest
+    assert sorted(os.listdir(path.parent)) == listing  # no -wal/-shm/-journal left behind
+    return info.value
+
+
+def test_random_bytes_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "random.db"
+    path.write_bytes(bytes(range(256)) * 64)
+    assert_refused(path, "not an SQLite file")
+
+
+def test_a_text_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("first_name,last_name\nAnn,Lee\n")
+    assert_refused(path, "not an SQLite file")
+
+
+def test_a_truncated_store_is_refused(tmp_path: Path) -> None:
+    source = real_store(tmp_path / "real.db")
+    path = tmp_path / "truncated.db"
+    shutil.copy(source, path)
+    with path.open("r+b") as handle:
+        handle.truncate(path.stat().st_size // 2)
+    assert_refused(path, "malformed|damaged")
+
+
+def test_an_sqlite_file_of_another_app_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
+        conn.execute("INSERT INTO customers (name) VALUES ('Ann')")
+    conn.close()
+    assert_refused(path, "not a handsync replica store")
+
+
+def test_another_apps_meta_table_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+        conn.execute("INSERT INTO meta VALUES ('format', 'someone-else'), ('version', '3')")
+    conn.close()
+    assert_refused(path, "not a handsync replica store")
+
+
+def test_a_meta_table_of_another_shape_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE meta (name TEXT)")
+    conn.close()
+    assert_refused(path, "not a usable handsync store")
+
+
+def test_a_future_format_version_is_refused(tmp_path: Path) -> None:
+    path = real_store(tmp_path / "future.db", records=100)
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE meta SET value = '99' WHERE key = 'format_version'")
+    conn.close()
+    err = assert_refused(path, "format version 99 is not supported")
+    assert f"reads {FORMAT_VERSION}" in str(err)
+
+
+def test_a_zero_length_file_becomes_a_new_store(tmp_path: Path) -> None:
+    path = tmp_path / "empty.db"
+    path.write_bytes(b"")
+    store = SqliteStore(path)
+    assert store.commit(Batch([(b"u", LOCAL, 1)], meta={"replica_id": "a"})) == [1]
+    store.close()
+    reopened = SqliteStore(path)
+    assert reopened.load().meta["replica_id"] == "a"
+    assert reopened.log() == [LogEntry(1, b"u", LOCAL, 1)]
+    reopened.close()
+
+
+def test_a_missing_file_becomes_a_new_store(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "new.db")
+    assert store.stats()["log_entries"] == 0
+    assert store.load().meta["format_version"] == FORMAT_VERSION
+    store.close()
+
+
+def test_refused_errors_are_store_errors(tmp_path: Path) -> None:
+    path = tmp_path / "x.db"
+    path.write_bytes(b"garbage" * 10)
+    with pytest.raises(StoreError):
+        SqliteStore(path)
+
+
+def test_bad_synchronous_setting(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="synchronous"):
+        SqliteStore(tmp_path / "x.db", synchronous="SOMETIMES")
+    assert not (tmp_path / "x.db").exists()
+
+
+def test_everything_survives_reopening(tmp_path: Path) -> None:
+    path = tmp_path / "replica.db"
+    store = SqliteStore(path, synchronous="NORMAL")
+    store.commit(Batch([(b"u1", LOCAL, 5), (b"u2", "remote", 6), (b"u3", LOCAL, 7)],
+                       [row("c1", first_name="Zoë", n=3)], {"replica_id": "a", "clock": "9"}))
+    store.compact(b"SNAP", 1)
+    store.ack_outbox(1)
+    store.commit(Batch(rows=[RecordRow("contact", "c2", True, 8, "b", {"id": "c2"}, sort_key="c2",
+                                       conflicts=[{"kind": "contact", "record_id": "c2",
+                                                   "field": "x", "value": 1, "replica": "b",
+                                                   "stamp": 3, "current": 2}])]))
+    store.close()
+    again = SqliteStore(path)
+    loaded = again.load()
+    assert (loaded.snapshot, loaded.snapshot_seq) == (b"SNAP", 1)
+    assert loaded.log == [LogEntry(2, b"u2", "remote", 6), LogEntry(3, b"u3", LOCAL, 7)]
+    assert (loaded.meta["replica_id"], loaded.meta["clock"]) == ("a", "9")
+    assert again.outbox() == [LogEntry(3, b"u3", LOCAL, 7)]
+    assert again.get_rows("contact", ["c1"])["c1"].data == {"id": "c1", "first_name": "Zoë",
+                                                             "n": 3}
+    assert [r.id for r in again.query(RecordQuery("contact", include_deleted=True))] == [
+        "c1", "c2"]
+    assert again.conflicts()[0]["current"] == 2
+    assert again.commit(Batch([(b"u4", LOCAL, 8)])) == [4]
+    again.close()
+
+
+def test_a_commit_is_visible_to_another_connection_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "replica.db"
+    writer = SqliteStore(path)
+    reader = SqliteStore(path)
+    writer.commit(Batch([(b"u1", LOCAL, 1)], [row("c1")], {"clock": "1"}))
+    assert reader.log() == [LogEntry(1, b"u1", LOCAL, 1)]
+    assert list(reader.get_rows("contact", ["c1"])) == ["c1"]
+    writer.ack_outbox(1)
+    assert reader.outbox() == []
+    writer.compact(b"S", 1)
+    assert reader.load().snapshot == b"S"
+    writer.close()
+    reader.close()
+
+
+def test_a_failed_commit_leaves_the_file_usable(tmp_path: Path) -> None:
+    path = tmp_path / "replica.db"
+    store = SqliteStore(path)
+    store.commit(Batch([(b"u1", LOCAL, 1)], [row("c1")]))
+    with pytest.raises(TypeError):
+        store.commit(Batch([(b"u2", LOCAL, 2)], [row("c2", bad={1, 2})]))
+    assert store.commit(Batch([(b"u3", LOCAL, 3)])) == [2]
+    store.close()
+    again = SqliteStore(path)
+    assert [e.update for e in again.log()] == [b"u1", b"u3"]
+    assert list(again.get_rows("contact", ["c1", "c2"])) == ["c1"]
+    again.close()
