@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from ssl import SSLContext
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
@@ -61,7 +62,8 @@ async def _pump(ws: ClientConnection, session: SyncSession) -> None:
 
 async def sync_once(replica: Replica, relay: str, space: str, token: str, *,
                     cursor: int = 0, timeout: float = 30.0,
-                    on_cursor: Callable[[int], None] | None = None) -> SyncReport:
+                    on_cursor: Callable[[int], None] | None = None,
+                    ssl: SSLContext | None = None) -> SyncReport:
     """Connect, exchange everything, wait for the relay's durable acks, disconnect.
 
     Raises SyncError with a clear message if the relay is unreachable or refuses.
@@ -72,7 +74,7 @@ async def sync_once(replica: Replica, relay: str, space: str, token: str, *,
     try:
         async with asyncio.timeout(timeout):
             async with connect(space_url(relay, space), additional_headers=headers,
-                               max_size=MAX_FRAME, compression=None) as ws:
+                               max_size=MAX_FRAME, compression=None, ssl=ssl) as ws:
                 session.connect()
                 report.sent += sum(1 for _ in replica.outbox())
                 await _pump(ws, session)

@@ -44,7 +44,7 @@ class RelayConfig:
     port: int = 8765
     max_frame: int = 64 * 1024 * 1024
     max_update: int = 32 * 1024 * 1024
-    queue_frames: int = 4096
+    queue_bytes: int = 32 * 1024 * 1024
     rate: float = 2000.0
     burst: float = 10000.0
     max_connections: int = 10000

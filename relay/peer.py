@@ -3,7 +3,7 @@
 The asyncio layer only moves bytes: :class:`Peer` decodes frames with the
 engine's codec, asks the :class:`~relay.hub.Hub` to store and fan out updates,
 and queues frames for its single writer task. Nothing is sent per message with a
-fire-and-forget task, and the queue is bounded: a peer that cannot keep up is
+fire-and-forget task, and the queue is bounded in bytes: a peer that cannot keep up is
 closed with 4408 and catches up when it returns.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -86,16 +87,20 @@ class Peer:
         self.acked = 0
         self.closing = False
         self._queue: collections.deque[bytes] = collections.deque()
+        self._queued_bytes = 0
         self._wake = asyncio.Event()
         self._limit = RateLimit(hub.config.rate, hub.config.burst)
         self._answered_step1 = False
         self._close: tuple[int, str] = (CloseCode.NORMAL, "")
+        self._writer: asyncio.Task[None] | None = None
+        self._sending = False
+        self._abort: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------- receiving
 
     async def serve(self) -> None:
         """Read frames until the connection ends; the writer task runs beside it."""
-        writer = asyncio.create_task(self._write_loop())
+        writer = self._writer = asyncio.create_task(self._write_loop())
         try:
             async for frame in self.ws:
                 if self.closing:
@@ -103,11 +108,13 @@ class Peer:
                 if isinstance(frame, str):
                     self.fail(CloseCode.BAD_MESSAGE, "text frames are not part of the protocol")
                     break
-                if not self._limit.allow():
-                    self.fail(CloseCode.RATE_LIMITED, "too many messages; slow down")
-                    break
                 try:
-                    for message in decode(frame):
+                    messages = decode(frame)
+                    # The limit counts messages, so packing many into one frame cannot evade it.
+                    if not self._limit.allow(len(messages)):
+                        self.fail(CloseCode.RATE_LIMITED, "too many messages; slow down")
+                        break
+                    for message in messages:
                         await self._handle(message)
                 except ProtocolError as exc:
                     self.fail(exc.code, exc.reason)
@@ -117,7 +124,10 @@ class Peer:
         finally:
             self.closing = True
             self._wake.set()
-            await writer
+            with contextlib.suppress(asyncio.CancelledError):
+                await writer
+            if self._abort is not None:
+                await self._abort
 
     async def _handle(self, message: Message) -> None:
         if isinstance(message, Hello):
@@ -135,11 +145,11 @@ class Peer:
                                 code=CloseCode.BAD_MESSAGE)
 
     async def _hello(self, hello: Hello) -> None:
+        self.handsync = True  # it speaks our extension: errors reach it as Error messages
         if hello.protocol_version != PROTOCOL_VERSION:
             raise ProtocolError(f"protocol version {hello.protocol_version} is not supported "
                                 f"(this relay speaks {PROTOCOL_VERSION})",
                                 code=CloseCode.UNSUPPORTED_VERSION)
-        self.handsync = True
         if hello.resume_cursor > 0:
             tail = await self.hub.read_tail(self.space, hello.resume_cursor)
             if tail is not None:
@@ -200,12 +210,13 @@ class Peer:
         if seq <= self.sent_seq:
             return  # already part of this peer's catch-up
         self.sent_seq = seq
-        self._queue_message(Relayed(seq, update) if self.handsync else SyncUpdate(update))
+        self._queue_message(Relayed(seq, update) if self.handsync else SyncUpdate(update),
+                            live=True)
 
     def send_awareness(self, payload: bytes) -> None:
         """Forward presence data (dropped for a peer that is catching up)."""
         if not self.catching_up:
-            self._queue_message(Awareness(payload))
+            self._queue_message(Awareness(payload), live=True)
 
     def fail(self, code: int, reason: str) -> None:
         """Tell the peer why (if it speaks our extension) and close with ``code``."""
@@ -215,18 +226,28 @@ class Peer:
                  '"reason": "%s"}', self.space, self.device, code, reason.replace('"', "'"))
         self.hub.metrics.errors.labels(code=str(code)).inc()
         if self.handsync:
-            self._queue.append(encode(Error(code, reason)))
+            error = encode(Error(code, reason))
+            self._queue.append(error)
+            self._queued_bytes += len(error)
         self.closing = True
         self._close = (code, reason)
         self._wake.set()
+        if self._sending and self._writer is not None:
+            # The writer is blocked on a peer that does not read: stop it and close now
+            # (websockets aborts the TCP connection if the close handshake stalls).
+            self._writer.cancel()
+            self._abort = asyncio.get_running_loop().create_task(self.ws.close(code, reason))
 
-    def _queue_message(self, message: Message) -> None:
+    def _queue_message(self, message: Message, *, live: bool = False) -> None:
+        """Queue a frame. Live traffic is bounded: catch-up and acks are one-off answers."""
         if self.closing:
             return
-        if len(self._queue) >= self.hub.config.queue_frames:
+        frame = encode(message)
+        if live and self._queue and self._queued_bytes + len(frame) > self.hub.config.queue_bytes:
             self.fail(CloseCode.TOO_SLOW, "too slow to keep up; reconnect to catch up")
             return
-        self._queue.append(encode(message))
+        self._queue.append(frame)
+        self._queued_bytes += len(frame)
         self._wake.set()
 
     async def _write_loop(self) -> None:
@@ -236,7 +257,9 @@ class Peer:
                 await self._wake.wait()
                 self._wake.clear()
                 while self._queue:
+                    self._sending = True
                     await self.ws.send(self._next_frame())
+                    self._sending = False
                 if self.closing:
                     code, reason = self._close
                     await self.ws.close(code, reason)
@@ -246,12 +269,14 @@ class Peer:
 
     def _next_frame(self) -> bytes:
         frame = self._queue.popleft()
-        if not self.handsync:
-            return frame  # a stock Yjs client reads one message per frame
-        # Our clients read every message of a frame: pack small ones together.
-        parts = [frame]
         size = len(frame)
-        while self._queue and size + len(self._queue[0]) <= PACK_BYTES:
-            size += len(self._queue[0])
-            parts.append(self._queue.popleft())
-        return b"".join(parts)
+        if self.handsync:
+            # Our clients read every message of a frame: pack small ones together.
+            # (A stock Yjs client reads one message per frame.)
+            parts = [frame]
+            while self._queue and size + len(self._queue[0]) <= PACK_BYTES:
+                size += len(self._queue[0])
+                parts.append(self._queue.popleft())
+            frame = b"".join(parts)
+        self._queued_bytes -= size
+        return frame

@@ -14,6 +14,7 @@ import json
 import logging
 import signal
 import ssl
+from functools import partial
 from http import HTTPStatus
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -57,7 +58,6 @@ class RelayServer:
         self.hub: Hub | None = None
         self.server: Server | None = None
         self._watch: asyncio.Task[None] | None = None
-        self._auth_store: RelayStore | None = None
 
     @property
     def port(self) -> int:
@@ -69,7 +69,6 @@ class RelayServer:
         """Open the store threads and start listening."""
         loop = asyncio.get_running_loop()
         self.hub = Hub(self.config, loop)
-        self._auth_store = RelayStore(self.config.data)
         ssl_context = None
         if self.config.tls_cert is not None:
             ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -91,8 +90,6 @@ class RelayServer:
             self._watch.cancel()
         if self.hub is not None:
             self.hub.close()
-        if self._auth_store is not None:
-            self._auth_store.close()
         log.info('{"event": "stopped"}')
 
     async def __aenter__(self) -> RelayServer:
@@ -134,7 +131,9 @@ class RelayServer:
     async def _handle(self, ws: ServerConnection) -> None:
         assert self.hub is not None and ws.request is not None
         space = _space_from(ws.request.path) or ""
-        refusal = self._refusal(space, _token_from(ws.request))
+        token_text = _token_from(ws.request)
+        token = await self.hub.reader.run(partial(_authenticate, token_text)) if token_text else None
+        refusal = self._refusal(space, token_text, token)
         if isinstance(refusal, tuple):
             code, reason = refusal
             self.hub.metrics.errors.labels(code=str(code)).inc()
@@ -152,13 +151,13 @@ class RelayServer:
             log.info('{"event": "disconnected", "space": "%s", "device": "%s", "code": %s}',
                      space, peer.device, ws.close_code)
 
-    def _refusal(self, space: str, token_text: str | None) -> tuple[int, str] | Token:
-        assert self.hub is not None and self._auth_store is not None
+    def _refusal(self, space: str, token_text: str | None,
+                 token: Token | None) -> tuple[int, str] | Token:
+        assert self.hub is not None
         if self.hub.connection_count >= self.config.max_connections:
             return CloseCode.RATE_LIMITED, "too many connections; retry later"
         if not token_text:
             return CloseCode.UNAUTHORIZED, "missing token (Authorization: Bearer or ?token=)"
-        token = self._auth_store.authenticate(token_text)
         if token is None:
             return CloseCode.UNAUTHORIZED, "unknown token"
         if not token.valid_at(now_ms()):
@@ -166,6 +165,10 @@ class RelayServer:
         if token.space != space:
             return CloseCode.FORBIDDEN, "this token is not for this space"
         return token
+
+
+def _authenticate(token_text: str, store: RelayStore) -> Token | None:
+    return store.authenticate(token_text)
 
 
 def _response(status: HTTPStatus, body: str, content_type: str) -> Response:
