@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import click
 
+from clients.cli_device import activity, conflicts, device, group, history, note, status, sync
+from clients.cli_records import record_group
 from clients.demo import run_demo
 from engine.errors import HandsyncError
 from relay.cli import relay
@@ -39,6 +41,17 @@ def demo() -> None:
 
 
 cli.add_command(relay)
+cli.add_command(device)
+cli.add_command(sync)
+cli.add_command(status)
+cli.add_command(conflicts)
+cli.add_command(note)
+cli.add_command(history)
+cli.add_command(activity)
+cli.add_command(group)
+for _kind, _noun in (("contact", "contact"), ("company", "company"),
+                     ("opportunity", "opportunity")):
+    cli.add_command(record_group(_kind, _noun))
 
 
 def main() -> None:

@@ -90,6 +90,7 @@ class Replica:
         self._now = clock
         self._new_id = new_id
         loaded = store.load()
+        self._meta = dict(loaded.meta)
         stored_id = loaded.meta.get("replica_id")
         if replica_id is not None and stored_id is not None and replica_id != stored_id:
             raise StoreError(f"this store belongs to replica {stored_id!r}, not {replica_id!r}")
@@ -384,6 +385,18 @@ class Replica:
     def acknowledge(self, upto_seq: int) -> int:
         """Forget outbox entries up to ``upto_seq``: the relay holds them durably."""
         return self.store.ack_outbox(upto_seq)
+
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        """Return a value kept beside the replica (e.g. a client's resume cursor)."""
+        return self._meta.get(key, default)
+
+    def set_meta(self, values: Mapping[str, str]) -> None:
+        """Durably keep small string values beside the replica (``app.`` keys are yours)."""
+        for key in values:
+            if not key.startswith("app."):
+                raise ValidationError("meta keys of callers start with 'app.'", field=key)
+        self.store.commit(Batch(meta=dict(values)))
+        self._meta.update(values)
 
     @property
     def last_seq(self) -> int:
