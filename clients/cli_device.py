@@ -50,13 +50,19 @@ def device_init(home: Path, relay: str, space: str, token: str, name: str) -> No
 @home_option
 @click.option("--timeout", default=30.0, show_default=True, help="Seconds to wait for the relay.")
 @click.option("--json", "as_json", is_flag=True)
-def sync(home: Path, timeout: float, as_json: bool) -> None:
+@click.option("--watch", is_flag=True, help="Stay connected, live both ways, retrying with "
+              "backoff; other commands may still use the home. Stop with Ctrl-C.")
+def sync(home: Path, timeout: float, as_json: bool, watch: bool) -> None:
     """Sync now: send local edits, receive others', wait for the relay's durable acks.
 
     \b
     Example:
         handsync sync
+        handsync sync --watch
     """
+    if watch:
+        _watch(home)
+        return
     with opened(home) as dev:
         try:
             report = dev.sync(timeout=timeout)
@@ -71,6 +77,29 @@ def sync(home: Path, timeout: float, as_json: bool) -> None:
         click.echo(f"sent {summary['sent']} update(s), received {summary['received']} "
                    f"({summary['records_changed']} record(s) changed), "
                    f"{summary['conflicts']} unresolved conflict(s)")
+
+
+def _watch(home: Path) -> None:
+    import asyncio
+    import signal
+    import time
+
+    from clients.watch import watch
+
+    def say(text: str) -> None:
+        click.echo(f"{time.strftime('%H:%M:%S')} {text}", err=True)
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await watch(home, stop, say)
+
+    try:
+        asyncio.run(run())
+    except HandsyncError as exc:
+        raise click.ClickException(f"{exc}; your local data is kept") from exc
 
 
 @click.command()

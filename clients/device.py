@@ -26,6 +26,8 @@ from engine.sqlite_store import SqliteStore
 CONFIG = "config.json"
 REPLICA = "replica.sqlite"
 LOCK = "home.lock"
+WANT = "home.want"
+_LOCK_POLL = 0.05
 
 
 class HomeError(HandsyncError):
@@ -88,6 +90,37 @@ def init_home(home: Path, relay: str, space: str, token: str, name: str) -> Devi
     return config
 
 
+def _take_lock(home: Path, wait: float) -> IO[str]:
+    """Lock the home, asking a watching process to step aside for up to ``wait`` s."""
+    handle = open(home / LOCK, "a")  # noqa: SIM115 - held until Device.close
+    deadline = time.monotonic() + wait
+    asked = False
+    try:
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return handle
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise HomeBusyError(f"another handsync process is using {home} and did "
+                                        f"not let go within {wait:g} s") from None
+                if not asked:
+                    (home / WANT).touch()
+                    asked = True
+                time.sleep(_LOCK_POLL)  # waiting for another process: nothing to await here
+    except BaseException:
+        handle.close()
+        raise
+    finally:
+        if asked:
+            (home / WANT).unlink(missing_ok=True)
+
+
+def handoff_requested(home: Path) -> bool:
+    """True if another process waits for this home."""
+    return (home / WANT).exists()
+
+
 def _write_json(path: Path, data: dict[str, Any]) -> None:
     # Written whole and renamed into place, so a crash never leaves half a file.
     tmp = path.with_suffix(".tmp")
@@ -102,18 +135,12 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
 class Device:
     """An opened home. Use as a context manager, or call :meth:`close`."""
 
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, *, wait: float = 15.0) -> None:
         self.home = home
         if not (home / CONFIG).exists():
             raise HomeError(f"{home} is not a handsync device home; run 'handsync device "
                             "init' first")
-        self._lock: IO[str] | None = open(home / LOCK, "a")  # noqa: SIM115 - held until close
-        try:
-            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self._lock.close()
-            raise HomeBusyError(f"another handsync process is using {home} "
-                                "(is 'handsync sync --watch' running?)") from None
+        self._lock: IO[str] | None = _take_lock(home, wait)
         try:
             raw = json.loads((home / CONFIG).read_text())
             self.config = DeviceConfig(**raw)

@@ -35,6 +35,7 @@ from engine.codec import (
     SyncStep2,
     SyncUpdate,
     decode,
+    decode_state_vector,
     encode,
 )
 from engine.errors import ProtocolError
@@ -119,6 +120,11 @@ class Peer:
                 except ProtocolError as exc:
                     self.fail(exc.code, exc.reason)
                     break
+                except Exception:  # a bug of ours: report it, never leave the peer guessing
+                    log.exception('{"event": "internal-error", "space": "%s", "device": "%s"}',
+                                  self.space, self.device)
+                    self.fail(CloseCode.INTERNAL, "internal relay error; retry later")
+                    break
         except ConnectionClosed:
             pass
         finally:
@@ -161,6 +167,8 @@ class Peer:
             await self._step1(None)
 
     async def _step1(self, state_vector: bytes | None) -> None:
+        if state_vector is not None:
+            decode_state_vector(state_vector)  # ProtocolError (4400) if it is not one
         catch_up = await self.hub.read_state(self.space, state_vector)
         assert catch_up.diff is not None and catch_up.state_vector is not None
         self._queue_message(SyncStep2(catch_up.diff))

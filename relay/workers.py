@@ -188,7 +188,11 @@ def read_state(store: RelayStore, space: str, state_vector: bytes | None) -> Cat
     state = merge_updates(*parts) if len(parts) != 1 else parts[0]
     if not parts:
         state = Doc().get_update()
-    diff = get_update(state, state_vector) if state_vector else state
+    try:
+        diff = get_update(state, state_vector) if state_vector else state
+    except ValueError:
+        raise ProtocolError("the state vector cannot be used with this space's state",
+                            code=4400) from None
     return CatchUp(head, diff=diff, state_vector=get_state(state))
 
 
