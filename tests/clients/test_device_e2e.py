@@ -138,3 +138,69 @@ def test_sync_reports_an_unreachable_relay(space: Space) -> None:
     done = space.cli("ann", "sync", check=False)
     assert done.returncode == 1
     assert "cannot reach the relay" in done.stderr
+
+
+def _wait_line(proc: subprocess.Popen[str], needle: str, timeout: float = TIMEOUT) -> str:
+    """Read the process's stderr until a line contains ``needle`` (bounded by ``timeout``).
+
+    Reads the raw pipe (not the buffered text wrapper) so no line hides in a buffer.
+    """
+    import os
+    import selectors
+    import time
+
+    assert proc.stderr is not None
+    fd = proc.stderr.fileno()
+    pending = _partial.setdefault(proc.pid, b"")
+    deadline = time.monotonic() + timeout
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        while True:
+            *lines, pending = pending.split(b"\n")
+            for number, line in enumerate(lines):
+                if needle.encode() in line:
+                    _partial[proc.pid] = b"\n".join([*lines[number + 1:], pending])
+                    return line.decode()
+            left = deadline - time.monotonic()
+            if left <= 0 or not selector.select(timeout=left):
+                break
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            pending += chunk
+    _partial[proc.pid] = pending
+    raise AssertionError(f"no line with {needle!r} within {timeout} s")
+
+
+_partial: dict[int, bytes] = {}
+
+
+def test_watching_devices_survive_a_relay_restart_and_converge(space: Space) -> None:
+    from tests.clients.conftest import HANDSYNC, start_relay
+
+    watchers = {
+        name: subprocess.Popen([HANDSYNC, "sync", "--watch", "--home", str(space.homes[name])],
+                               stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+        for name in ("ann", "bob")
+    }
+    try:
+        for proc in watchers.values():
+            _wait_line(proc, "in sync")
+        space.relay.send_signal(signal.SIGTERM)
+        space.relay.wait(timeout=TIMEOUT)
+        for proc in watchers.values():
+            _wait_line(proc, "retrying")
+        space.relay, _ = start_relay(space.data, space.port)
+        # An edit made while ann's watch runs: the command takes the home, the watch pushes it.
+        rid = space.cli("ann", "contact", "add", "--first-name", "Live").stdout.strip()
+        _wait_line(watchers["bob"], "record(s) changed")
+    finally:
+        for proc in watchers.values():
+            proc.send_signal(signal.SIGTERM)
+        for proc in watchers.values():
+            proc.wait(timeout=TIMEOUT)
+            if proc.stderr is not None:
+                proc.stderr.close()
+    assert all(proc.returncode == 0 for proc in watchers.values())
+    assert space.json("bob", "contact", "show", rid)[0]["first_name"] == "Live"
+    assert _strip(space.contacts("bob")) == _strip(space.contacts("ann"))
