@@ -28,16 +28,18 @@ def cli() -> None:
 
 @cli.command()
 def demo() -> None:
-    """Show two replicas editing offline, syncing, and settling a conflict.
+    """Tour: a relay, two devices editing offline, syncing, and settling a conflict.
 
     \b
     Example:
         handsync demo
     """
     try:
-        run_demo(click.echo)
+        converged = run_demo(click.echo)
     except HandsyncError as exc:
         raise click.ClickException(str(exc)) from exc
+    if not converged:
+        raise click.ClickException("the devices did not converge")
 
 
 cli.add_command(relay)

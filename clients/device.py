@@ -178,11 +178,15 @@ class Device:
 
     def sync(self, timeout: float = 30.0) -> SyncReport:
         """Sync now: send the outbox, receive what is new, wait for durable acks."""
+        return asyncio.run(self.sync_async(timeout))
+
+    async def sync_async(self, timeout: float = 30.0) -> SyncReport:
+        """:meth:`sync` for callers that already run an event loop."""
         pending = len(self.replica.outbox())
         try:
-            report = asyncio.run(sync_once(
+            report = await sync_once(
                 self.replica, self.config.relay, self.config.space, self.config.token,
-                cursor=self.cursor, timeout=timeout, on_cursor=self._save_cursor))
+                cursor=self.cursor, timeout=timeout, on_cursor=self._save_cursor)
         except SyncError as exc:
             self.replica.set_meta({"app.last_error": str(exc),
                                    "app.last_attempt": str(wall_clock())})
