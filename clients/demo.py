@@ -49,6 +49,11 @@ async def _tour(base: Path, echo: Callable[[str], None]) -> bool:
 
         office.update("contact", ann, {"job_title": "Head of Sales"})
         office.update("contact", bob, {"email": "bob@marsh.example"})
+        # The phone's edits come later in real time (on a fast machine the same
+        # millisecond would make it a tie, which the replica id settles instead).
+        edited = wall_clock()
+        while wall_clock() <= edited:
+            pass
         phone.update("contact", ann, {"mobile_phone": "+1 555 0142"})
         phone.update("contact", bob, {"email": "bob.marsh@marsh.example"})
         echo("offline: office-pc set Ann's job title and Bob's e-mail; "

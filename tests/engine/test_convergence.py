@@ -474,10 +474,23 @@ class ConvergenceMachine(RuleBasedStateMachine):
     @rule(who=st.sampled_from(NAMES))
     def restart(self, who: str) -> None:
         self.begin()
+        self.reopen(who)
+
+    @precondition(lambda self: any(p.replica.missing for p in self.peers.values()))
+    @rule(data=st.data())
+    def restart_during_gap(self, data: st.DataObject) -> None:
+        """Restart a replica that waits for updates: its store then holds a partial state."""
+        self.begin()
+        self.reopen(data.draw(st.sampled_from(
+            [name for name, p in self.peers.items() if p.replica.missing]), label="replica"))
+
+    def reopen(self, who: str) -> None:
         peer = self.peers[who]
-        note(f"{who}: restart from its store")
+        note(f"{who}: restart from its store (missing={peer.replica.missing})")
+        before = contents(peer.replica)
         peer.replica.close()
         peer.open()
+        assert contents(peer.replica) == before, "a restart changed what the replica shows"
 
     # --------------------------------------------------------------- invariants
 
