@@ -31,7 +31,10 @@ def device() -> None:
 @click.option("--space", required=True, help="The space (one Act! database).")
 @click.option("--token", required=True, help="This device's token from the relay admin.")
 @click.option("--name", default="device", show_default=True, help="A name for this device.")
-def device_init(home: Path, relay: str, space: str, token: str, name: str) -> None:
+@click.option("--auto-sync/--no-auto-sync", default=True, show_default=True,
+              help="Sync quickly before showing data, when the relay is reachable.")
+def device_init(home: Path, relay: str, space: str, token: str, name: str,
+                auto_sync: bool) -> None:
     """Create the local replica and its configuration in HOME.
 
     \b
@@ -40,7 +43,7 @@ def device_init(home: Path, relay: str, space: str, token: str, name: str) -> No
             --token hs_3f9a1c2b7d4e_… --name anns-phone
     """
     try:
-        config = init_home(home, relay, space, token, name)
+        config = init_home(home, relay, space, token, name, auto_sync=auto_sync)
     except HandsyncError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"device {config.name} ({config.replica_id}) ready in {home}")
@@ -105,8 +108,9 @@ def _watch(home: Path) -> None:
 @click.command()
 @home_option
 @click.option("--json", "as_json", is_flag=True)
-def status(home: Path, as_json: bool) -> None:
-    """Show last sent, last received, edits waiting for the relay, conflicts.
+@click.option("--offline", is_flag=True, help="Do not check the relay.")
+def status(home: Path, as_json: bool, offline: bool) -> None:
+    """Show last sent, last received, edits waiting, conflicts, and whether the relay answers.
 
     \b
     Example:
@@ -114,6 +118,8 @@ def status(home: Path, as_json: bool) -> None:
     """
     with opened(home) as dev:
         info = dev.status()
+        if not offline:
+            info["relay_check"] = dev.probe()
     if as_json:
         click.echo(json.dumps(info, indent=2))
         return
@@ -141,7 +147,7 @@ def conflicts_list(home: Path, as_json: bool) -> None:
     Example:
         handsync conflicts list --json
     """
-    with opened(home) as dev:
+    with opened(home, show=True) as dev:
         found = dev.replica.conflicts()
     if as_json:
         click.echo(json.dumps(found, indent=2, ensure_ascii=False))
@@ -222,7 +228,7 @@ def _linked_list(kind: str) -> click.Command:
     @click.option("--contact", help="Only those linked to this contact.")
     @click.option("--json", "as_json", is_flag=True)
     def list_linked(home: Path, contact: str | None, as_json: bool) -> None:
-        with opened(home) as dev:
+        with opened(home, show=True) as dev:
             echo_records(_run(lambda: dev.replica.list(kind, linked_to=contact)), as_json)
 
     return list_linked
@@ -318,7 +324,7 @@ def activity_list(home: Path, contact: str | None, start: str | None, end: str |
     spec = kind_spec("activity").fields["start_time"]
     lo = normalize_value(spec, start, kind="activity", record_id=None) if start else None
     hi = normalize_value(spec, end, kind="activity", record_id=None) if end else None
-    with opened(home) as dev:
+    with opened(home, show=True) as dev:
         records = _run(lambda: dev.replica.list("activity", linked_to=contact))
     chosen = [r for r in records
               if (include_cleared or not r.get("is_cleared"))
@@ -411,5 +417,5 @@ def group_list(home: Path, as_json: bool) -> None:
     Example:
         handsync group list --json
     """
-    with opened(home) as dev:
+    with opened(home, show=True) as dev:
         echo_records(_run(lambda: dev.replica.list("group")), as_json)

@@ -37,10 +37,16 @@ def home_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @contextmanager
-def opened(home: Path) -> Iterator[Device]:
-    """Open the home; library errors become one clear ClickException."""
+def opened(home: Path, *, show: bool = False) -> Iterator[Device]:
+    """Open the home; library errors become one clear ClickException.
+
+    ``show``: the command shows data, so with ``auto_sync`` on it first does a quick
+    sync and says on stderr whether it could.
+    """
     try:
         with Device(home) as device:
+            if show and device.config.auto_sync:
+                click.echo(device.quick_sync(), err=True)
             yield device
     except HandsyncError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -139,7 +145,7 @@ def record_group(kind: str, noun: str) -> click.Group:
     @click.argument("record_id", metavar="ID")
     @click.option("--json", "as_json", is_flag=True)
     def show(home: Path, record_id: str, as_json: bool) -> None:
-        with opened(home) as device:
+        with opened(home, show=True) as device:
             record = _run(lambda: device.replica.get(kind, record_id, include_deleted=True))
             if as_json:
                 echo_records([record], True)
@@ -161,7 +167,7 @@ def record_group(kind: str, noun: str) -> click.Group:
     def list_(home: Path, group: str | None, company: str | None, linked_to: str | None,
               edited_since: str | None, include_deleted: bool, limit: int | None,
               as_json: bool) -> None:
-        with opened(home) as device:
+        with opened(home, show=True) as device:
             records = _run(lambda: device.replica.list(
                 kind, group=group, company=company, linked_to=linked_to,
                 edited_since=edited_since, include_deleted=include_deleted, limit=limit))
@@ -174,7 +180,7 @@ def record_group(kind: str, noun: str) -> click.Group:
     @click.option("--limit", type=click.IntRange(min=1))
     @click.option("--json", "as_json", is_flag=True)
     def search(home: Path, text: str, limit: int | None, as_json: bool) -> None:
-        with opened(home) as device:
+        with opened(home, show=True) as device:
             echo_records(_run(lambda: device.replica.search(text, kind, limit=limit)), as_json)
 
     return group

@@ -118,3 +118,35 @@ def _absorb(events: list[SessionEvent], report: SyncReport,
         elif isinstance(event, Acknowledged):
             pass
     return done
+
+
+async def probe(relay: str, space: str, token: str, cursor: int, *,
+                timeout: float = 5.0, ssl: SSLContext | None = None) -> str:
+    """Say whether the relay is reachable and takes the token, without syncing.
+
+    Returns ``"ok"``; raises SyncError (with the relay's close code when it refused).
+    """
+    from engine.codec import PROTOCOL_VERSION, CaughtUp, Hello, decode, encode
+
+    headers = {"Authorization": f"Bearer {token}"}
+    try:
+        async with asyncio.timeout(timeout):
+            async with connect(space_url(relay, space), additional_headers=headers,
+                               max_size=MAX_FRAME, compression=None, ssl=ssl) as ws:
+                # The relay answers a Hello with what we missed and CaughtUp: proof enough.
+                await ws.send(encode(Hello(PROTOCOL_VERSION, "probe", max(cursor, 1))))
+                async for frame in ws:
+                    if isinstance(frame, bytes) and any(
+                            isinstance(m, CaughtUp) for m in decode(frame)):
+                        return "ok"
+    except TimeoutError:
+        raise SyncError(f"no answer from the relay within {timeout:g} s") from None
+    except ConnectionClosed as exc:
+        rcvd = exc.rcvd
+        if rcvd is not None and rcvd.code >= 4000:
+            raise SyncError(f"the relay refused: {rcvd.reason} (code {rcvd.code})",
+                            code=rcvd.code) from None
+        raise SyncError(f"the connection to the relay closed: {exc}") from None
+    except (OSError, InvalidHandshake, InvalidURI) as exc:
+        raise SyncError(f"cannot reach the relay at {relay}: {exc}") from None
+    raise SyncError("the relay closed the connection without answering")

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from clients.connection import SyncError, SyncReport, sync_once
+from clients.connection import SyncError, SyncReport, probe, sync_once
 from engine.errors import HandsyncError, ValidationError
 from engine.replica import Replica
 from engine.sqlite_store import SqliteStore
@@ -76,11 +76,12 @@ class DeviceConfig:
                                   field="sync_interval", value=self.sync_interval)
 
 
-def init_home(home: Path, relay: str, space: str, token: str, name: str) -> DeviceConfig:
+def init_home(home: Path, relay: str, space: str, token: str, name: str, *,
+              auto_sync: bool = True) -> DeviceConfig:
     """Create a home with an empty replica; HomeError if one exists there already."""
     slug = "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-")[:24] or "device"
     config = DeviceConfig(relay.rstrip("/"), space, token, name,
-                          f"{slug}-{secrets.token_hex(4)}")
+                          f"{slug}-{secrets.token_hex(4)}", auto_sync=auto_sync)
     config.check()
     if (home / CONFIG).exists():
         raise HomeError(f"{home} already holds a device ({home / CONFIG})")
@@ -202,6 +203,25 @@ class Device:
     def _save_cursor(self, seq: int) -> None:
         # Saved only after the updates up to seq were applied and committed.
         self.replica.set_meta({"app.cursor": str(seq)})
+
+    def probe(self, timeout: float = 5.0) -> str:
+        """"reachable, token valid", or why not (never raises for network trouble)."""
+        try:
+            asyncio.run(probe(self.config.relay, self.config.space, self.config.token,
+                              self.cursor, timeout=timeout))
+        except SyncError as exc:
+            if exc.code in (4401, 4403):
+                return f"reachable, token refused: {exc}"
+            return f"unreachable: {exc}"
+        return "reachable, token valid"
+
+    def quick_sync(self, timeout: float = 3.0) -> str:
+        """Sync before showing data (``auto_sync``); return a line saying what happened."""
+        try:
+            report = self.sync(timeout=timeout)
+        except SyncError as exc:
+            return f"not synced ({exc}); showing the data on this device"
+        return f"synced: sent {report.sent}, received {report.received} update(s)"
 
     def status(self) -> dict[str, Any]:
         """Last sent and received, waiting edits, conflicts, last error."""
