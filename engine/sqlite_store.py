@@ -60,8 +60,8 @@ class SqliteStore(Store):
         if synchronous not in ("FULL", "NORMAL", "OFF"):
             raise StoreError(f"synchronous must be FULL, NORMAL or OFF, not {synchronous!r}")
         fresh = not os.path.exists(self.path) or os.path.getsize(self.path) == 0
-        if not fresh:
-            _check_header(self.path)
+        # The file is only ever read through SQLite: opening and closing it with open()
+        # would drop this process's SQLite locks on it (POSIX locks are per process).
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         try:
             # SQLite's lower() folds ASCII only; company names are matched the way Python does.
@@ -75,6 +75,9 @@ class SqliteStore(Store):
                 self._create()
         except sqlite3.DatabaseError as exc:
             conn.close()
+            if "not a database" in str(exc):
+                raise CorruptStoreError("not a handsync store (not an SQLite file)",
+                                        path=self.path) from None
             raise CorruptStoreError(f"not a usable handsync store ({exc})", path=self.path) from None
         except BaseException:
             conn.close()
@@ -298,17 +301,6 @@ class SqliteStore(Store):
 
 def _lower(value: str | None) -> str | None:
     return value.lower() if isinstance(value, str) else value
-
-
-def _check_header(path: str) -> None:
-    """Refuse a file that does not even start like SQLite, before SQLite touches it."""
-    try:
-        with open(path, "rb") as handle:
-            header = handle.read(16)
-    except OSError as exc:
-        raise StoreError(f"cannot read the store: {exc.strerror}", path=path) from None
-    if header != b"SQLite format 3\x00":
-        raise CorruptStoreError("not a handsync store (not an SQLite file)", path=path)
 
 
 class _Transaction:

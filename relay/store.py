@@ -108,11 +108,8 @@ class RelayStore:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.path = self.data_dir / DB_NAME
         fresh = not self.path.exists() or self.path.stat().st_size == 0
-        if not fresh:
-            with open(self.path, "rb") as handle:
-                if handle.read(16) != b"SQLite format 3\x00":
-                    raise CorruptStoreError("not a handsync relay store (not SQLite)",
-                                            path=str(self.path))
+        # Read only through SQLite: open()+close() on the file would drop this process's
+        # SQLite locks on it, and another process could then delete the live WAL.
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
                                timeout=30)
         try:
@@ -125,6 +122,9 @@ class RelayStore:
                 self._create(conn)
         except sqlite3.DatabaseError as exc:
             conn.close()
+            if "not a database" in str(exc):
+                raise CorruptStoreError("not a handsync relay store (not SQLite)",
+                                        path=str(self.path)) from None
             raise CorruptStoreError(f"not a usable relay store ({exc})", path=str(self.path)) from None
         self.conn = conn
 
