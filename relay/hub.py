@@ -18,7 +18,7 @@ from pathlib import Path
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from engine.codec import CloseCode
-from relay.peer import Peer
+from relay.peer import Forward, Peer
 from relay.store import RelayStore
 from relay.workers import (
     CatchUp,
@@ -130,10 +130,12 @@ class Hub:
             self.metrics.updates.inc()
             self.metrics.update_bytes.inc(len(result.pending.update))
             sender.committed(result.seq)
-            for peer in self.peers.get(result.pending.space, ()):
+            forward = Forward(result.seq, result.pending.update)
+            peers = self.peers.get(result.pending.space, ())
+            for peer in peers:
                 if peer is not sender:
-                    peer.deliver(result.seq, result.pending.update)
-                    self.metrics.forwarded.inc()
+                    peer.deliver(forward)
+            self.metrics.forwarded.inc(max(0, len(peers) - 1))
             self._log_entries[result.pending.space] += 1
             self._maybe_compact(result.pending.space)
 
@@ -147,9 +149,11 @@ class Hub:
         """Log entries after ``cursor`` (None if compacted away)."""
         return await self.reader.run(lambda store: read_tail(store, space, cursor))
 
-    async def read_state(self, space: str, state_vector: bytes | None) -> CatchUp:
+    async def read_state(self, space: str, state_vector: bytes | None,
+                         with_state_vector: bool = False) -> CatchUp:
         """The diff against ``state_vector`` and the head it stands for."""
-        return await self.reader.run(lambda store: read_state(store, space, state_vector))
+        return await self.reader.run(
+            lambda store: read_state(store, space, state_vector, with_state_vector))
 
     def _maybe_compact(self, space: str) -> None:
         if self._log_entries[space] < self.config.compact_entries or space in self._compacting:

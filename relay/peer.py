@@ -71,6 +71,26 @@ class RateLimit:
         return True
 
 
+@dataclass(slots=True)
+class Forward:
+    """A durable update on its way to every other peer, encoded once per flavour."""
+
+    seq: int
+    update: bytes
+    _relayed: bytes | None = None
+    _plain: bytes | None = None
+
+    def frame(self, handsync: bool) -> bytes:
+        """``Relayed`` for our clients, a plain Yjs update for stock ones."""
+        if handsync:
+            if self._relayed is None:
+                self._relayed = encode(Relayed(self.seq, self.update))
+            return self._relayed
+        if self._plain is None:
+            self._plain = encode(SyncUpdate(self.update))
+        return self._plain
+
+
 class Peer:
     """The relay's side of one WebSocket connection to a space."""
 
@@ -82,7 +102,7 @@ class Peer:
         self.device = token.device
         self.handsync = False  # True once the peer said Hello: it gets type-100 messages
         self.catching_up = True
-        self.backlog: list[tuple[int, bytes]] = []
+        self.backlog: list[Forward] = []
         self.sent_seq = 0
         self.received = 0  # updates received from this peer, for cumulative acks
         self.acked = 0
@@ -169,13 +189,14 @@ class Peer:
     async def _step1(self, state_vector: bytes | None) -> None:
         if state_vector is not None:
             decode_state_vector(state_vector)  # ProtocolError (4400) if it is not one
-        catch_up = await self.hub.read_state(self.space, state_vector)
-        assert catch_up.diff is not None and catch_up.state_vector is not None
+        ask_back = not self.handsync and not self._answered_step1
+        catch_up = await self.hub.read_state(self.space, state_vector, ask_back)
+        assert catch_up.diff is not None
         self._queue_message(SyncStep2(catch_up.diff))
         if self.handsync:
             self._caught_up(catch_up.head)
         else:
-            if not self._answered_step1:
+            if ask_back and catch_up.state_vector is not None:
                 # A stock Yjs client sends its offline edits when asked with our SyncStep1.
                 self._queue_message(SyncStep1(catch_up.state_vector))
             self._flush_backlog(catch_up.head)
@@ -189,8 +210,8 @@ class Peer:
         self.sent_seq = max(self.sent_seq, head)
         self.catching_up = False
         backlog, self.backlog = self.backlog, []
-        for seq, update in backlog:
-            self.deliver(seq, update)
+        for forward in backlog:
+            self.deliver(forward)
 
     def _update(self, update: bytes) -> None:
         if self.token.read_only:
@@ -210,16 +231,15 @@ class Peer:
         if self.handsync:
             self._queue_message(Ack(self.acked, seq))
 
-    def deliver(self, seq: int, update: bytes) -> None:
+    def deliver(self, forward: Forward) -> None:
         """Forward another peer's durable update, in log order, exactly once."""
         if self.catching_up:
-            self.backlog.append((seq, update))
+            self.backlog.append(forward)
             return
-        if seq <= self.sent_seq:
+        if forward.seq <= self.sent_seq:
             return  # already part of this peer's catch-up
-        self.sent_seq = seq
-        self._queue_message(Relayed(seq, update) if self.handsync else SyncUpdate(update),
-                            live=True)
+        self.sent_seq = forward.seq
+        self._queue_frame(forward.frame(self.handsync), live=True)
 
     def send_awareness(self, payload: bytes) -> None:
         """Forward presence data (dropped for a peer that is catching up)."""
@@ -247,10 +267,12 @@ class Peer:
             self._abort = asyncio.get_running_loop().create_task(self.ws.close(code, reason))
 
     def _queue_message(self, message: Message, *, live: bool = False) -> None:
+        self._queue_frame(encode(message), live=live)
+
+    def _queue_frame(self, frame: bytes, *, live: bool = False) -> None:
         """Queue a frame. Live traffic is bounded: catch-up and acks are one-off answers."""
         if self.closing:
             return
-        frame = encode(message)
         if live and self._queue and self._queued_bytes + len(frame) > self.hub.config.queue_bytes:
             self.fail(CloseCode.TOO_SLOW, "too slow to keep up; reconnect to catch up")
             return

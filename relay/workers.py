@@ -178,8 +178,10 @@ def read_tail(store: RelayStore, space: str, cursor: int) -> CatchUp | None:
     return CatchUp(head, entries=entries)
 
 
-def read_state(store: RelayStore, space: str, state_vector: bytes | None) -> CatchUp:
-    """The diff a peer with ``state_vector`` lacks, the relay's state vector, and the head."""
+def read_state(store: RelayStore, space: str, state_vector: bytes | None,
+               with_state_vector: bool = False) -> CatchUp:
+    """The diff a peer with ``state_vector`` lacks and the head it stands for
+    (and the relay's own state vector, only if asked: it costs a pass over the state)."""
     with store.read_transaction():
         upto, snapshot = store.snapshot(space)
         entries = store.log_after(space, upto)
@@ -189,11 +191,15 @@ def read_state(store: RelayStore, space: str, state_vector: bytes | None) -> Cat
     if not parts:
         state = Doc().get_update()
     try:
-        diff = get_update(state, state_vector) if state_vector else state
+        if state_vector is None or state_vector == b"\x00":
+            diff = state  # a new device gets all of it; no diff to compute
+        else:
+            diff = get_update(state, state_vector)
     except ValueError:
         raise ProtocolError("the state vector cannot be used with this space's state",
                             code=4400) from None
-    return CatchUp(head, diff=diff, state_vector=get_state(state))
+    return CatchUp(head, diff=diff,
+                   state_vector=get_state(state) if with_state_vector else None)
 
 
 def compact_space(store: RelayStore, space: str, keep_after: int | None) -> tuple[int, int]:
