@@ -99,7 +99,12 @@ def parse_entry(key: str, raw: Any) -> Entry | None:
         return None
     try:
         stamp = decode_stamp(parts[1])
-        value = json.loads(raw)
+        # Most values are plain strings: skip the JSON parser when nothing is escaped.
+        if len(raw) >= 2 and raw[0] == '"' and raw[-1] == '"' and "\\" not in raw \
+                and '"' not in raw[1:-1]:
+            value: Any = raw[1:-1]
+        else:
+            value = json.loads(raw)
     except ValueError:
         return None
     return Entry(key, parts[0], stamp, parts[2], value)
