@@ -9,6 +9,8 @@ from __future__ import annotations
 import click
 
 from clients.cli_device import activity, conflicts, device, group, history, note, status, sync
+from clients.cli_exchange import export, import_
+from clients.cli_inspect import inspect as inspect_group
 from clients.cli_records import record_group
 from clients.demo import run_demo
 from engine.errors import HandsyncError
@@ -51,6 +53,9 @@ cli.add_command(note)
 cli.add_command(history)
 cli.add_command(activity)
 cli.add_command(group)
+cli.add_command(export)
+cli.add_command(import_)
+cli.add_command(inspect_group)
 for _kind, _noun in (("contact", "contact"), ("company", "company"),
                      ("opportunity", "opportunity")):
     cli.add_command(record_group(_kind, _noun))
