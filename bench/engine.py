@@ -102,7 +102,7 @@ ENGINE = engine_fingerprint()  # taken at import, next to the import it describe
 
 
 def open_replica(path: Path, replica_id: str = "bench", synchronous: str = "FULL") -> Replica:
-    """The replica as the brief opens it: a SqliteStore and a wall clock."""
+    """Open a replica as an app does: a SqliteStore and a wall clock."""
     return Replica(SqliteStore(path, synchronous=synchronous),
                    clock=lambda: int(time.time() * 1000), replica_id=replica_id)
 
@@ -132,7 +132,7 @@ def build(a: Replica, size: int, budget_s: float, out: dict[str, Any]) -> list[s
             break
     elapsed, done = time.perf_counter() - start, len(ids)
     out.update(created_one_by_one=done, create_per_s=done / elapsed,
-               build_s=elapsed * size / done, build_extrapolated=done < size)
+               build_s=elapsed * size / done, build_extrapolated=done < size, bulk_rest_s=0.0)
     if done < size:
         start = time.perf_counter()
         a.apply_remote([import_update(people[done:], done)])
@@ -267,6 +267,7 @@ def medians(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 MB = 1e6
 ROWS: list[tuple[str, str, str]] = [
+    ("load_at_start", "1-minute load average at run start", "{:.1f}"),
     ("create_per_s", "create() one by one, 1 commit each (contacts/s)", "{:,.0f}"),
     ("created_one_by_one", "  contacts created one by one", "{:,.0f}"),
     ("build_s", "build N contacts one by one (s)", "{:.1f}"),
@@ -334,19 +335,19 @@ def notes(results: dict[int, dict[str, Any]], budget_s: float) -> list[str]:
     out = [f"engine source {', '.join(sorted(seen))} ({engine.__path__[0]})"]
     if len(seen) > 1:
         out.append("WARNING: the engine source changed during the run; figures mix versions.")
-    loads = [run["load_at_start"] for r in results.values() for run in r["runs"]]
-    out.append(f"1-minute load average when runs started: {min(loads):.1f} to {max(loads):.1f} "
-               f"on {os.cpu_count()} CPUs (above ~1, other processes shared the machine).")
     out += ["Medians of the runs shown. Each create() and each apply_remote() call is its own",
-           "SQLite transaction (WAL, synchronous=FULL), so one-per-call figures include a commit",
-           "(an fsync) each. Opens run in a fresh process on a warm page cache; tracemalloc sees",
-           "Python allocations only (not the Rust heap of the pycrdt Doc); RSS sees everything."]
+            "SQLite transaction (WAL, synchronous=FULL), so one-per-call figures include a commit",
+            "(an fsync) each. Opens run in a fresh process on a warm page cache; tracemalloc sees",
+            "Python allocations only (not the Rust heap of the pycrdt Doc); RSS sees everything.",
+            f"A load average above ~1 on {os.cpu_count()} CPUs means other processes shared them."]
     for n, r in results.items():
-        m = r["median"]
-        if m["build_extrapolated"]:
-            out.append(f"~ {n:,}: create() was stopped after the {budget_s:.0f} s budget at "
-                       f"{m['created_one_by_one']:,.0f} contacts; build time is extrapolated from "
-                       f"that rate; the rest came in one apply_remote ({m.get('bulk_rest_s', 0):.1f} s).")
+        for number, run in enumerate(r["runs"], start=1):
+            if run["build_extrapolated"]:
+                out.append(f"~ {n:,}, run {number}: the {budget_s:g} s budget stopped create() at "
+                           f"{run['created_one_by_one']:,} contacts ({run['create_per_s']:,.0f}/s); "
+                           f"its build time is extrapolated at that rate, and the other "
+                           f"{n - run['created_one_by_one']:,} came in one apply_remote "
+                           f"({run['bulk_rest_s']:.1f} s).")
     return out
 
 

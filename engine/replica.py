@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from pycrdt import Doc, Map, MapEvent, Text, TransactionEvent, get_state
+from pycrdt import Doc, Map, MapEvent, Text, TransactionEvent, get_state, merge_updates
 
 from engine import rows
 from engine.clock import HybridClock, make_stamp
@@ -96,13 +96,21 @@ class Replica:
             raise StoreError(f"this store belongs to replica {stored_id!r}, not {replica_id!r}")
         self.replica_id = _check_replica_id(replica_id or stored_id or new_id().replace("-", "")[:16])
         self.clock = HybridClock(int(loaded.meta.get("clock", "0")))
-        updates = ([loaded.snapshot] if loaded.snapshot else []) + [e.update for e in loaded.log]
-        merged = checked_merge(updates) if updates else None
-        self._doc: Doc[Any] = _open_doc(client_id, merged)
-        self._roots = {kind: self._doc.get(spec.root, type=Map) for kind, spec in KINDS.items()}
+        # The snapshot is applied as stored and checked for waiting updates only if it was
+        # written with some; the log tail is merged and checked on its own. (Merging and
+        # re-checking a 10k-contact snapshot would double the time to open.)
+        tail = checked_merge([e.update for e in loaded.log]) if loaded.log else None
+        snapshot_clean = loaded.meta.get("snapshot_pending") == "0"
         self._gaps = GapTracker()
-        if merged is not None:
-            self._gaps.check(self._doc, merged)
+        self._doc: Doc[Any] = _open_doc(client_id, loaded.snapshot, tail)
+        self._roots = {kind: self._doc.get(spec.root, type=Map) for kind, spec in KINDS.items()}
+        if loaded.snapshot and not snapshot_clean:
+            self._gaps.check(self._doc, loaded.snapshot)
+        if tail is not None:
+            to_apply = self._gaps.with_pending(tail)
+            if to_apply is not tail:
+                self._doc.apply_update(to_apply)
+            self._gaps.check(self._doc, to_apply)
         self._snapshot_bytes = len(loaded.snapshot or b"")
         self._log_bytes = sum(len(e.update) for e in loaded.log)
         self._last_seq = loaded.log[-1].seq if loaded.log else loaded.snapshot_seq
@@ -406,7 +414,8 @@ class Replica:
     def compact(self) -> None:
         """Fold the log into a new snapshot (updates still waiting stay in it)."""
         snapshot = self._gaps.snapshot(self._doc)
-        self.store.compact(snapshot, self._last_seq)
+        pending = "1" if self._gaps.missing else "0"
+        self.store.compact(snapshot, self._last_seq, {"snapshot_pending": pending})
         self._snapshot_bytes, self._log_bytes = len(snapshot), 0
 
     def close(self) -> None:
@@ -489,31 +498,36 @@ class Replica:
             self._captured.append(event.update)
 
 
-def _open_doc(client_id: int | None, merged: bytes | None) -> Doc[Any]:
-    """Return a document holding ``merged``, with ``client_id`` if that is safe.
+def _open_doc(client_id: int | None, snapshot: bytes | None, tail: bytes | None) -> Doc[Any]:
+    """Return a document holding the snapshot and the log tail, with ``client_id`` if safe.
 
     yrs hands out the next clock value of its client id from what it integrated.
     If some of this client's own stored updates wait for others (a gap), reusing
     the id would give new edits the ids of those updates, and replicas would never
     converge; this session then takes an id derived from ``client_id`` instead.
     """
-    doc: Doc[Any] = Doc() if client_id is None else Doc(client_id=client_id)
-    if merged is None:
+    parts = [p for p in (snapshot, tail) if p]
+
+    def load(doc: Doc[Any]) -> Doc[Any]:
+        for part in parts:
+            doc.apply_update(part)
         return doc
-    doc.apply_update(merged)
+
     if client_id is None:
+        return load(Doc())
+    doc = load(Doc(client_id=client_id))
+    if not parts:
         return doc
-    stored = decode_state_vector(get_state(merged))
+    # Only the state of the whole (snapshot + tail) tells each client's clock: an
+    # update that does not start at clock 0 leaves its client out of get_state().
+    whole = parts[0] if len(parts) == 1 else merge_updates(*parts)
+    stored = decode_state_vector(get_state(whole))
     integrated = decode_state_vector(doc.get_state())
     candidate, n = client_id, 0
     while integrated.get(candidate, 0) < stored.get(candidate, 0):
         n += 1
         candidate = zlib.crc32(f"{client_id}:{n}".encode())
-    if candidate == client_id:
-        return doc
-    doc = Doc(client_id=candidate)
-    doc.apply_update(merged)
-    return doc
+    return doc if candidate == client_id else load(Doc(client_id=candidate))
 
 
 def _check_replica_id(value: str) -> str:

@@ -155,11 +155,15 @@ class SqliteStore(Store):
             [(r.kind, r.id, c["field"], json.dumps(c["value"]), c["replica"], c["stamp"],
               json.dumps(c["current"])) for r in rows for c in r.conflicts])
 
-    def compact(self, snapshot: bytes, upto_seq: int) -> None:
+    def compact(self, snapshot: bytes, upto_seq: int,
+                meta: dict[str, str] | None = None) -> None:
         with self._transaction() as conn:
             conn.execute("INSERT OR REPLACE INTO snapshot (id, seq, data) VALUES (1, ?, ?)",
                          (upto_seq, snapshot))
             conn.execute("DELETE FROM log WHERE seq <= ?", (upto_seq,))
+            if meta:
+                conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                                 list(meta.items()))
 
     def get_rows(self, kind: str, ids: Iterable[str]) -> dict[str, RecordRow]:
         wanted = list(ids)

@@ -118,8 +118,9 @@ class Store(ABC):
         """Write ``batch`` atomically and durably; return the log seq of each update."""
 
     @abstractmethod
-    def compact(self, snapshot: bytes, upto_seq: int) -> None:
-        """Replace log entries up to ``upto_seq`` by ``snapshot``, atomically."""
+    def compact(self, snapshot: bytes, upto_seq: int,
+                meta: dict[str, str] | None = None) -> None:
+        """Replace log entries up to ``upto_seq`` by ``snapshot`` (and set ``meta``), atomically."""
 
     @abstractmethod
     def get_rows(self, kind: str, ids: Iterable[str]) -> dict[str, RecordRow]:
@@ -204,7 +205,9 @@ class MemoryStore(Store):
         self._meta.update(meta)
         return [e.seq for e in entries]
 
-    def compact(self, snapshot: bytes, upto_seq: int) -> None:
+    def compact(self, snapshot: bytes, upto_seq: int,
+                meta: dict[str, str] | None = None) -> None:
+        self._meta.update(meta or {})
         self._snapshot = bytes(snapshot)
         self._snapshot_seq = upto_seq
         self._log = [e for e in self._log if e.seq > upto_seq]
