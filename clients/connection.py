@@ -9,7 +9,8 @@ the session fails.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from ssl import SSLContext
 
@@ -29,6 +30,7 @@ from engine.session import (
 )
 
 MAX_FRAME = 64 * 1024 * 1024
+OPEN_TIMEOUT = 10.0
 
 
 class SyncError(HandsyncError):
@@ -55,6 +57,33 @@ def space_url(relay: str, space: str) -> str:
     return f"{relay.rstrip('/')}/v1/spaces/{space}"
 
 
+@asynccontextmanager
+async def open_space(relay: str, space: str, token: str, *, timeout: float | None,
+                     ssl: SSLContext | None = None) -> AsyncIterator[ClientConnection]:
+    """Connect to a space; every way that can fail becomes one clear SyncError.
+
+    ``timeout`` bounds the whole conversation (None: no bound, for ``sync --watch``).
+    """
+    headers = {"Authorization": f"Bearer {token}"}
+    try:
+        async with asyncio.timeout(timeout):
+            async with connect(space_url(relay, space), additional_headers=headers,
+                               max_size=MAX_FRAME, compression=None, ssl=ssl,
+                               open_timeout=OPEN_TIMEOUT) as ws:
+                yield ws
+    except TimeoutError:
+        waited = OPEN_TIMEOUT if timeout is None else timeout
+        raise SyncError(f"no answer from the relay within {waited:g} s") from None
+    except ConnectionClosed as exc:
+        rcvd = exc.rcvd
+        if rcvd is not None and rcvd.code >= 4000:
+            raise SyncError(f"the relay refused: {rcvd.reason} (code {rcvd.code})",
+                            code=rcvd.code) from None
+        raise SyncError(f"the connection to the relay closed: {exc}") from None
+    except (OSError, InvalidHandshake, InvalidURI) as exc:
+        raise SyncError(f"cannot reach the relay at {relay}: {exc}") from None
+
+
 async def _pump(ws: ClientConnection, session: SyncSession) -> None:
     for frame in session.data_to_send():
         await ws.send(frame)
@@ -70,31 +99,17 @@ async def sync_once(replica: Replica, relay: str, space: str, token: str, *,
     """
     report = SyncReport(cursor=cursor)
     session = SyncSession(replica, resume_cursor=cursor)
-    headers = {"Authorization": f"Bearer {token}"}
-    try:
-        async with asyncio.timeout(timeout):
-            async with connect(space_url(relay, space), additional_headers=headers,
-                               max_size=MAX_FRAME, compression=None, ssl=ssl) as ws:
-                session.connect()
-                report.sent += sum(1 for _ in replica.outbox())
-                await _pump(ws, session)
-                async for frame in ws:
-                    if isinstance(frame, str):
-                        raise SyncError("the relay sent a text frame")
-                    session.receive_data(frame)
-                    await _pump(ws, session)
-                    if _absorb(session.events_received(), report, on_cursor):
-                        return report
-    except TimeoutError:
-        raise SyncError(f"no answer from the relay within {timeout:g} s") from None
-    except ConnectionClosed as exc:
-        rcvd = exc.rcvd
-        if rcvd is not None and rcvd.code >= 4000:
-            raise SyncError(f"the relay refused: {rcvd.reason} (code {rcvd.code})",
-                            code=rcvd.code) from None
-        raise SyncError(f"the connection to the relay closed: {exc}") from None
-    except (OSError, InvalidHandshake, InvalidURI) as exc:
-        raise SyncError(f"cannot reach the relay at {relay}: {exc}") from None
+    async with open_space(relay, space, token, timeout=timeout, ssl=ssl) as ws:
+        session.connect()
+        report.sent += sum(1 for _ in replica.outbox())
+        await _pump(ws, session)
+        async for frame in ws:
+            if isinstance(frame, str):
+                raise SyncError("the relay sent a text frame")
+            session.receive_data(frame)
+            await _pump(ws, session)
+            if _absorb(session.events_received(), report, on_cursor):
+                return report
     raise SyncError("the relay closed the connection before we were in sync")
 
 
@@ -128,25 +143,10 @@ async def probe(relay: str, space: str, token: str, cursor: int, *,
     """
     from engine.codec import PROTOCOL_VERSION, CaughtUp, Hello, decode, encode
 
-    headers = {"Authorization": f"Bearer {token}"}
-    try:
-        async with asyncio.timeout(timeout):
-            async with connect(space_url(relay, space), additional_headers=headers,
-                               max_size=MAX_FRAME, compression=None, ssl=ssl) as ws:
-                # The relay answers a Hello with what we missed and CaughtUp: proof enough.
-                await ws.send(encode(Hello(PROTOCOL_VERSION, "probe", max(cursor, 1))))
-                async for frame in ws:
-                    if isinstance(frame, bytes) and any(
-                            isinstance(m, CaughtUp) for m in decode(frame)):
-                        return "ok"
-    except TimeoutError:
-        raise SyncError(f"no answer from the relay within {timeout:g} s") from None
-    except ConnectionClosed as exc:
-        rcvd = exc.rcvd
-        if rcvd is not None and rcvd.code >= 4000:
-            raise SyncError(f"the relay refused: {rcvd.reason} (code {rcvd.code})",
-                            code=rcvd.code) from None
-        raise SyncError(f"the connection to the relay closed: {exc}") from None
-    except (OSError, InvalidHandshake, InvalidURI) as exc:
-        raise SyncError(f"cannot reach the relay at {relay}: {exc}") from None
+    async with open_space(relay, space, token, timeout=timeout, ssl=ssl) as ws:
+        # The relay answers a Hello with what we missed and CaughtUp: proof enough.
+        await ws.send(encode(Hello(PROTOCOL_VERSION, "probe", max(cursor, 1))))
+        async for frame in ws:
+            if isinstance(frame, bytes) and any(isinstance(m, CaughtUp) for m in decode(frame)):
+                return "ok"
     raise SyncError("the relay closed the connection without answering")

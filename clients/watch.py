@@ -17,10 +17,7 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 
-from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
-
-from clients.connection import MAX_FRAME, SyncError, space_url
+from clients.connection import SyncError, open_space
 from clients.device import Device, handoff_requested
 from engine.codec import CloseCode
 from engine.session import CursorAdvanced, Failed, Received, Synced, SyncSession
@@ -33,41 +30,31 @@ async def _live(device: Device, stop: asyncio.Event, say: Callable[[str], None])
     """One connection: sync live until stop, a handoff request, or a failure (raises)."""
     config = device.config
     session = SyncSession(device.replica, resume_cursor=device.cursor)
-    headers = {"Authorization": f"Bearer {config.token}"}
-    try:
-        async with connect(space_url(config.relay, config.space), additional_headers=headers,
-                           max_size=MAX_FRAME, compression=None, open_timeout=10) as ws:
-            session.connect()
-            for frame in session.data_to_send():
-                await ws.send(frame)
-            while not stop.is_set() and not handoff_requested(device.home):
-                try:
-                    # websockets' recv() may be cancelled without losing data.
-                    received = await asyncio.wait_for(ws.recv(), POLL)
-                except TimeoutError:
-                    continue
-                if isinstance(received, str):
-                    raise SyncError("the relay sent a text frame")
-                session.receive_data(received)
-                for out in session.data_to_send():
-                    await ws.send(out)
-                for event in session.events_received():
-                    if isinstance(event, CursorAdvanced):
-                        device.replica.set_meta({"app.cursor": str(event.seq)})
-                    elif isinstance(event, Received) and event.records:
-                        say(f"received {event.updates} update(s), {event.records} record(s) changed")
-                    elif isinstance(event, Synced):
-                        say("in sync")
-                    elif isinstance(event, Failed):
-                        raise SyncError(f"the relay refused: {event.reason} (code {event.code})",
-                                        code=event.code)
-    except ConnectionClosed as exc:
-        if exc.rcvd is not None and exc.rcvd.code >= 4000:
-            raise SyncError(f"the relay refused: {exc.rcvd.reason} (code {exc.rcvd.code})",
-                            code=exc.rcvd.code) from None
-        raise SyncError(f"connection lost: {exc}") from None
-    except (OSError, InvalidHandshake, InvalidURI, TimeoutError) as exc:
-        raise SyncError(f"cannot reach the relay at {config.relay}: {exc}") from None
+    async with open_space(config.relay, config.space, config.token, timeout=None) as ws:
+        session.connect()
+        for frame in session.data_to_send():
+            await ws.send(frame)
+        while not stop.is_set() and not handoff_requested(device.home):
+            try:
+                # websockets' recv() may be cancelled without losing data.
+                received = await asyncio.wait_for(ws.recv(), POLL)
+            except TimeoutError:
+                continue
+            if isinstance(received, str):
+                raise SyncError("the relay sent a text frame")
+            session.receive_data(received)
+            for out in session.data_to_send():
+                await ws.send(out)
+            for event in session.events_received():
+                if isinstance(event, CursorAdvanced):
+                    device.replica.set_meta({"app.cursor": str(event.seq)})
+                elif isinstance(event, Received) and event.records:
+                    say(f"received {event.updates} update(s), {event.records} record(s) changed")
+                elif isinstance(event, Synced):
+                    say("in sync")
+                elif isinstance(event, Failed):
+                    raise SyncError(f"the relay refused: {event.reason} (code {event.code})",
+                                    code=event.code)
 
 
 async def _pause(seconds: float, stop: asyncio.Event) -> None:
