@@ -173,7 +173,21 @@ def resolve_record(
     kind: str, record_id: str, raw: Mapping[str, Any], text: str | None = None
 ) -> Resolved:
     """Derive the record, its deleted flag and its conflicts from its live entries."""
-    grouped = group_entries(raw)
+    return resolve_entries(kind, record_id, group_entries(raw), text)
+
+
+def group_parsed(entries: Iterable[Entry]) -> dict[str, list[Entry]]:
+    """Group already parsed entries by field."""
+    grouped: dict[str, list[Entry]] = {}
+    for entry in entries:
+        grouped.setdefault(entry.field, []).append(entry)
+    return grouped
+
+
+def resolve_entries(
+    kind: str, record_id: str, grouped: dict[str, list[Entry]], text: str | None = None
+) -> Resolved:
+    """:func:`resolve_record` for entries already parsed and grouped by field."""
     data: dict[str, Any] = {"id": record_id}
     custom: dict[str, Any] = {}
     members: list[str] = []

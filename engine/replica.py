@@ -46,6 +46,9 @@ from engine.registers import (
     encode_value,
     entry_key,
     group_entries,
+    group_parsed,
+    parse_entry,
+    resolve_entries,
     resolve_record,
     superseded_by_edit,
 )
@@ -54,6 +57,8 @@ from engine.store import LOCAL, Batch, RecordQuery, RecordRow, Store
 from engine.text import apply_text_diff
 
 COMPACT_MIN_BYTES = 1 << 20
+ENTRY_CACHE_RECORDS = 20_000
+_UNPARSED: Any = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +120,10 @@ class Replica:
         self._log_bytes = sum(len(e.update) for e in loaded.log)
         self._last_seq = loaded.log[-1].seq if loaded.log else loaded.snapshot_seq
         self._dirty: dict[str, set[str]] = {}
+        self._entry_cache: dict[tuple[str, str], dict[str, Entry | None]] = {}
+        # What this process last stored as each record's links and conflicts.
+        self._side_cache: dict[tuple[str, str], tuple[builtins.list[str],
+                                                      builtins.list[dict[str, Any]]]] = {}
         self._suspects: dict[str, set[str]] = {}
         self._captured: list[bytes] | None = None
         for kind, root in self._roots.items():
@@ -462,7 +471,11 @@ class Replica:
         self._dirty = {}
         if not updates and not changed:
             return 0
-        seqs = self.store.commit(Batch(updates, changed, {"clock": str(self.clock.last)}))
+        try:
+            seqs = self.store.commit(Batch(updates, changed, {"clock": str(self.clock.last)}))
+        except BaseException:
+            self._side_cache.clear()  # it may no longer say what the store holds
+            raise
         if seqs:
             self._last_seq = seqs[-1]
         self._log_bytes += sum(len(u) for u, _, _ in updates)
@@ -477,10 +490,36 @@ class Replica:
             # keep its update in the log so every replica converges, but list no row for it.
             return None
         text = str(record[TEXT_KEY]) if kind == "note" and TEXT_KEY in record else None
-        raw = {k: v for k, v in record.items() if k != TEXT_KEY}
-        resolved = resolve_record(kind, record_id, raw, text)
+        resolved = resolve_entries(kind, record_id, group_parsed(self._entries(kind, record_id,
+                                                                                record)), text)
         self.clock.observe(resolved.updated)
-        return rows.build_row(resolved)
+        row = rows.build_row(resolved)
+        side = (row.links, row.conflicts)
+        row.side_unchanged = self._side_cache.get((kind, record_id)) == side
+        self._side_cache[(kind, record_id)] = side
+        return row
+
+    def _entries(self, kind: str, record_id: str, record: Map[Any]) -> builtins.list[Entry]:
+        """The record's live entries, parsing only keys not seen before.
+
+        An entry's key names one write (field, stamp, replica), so the value under a key
+        never changes: parsed entries can be kept, and only the key list (cheap to read)
+        is taken from the document each time. Bounded to the most recent records.
+        """
+        cache_key = (kind, record_id)
+        known = self._entry_cache.pop(cache_key, {})
+        fresh: dict[str, Entry | None] = {}
+        for key in record.keys():  # noqa: SIM118 - pycrdt types keys(), not __iter__
+            if key == TEXT_KEY:
+                continue
+            entry = known.get(key, _UNPARSED)
+            fresh[key] = parse_entry(key, record.get(key)) if entry is _UNPARSED else entry
+        self._entry_cache[cache_key] = fresh
+        if len(self._entry_cache) > ENTRY_CACHE_RECORDS:
+            oldest = next(iter(self._entry_cache))
+            self._entry_cache.pop(oldest)
+            self._side_cache.pop(oldest, None)
+        return [e for e in fresh.values() if e is not None]
 
     def _observer(self, kind: str) -> Callable[[builtins.list[Any]], None]:
         def on_events(events: builtins.list[Any]) -> None:

@@ -139,12 +139,14 @@ class SqliteStore(Store):
 
     @staticmethod
     def _write_rows(conn: sqlite3.Connection, rows: list[RecordRow]) -> None:
-        keys = [(r.kind, r.id) for r in rows]
         conn.executemany(
             "INSERT OR REPLACE INTO records (kind, id, deleted, updated, updated_by, sort_key, "
             "search, company_id, company, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(r.kind, r.id, int(r.deleted), r.updated, r.updated_by, r.sort_key, r.search,
               r.company_id, r.company, json.dumps(r.data, ensure_ascii=False)) for r in rows])
+        # Links and conflicts change far less often than fields: skip rows that say so.
+        rows = [r for r in rows if not r.side_unchanged]
+        keys = [(r.kind, r.id) for r in rows]
         conn.executemany("DELETE FROM links WHERE kind = ? AND id = ?", keys)
         conn.executemany("DELETE FROM conflicts WHERE kind = ? AND id = ?", keys)
         conn.executemany("INSERT OR IGNORE INTO links (kind, id, target) VALUES (?, ?, ?)",

@@ -57,6 +57,8 @@ class RecordRow:
     company: str | None = None
     links: list[str] = field(default_factory=list)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
+    #: A hint for commit(): links and conflicts are as the store already has them.
+    side_unchanged: bool = False
 
 
 @dataclass(slots=True)

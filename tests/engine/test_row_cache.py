@@ -1,0 +1,65 @@
+"""The replica keeps parsed entries and skips rewriting unchanged links and conflicts;
+what the SQLite store holds must stay exactly what a fresh replica derives."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from engine.replica import Replica
+from engine.sqlite_store import SqliteStore
+
+
+def counter(start: int) -> Callable[[], int]:
+    now = [start]
+
+    def clock() -> int:
+        now[0] += 1
+        return now[0]
+
+    return clock
+
+
+def exchange(a: Replica, b: Replica) -> None:
+    b.apply_remote([u for _, u in a.outbox()])
+    a.apply_remote([u for _, u in b.outbox()])
+
+
+def stored_view(path: Path) -> tuple[object, object, object]:
+    fresh = Replica(SqliteStore(path), clock=counter(0))
+    try:
+        return (fresh.list("contact", include_deleted=True), fresh.conflicts(),
+                fresh.list("group", include_deleted=True))
+    finally:
+        fresh.close()
+
+
+def test_rows_links_and_conflicts_stay_exact_through_cached_updates(tmp_path: Path) -> None:
+    a = Replica(SqliteStore(tmp_path / "a.sqlite"), clock=counter(1_000), replica_id="a")
+    b = Replica(SqliteStore(tmp_path / "b.sqlite"), clock=counter(2_000), replica_id="b")
+    ann = a.create("contact", {"first_name": "Ann", "email": "ann@x.example"})
+    team = a.create("group", {"name": "Team"})
+    a.add_to_group(team, ann)
+    exchange(a, b)
+    a.update("contact", ann, {"email": "a@x.example"})
+    b.update("contact", ann, {"email": "b@x.example"})
+    exchange(a, b)
+    assert len(a.conflicts()) == 1
+    # Other fields change: the conflict and the membership must stay stored.
+    a.update("contact", ann, {"job_title": "CEO"})
+    b.update("group", team, {"description": "core"})
+    exchange(a, b)
+    assert stored_view(tmp_path / "a.sqlite") == (a.list("contact", include_deleted=True),
+                                                   a.conflicts(), a.list("group"))
+    assert len(a.conflicts()) == 1 and a.list("contact", group=team)[0]["id"] == ann
+    # Resolving and leaving the group change them: the store must follow.
+    b.resolve("contact", ann, "email", "ann@x.example")
+    b.remove_from_group(team, ann)
+    exchange(a, b)
+    for replica, name in ((a, "a"), (b, "b")):
+        assert replica.conflicts() == []
+        assert replica.list("contact", group=team) == []
+        assert stored_view(tmp_path / f"{name}.sqlite") == (
+            replica.list("contact", include_deleted=True), [], replica.list("group"))
+    a.close()
+    b.close()
