@@ -509,11 +509,17 @@ class Replica:
         cache_key = (kind, record_id)
         known = self._entry_cache.pop(cache_key, {})
         fresh: dict[str, Entry | None] = {}
-        for key in record.keys():  # noqa: SIM118 - pycrdt types keys(), not __iter__
-            if key == TEXT_KEY:
-                continue
-            entry = known.get(key, _UNPARSED)
-            fresh[key] = parse_entry(key, record.get(key)) if entry is _UNPARSED else entry
+        # pycrdt's Map.items() opens a transaction and type-checks per key (~45 µs for a
+        # contact); reading the integrated map within one transaction costs ~10 µs.
+        # Entry values are plain strings, so nothing needs pycrdt's wrapping.
+        with self._doc.transaction() as txn:
+            inner, handle = record.integrated, txn._txn
+            for key in inner.keys(handle):
+                if key == TEXT_KEY:
+                    continue
+                entry = known.get(key, _UNPARSED)
+                fresh[key] = parse_entry(key, inner.get(handle, key)) if entry is _UNPARSED \
+                    else entry
         self._entry_cache[cache_key] = fresh
         if len(self._entry_cache) > ENTRY_CACHE_RECORDS:
             oldest = next(iter(self._entry_cache))
