@@ -20,6 +20,7 @@ Run more examples with ``CONVERGENCE_EXAMPLES=2000``.
 from __future__ import annotations
 
 import itertools
+import json
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -36,7 +37,7 @@ from hypothesis.stateful import (
     rule,
 )
 
-from engine.errors import RecordDeletedError
+from engine.errors import RecordDeletedError, RecordNotFoundError
 from engine.registers import DELETED, MEMBER_PREFIX
 from engine.replica import Replica
 from engine.schema import KINDS
@@ -49,6 +50,10 @@ PAIRS = tuple((a, b) for i, a in enumerate(NAMES) for b in NAMES[i + 1:])
 FIELDS = {"contact": ("first_name", "company", "job_title"), "group": ("name", "description")}
 MAX_RECORDS = {"contact": 3, "group": 2, "note": 2}
 BASE_MS = 1_700_000_000_000
+# A restart while a replica waits for updates changes what it shows (see the xfail
+# tests at the end). Until the engine is fixed the machine does not restart such a
+# replica, so that it keeps guarding everything else; set True with the fix.
+RESTART_DURING_GAP_WORKS = False
 
 Key = tuple[str, str, str]  # (kind, record id, field)
 Link = tuple[str, str]  # (from, to)
@@ -126,6 +131,17 @@ def contents(replica: Replica) -> dict[str, Any]:
     out: dict[str, Any] = {kind: replica.list(kind, include_deleted=True) for kind in KINDS}
     out["conflicts"] = replica.conflicts()
     return out
+
+
+def difference(first: dict[str, Any], second: dict[str, Any]) -> str:
+    """Return the records (and conflicts) that differ between two ``contents``."""
+    lines = []
+    for key in first:
+        a = {json.dumps(r, sort_keys=True, ensure_ascii=False) for r in first[key]}
+        b = {json.dumps(r, sort_keys=True, ensure_ascii=False) for r in second[key]}
+        lines += [f"  {key} before/first: {r}" for r in sorted(a - b)]
+        lines += [f"  {key} after/other:  {r}" for r in sorted(b - a)]
+    return "\n".join(lines)
 
 
 def ids(replica: Replica, kind: str, *, deleted: bool | None = False) -> list[str]:
@@ -218,6 +234,14 @@ class ConvergenceMachine(RuleBasedStateMachine):
         for name, skew, client_id in zip(NAMES, skews, client_ids, strict=True):
             self.peers[name] = make_peer(name, self.clock.reader(skew), client_id)
             note(f"{name}: clock skew {skew} ms, client id {client_id}")
+        # Records every replica holds from the start make concurrent edits of one
+        # field (the interesting case) likely within a few steps.
+        self.create_contact("r0", list(FIELDS["contact"]))
+        self.create_group("r0")
+        for link in LINKS[:2]:
+            msgs, self.queues[link] = self.queues[link], []
+            self.delivered[link] += msgs
+            self.apply(link, msgs, len(msgs))
 
     # ------------------------------------------------------------ local changes
 
@@ -269,17 +293,36 @@ class ConvergenceMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def edit_field(self, data: st.DataObject) -> None:
         self.begin()
-        self.edit(data, self.targets(("contact", "group")))
+        self.edit_drawn(data, self.targets(("contact", "group")))
 
     @precondition(lambda self: any(p.replica.missing for p in self.peers.values()))
     @rule(data=st.data())
     def edit_field_during_gap(self, data: st.DataObject) -> None:
         """Edit on a replica that waits for updates, where its reads may be stale."""
         self.begin()
-        self.edit(data, [t for t in self.targets(("contact", "group"))
-                         if self.peers[t[0]].replica.missing])
+        self.edit_drawn(data, [t for t in self.targets(("contact", "group"))
+                               if self.peers[t[0]].replica.missing])
 
-    def edit(self, data: st.DataObject, choices: list[tuple[str, str, str]]) -> None:
+    @precondition(lambda self: self.created["contact"] or self.created["group"])
+    @rule(data=st.data())
+    def edit_same_field_concurrently(self, data: st.DataObject) -> None:
+        """Several replicas edit one field of one record before hearing of each other."""
+        self.begin()
+        holders: dict[tuple[str, str], list[str]] = {}
+        for who, kind, rid in self.targets(("contact", "group")):
+            holders.setdefault((kind, rid), []).append(who)
+        shared = sorted(key for key, names in holders.items() if len(names) > 1)
+        if not shared:
+            note("concurrent edit: no record is live on two replicas, nothing to do")
+            return
+        kind, rid = data.draw(st.sampled_from(shared), label="kind, record")
+        name = data.draw(st.sampled_from(FIELDS[kind]), label="field")
+        editors = data.draw(st.lists(st.sampled_from(holders[(kind, rid)]), min_size=2,
+                                     unique=True), label="replicas, in order")
+        for who in editors:
+            self.edit(who, kind, rid, name, self.fresh())
+
+    def edit_drawn(self, data: st.DataObject, choices: list[tuple[str, str, str]]) -> None:
         if not choices:
             note("edit: no live record there, nothing to do")
             return
@@ -287,9 +330,14 @@ class ConvergenceMachine(RuleBasedStateMachine):
         name = data.draw(st.sampled_from(FIELDS[kind]), label="field")
         clear = kind == "contact" and data.draw(st.sampled_from([False] * 3 + [True]),
                                                  label="clear")
+        self.edit(who, kind, rid, name, None if clear else self.fresh())
+
+    def edit(self, who: str, kind: str, rid: str, name: str, value: str | None) -> None:
+        """Edit one field; the value shown before is replaced, conflicts stay."""
         replica = self.peers[who].replica
         shown = replica.get(kind, rid).get(name)
-        value = None if clear else self.fresh()
+        if any(c["field"] == name for c in replica.conflicts(kind, rid)):
+            event("edit of a field with a conflict")
         if not self.change(who, f"edit {kind} {rid} {name}: {shown!r} -> {value!r}",
                            lambda r: r.update(kind, rid, {name: value})):
             return
@@ -476,7 +524,8 @@ class ConvergenceMachine(RuleBasedStateMachine):
         self.begin()
         self.reopen(who)
 
-    @precondition(lambda self: any(p.replica.missing for p in self.peers.values()))
+    @precondition(lambda self: RESTART_DURING_GAP_WORKS
+                  and any(p.replica.missing for p in self.peers.values()))
     @rule(data=st.data())
     def restart_during_gap(self, data: st.DataObject) -> None:
         """Restart a replica that waits for updates: its store then holds a partial state."""
@@ -486,11 +535,15 @@ class ConvergenceMachine(RuleBasedStateMachine):
 
     def reopen(self, who: str) -> None:
         peer = self.peers[who]
+        if peer.replica.missing and not RESTART_DURING_GAP_WORKS:
+            note(f"{who}: restart skipped, it waits for updates (see RESTART_DURING_GAP_WORKS)")
+            return
         note(f"{who}: restart from its store (missing={peer.replica.missing})")
         before = contents(peer.replica)
         peer.replica.close()
         peer.open()
-        assert contents(peer.replica) == before, "a restart changed what the replica shows"
+        after = contents(peer.replica)
+        assert after == before, f"the restart changed what {who} shows:\n{difference(before, after)}"
 
     # --------------------------------------------------------------- invariants
 
@@ -508,7 +561,9 @@ class ConvergenceMachine(RuleBasedStateMachine):
             assert not peer.replica.missing, f"{peer.name} still waits for updates ({when})"
         expected = contents(first.replica)
         for peer in rest:
-            assert contents(peer.replica) == expected, f"{peer.name} != {first.name} ({when})"
+            got = contents(peer.replica)
+            assert got == expected, (
+                f"{first.name} and {peer.name} differ ({when}):\n{difference(expected, got)}")
         for peer in self.peers.values():
             self.assert_nothing_lost(peer, when)
 
@@ -540,6 +595,8 @@ class ConvergenceMachine(RuleBasedStateMachine):
                 msgs, self.queues[link] = self.queues[link], []
                 self.apply(link, msgs, 1)
         self.assert_converged("final exchange")
+        listed = len(self.peers[NAMES[0]].replica.conflicts())
+        event(f"conflicts after the final exchange: {min(listed, 3)}")
         note("state-vector exchange between every pair")
         for source, target in LINKS:
             replica = self.peers[target].replica
@@ -650,3 +707,58 @@ def test_updates_of_one_replica_applied_in_reverse_order_converge() -> None:
     assert r1.get("contact", cid) == r0.get("contact", cid)
     assert (r1.get("contact", cid)["first_name"], r1.get("contact", cid)["company"]) == ("v2", "v1")
     assert contents(r1) == contents(r0)
+
+
+# ------------------------------------------- known failures (engine bugs to fix)
+#
+# pycrdt makes some structs of an update that arrived before the updates it
+# depends on visible in the document although its state vector does not count
+# them (and sends no events for them). The engine derives rows from what is
+# visible, but a restart rebuilds the document from the merged log, where that
+# content is not visible again until the gap closes.
+
+GAP_VISIBILITY = ("engine bug: a replica that waits for updates shows content pycrdt has not "
+                  "integrated; a restart rebuilds the document without it")
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=GAP_VISIBILITY)
+def test_restart_during_gap_shows_what_it_showed_before() -> None:
+    world = World({"r0": 0, "r1": 0})
+    r1 = world.peers["r1"].replica
+    cid = r1.create("contact", {"first_name": "Ann"})  # update 0
+    gid = r1.create("group", {"name": "Key accounts"})  # update 1: r0 never gets it here
+    r1.add_to_group(gid, cid)  # update 2
+    r1.update("contact", cid, {"company": "Acme"})  # update 3
+    updates = world.take("r1")
+    peer = world.peers["r0"]
+    for index in (0, 3, 2):
+        peer.replica.apply_remote([updates[index]])
+    assert peer.replica.missing
+    before = contents(peer.replica)
+    peer.replica.close()
+    peer.open()
+    after = contents(peer.replica)
+    # Today: before shows company "Acme" (and updated_at of update 3), after does not.
+    assert after == before, difference(before, after)
+
+
+@pytest.mark.xfail(strict=True, raises=RecordNotFoundError, reason=GAP_VISIBILITY)
+def test_record_listed_during_gap_can_still_be_edited_after_restart() -> None:
+    world = World({"r0": 0, "r1": 0})
+    r1 = world.peers["r1"].replica
+    ann = r1.create("contact", {"first_name": "Ann"})  # update 0: r0 gets it last
+    r1.update("contact", ann, {"company": "Acme"})  # update 1
+    bob = r1.create("contact", {"first_name": "Bob"})  # update 2
+    updates = world.take("r1")
+    peer = world.peers["r0"]
+    peer.replica.apply_remote([updates[2]])
+    peer.replica.apply_remote([updates[1]])
+    assert peer.replica.missing and ids(peer.replica, "contact") == [bob]
+    peer.replica.close()
+    peer.open()
+    assert ids(peer.replica, "contact") == [bob]  # still listed ...
+    peer.replica.update("contact", bob, {"company": "Globex"})  # ... RecordNotFoundError today
+    peer.replica.apply_remote([updates[0]])
+    world.broadcast("r0")
+    assert not peer.replica.missing
+    assert contents(peer.replica) == contents(r1)
