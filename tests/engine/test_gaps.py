@@ -23,24 +23,8 @@ from engine.errors import ProtocolError
 from engine.gaps import GapTracker, checked_merge
 from engine.replica import Replica
 from engine.sqlite_store import SqliteStore
-from engine.store import MemoryStore, Store
-
-
-class Clock:
-    """A wall clock that moves 1 ms per reading."""
-
-    def __init__(self, now: int = 1_700_000_000_000) -> None:
-        self.now = now
-
-    def __call__(self) -> int:
-        self.now += 1
-        return self.now
-
-
-def make(name: str, client_id: int, store: Store | None = None) -> Replica:
-    counter = iter(range(1, 10_000))
-    return Replica(store or MemoryStore(), clock=Clock(), replica_id=name,
-                   new_id=lambda: f"{name}-{next(counter)}", client_id=client_id)
+from engine.store import MemoryStore
+from tests.engine.helpers import make
 
 
 def take_outbox(replica: Replica) -> list[bytes]:

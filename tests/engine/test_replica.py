@@ -20,26 +20,12 @@ from engine.errors import (
 )
 from engine.replica import Replica, ids_of
 from engine.sqlite_store import SqliteStore
-from engine.store import MemoryStore, Store
+from engine.store import MemoryStore
+from tests.engine.helpers import Clock, make
 
 T0 = 1_700_000_000_000
 
 
-class Clock:
-    """A wall clock that moves 1 ms per reading; set ``now`` to jump."""
-
-    def __init__(self, now: int = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> int:
-        self.now += 1
-        return self.now
-
-
-def make(name: str, client_id: int, store: Store | None = None, now: int = T0) -> Replica:
-    counter = iter(range(1, 10_000))
-    return Replica(store or MemoryStore(), clock=Clock(now), replica_id=name,
-                   new_id=lambda: f"{name}-{next(counter)}", client_id=client_id)
 
 
 def exchange(*replicas: Replica) -> None:

@@ -25,24 +25,7 @@ from engine.schema import (
     validate_custom_name,
     validate_id,
 )
-from engine.store import MemoryStore
-
-
-class Clock:
-    """A wall clock that moves 1 ms per reading."""
-
-    def __init__(self, now: int = 1_700_000_000_000) -> None:
-        self.now = now
-
-    def __call__(self) -> int:
-        self.now += 1
-        return self.now
-
-
-def make(name: str, client_id: int) -> Replica:
-    counter = iter(range(1, 10_000))
-    return Replica(MemoryStore(), clock=Clock(), replica_id=name,
-                   new_id=lambda: f"{name}-{next(counter)}", client_id=client_id)
+from tests.engine.helpers import make
 
 
 def norm(kind: str, **fields: Any) -> dict[str, Any]:

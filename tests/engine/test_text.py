@@ -13,26 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pycrdt import Doc, Text
 
-from engine.replica import Replica
-from engine.store import MemoryStore
 from engine.text import apply_text_diff
-
-
-class Clock:
-    """A wall clock that moves 1 ms per reading."""
-
-    def __init__(self, now: int = 1_700_000_000_000) -> None:
-        self.now = now
-
-    def __call__(self) -> int:
-        self.now += 1
-        return self.now
-
-
-def make(name: str, client_id: int) -> Replica:
-    counter = iter(range(1, 10_000))
-    return Replica(MemoryStore(), clock=Clock(), replica_id=name,
-                   new_id=lambda: f"{name}-{next(counter)}", client_id=client_id)
+from tests.engine.helpers import make
 
 
 def text_doc(initial: str, client_id: int = 1) -> tuple[Doc[Any], Text]:
