@@ -4,6 +4,7 @@ commands that are not plain record CRUD."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -66,11 +67,14 @@ def sync(home: Path, timeout: float, as_json: bool, watch: bool) -> None:
     if watch:
         _watch(home)
         return
+    bar = RecordsBar(sys.stderr.isatty() and not as_json)
     with opened(home) as dev:
         try:
-            report = dev.sync(timeout=timeout)
+            report = dev.sync(timeout=timeout, progress=bar.update)
         except SyncError as exc:
             raise click.ClickException(f"{exc}; your edits are kept locally") from exc
+        finally:
+            bar.close()
         summary = {"sent": report.sent, "received": report.received,
                    "records_changed": report.records,
                    "conflicts": len(dev.replica.conflicts()), "cursor": report.cursor}
@@ -80,6 +84,38 @@ def sync(home: Path, timeout: float, as_json: bool, watch: bool) -> None:
         click.echo(f"sent {summary['sent']} update(s), received {summary['received']} "
                    f"({summary['records_changed']} record(s) changed), "
                    f"{summary['conflicts']} unresolved conflict(s)")
+
+
+class RecordsBar:
+    """A progress bar for large batches of received records (an initial sync), shown
+    only on a terminal and only once a batch is big enough to take a moment."""
+
+    MIN_RECORDS = 1000
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._bar: Any = None
+        self._done = 0
+
+    def update(self, done: int, total: int) -> None:
+        """Called by the replica while it resolves received records."""
+        if not self.enabled or total < self.MIN_RECORDS:
+            return
+        if self._bar is None:
+            self._bar = click.progressbar(length=total, label="applying received records",
+                                          file=sys.stderr)
+            self._bar.__enter__()
+            self._done = 0
+        self._bar.update(done - self._done)
+        self._done = done
+        if done >= total:
+            self.close()
+
+    def close(self) -> None:
+        """Finish the bar if one is showing."""
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None
 
 
 def _watch(home: Path) -> None:

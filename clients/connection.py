@@ -92,13 +92,14 @@ async def _pump(ws: ClientConnection, session: SyncSession) -> None:
 async def sync_once(replica: Replica, relay: str, space: str, token: str, *,
                     cursor: int = 0, timeout: float = 30.0,
                     on_cursor: Callable[[int], None] | None = None,
-                    ssl: SSLContext | None = None) -> SyncReport:
+                    ssl: SSLContext | None = None,
+                    progress: Callable[[int, int], None] | None = None) -> SyncReport:
     """Connect, exchange everything, wait for the relay's durable acks, disconnect.
 
     Raises SyncError with a clear message if the relay is unreachable or refuses.
     """
     report = SyncReport(cursor=cursor)
-    session = SyncSession(replica, resume_cursor=cursor)
+    session = SyncSession(replica, resume_cursor=cursor, progress=progress)
     async with open_space(relay, space, token, timeout=timeout, ssl=ssl) as ws:
         session.connect()
         report.sent += sum(1 for _ in replica.outbox())

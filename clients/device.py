@@ -14,6 +14,7 @@ import json
 import os
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -177,17 +178,20 @@ class Device:
         """How far into the relay's log this device holds everything."""
         return int(self.replica.get_meta("app.cursor", "0") or 0)
 
-    def sync(self, timeout: float = 30.0) -> SyncReport:
+    def sync(self, timeout: float = 30.0,
+             progress: Callable[[int, int], None] | None = None) -> SyncReport:
         """Sync now: send the outbox, receive what is new, wait for durable acks."""
-        return asyncio.run(self.sync_async(timeout))
+        return asyncio.run(self.sync_async(timeout, progress))
 
-    async def sync_async(self, timeout: float = 30.0) -> SyncReport:
+    async def sync_async(self, timeout: float = 30.0,
+                         progress: Callable[[int, int], None] | None = None) -> SyncReport:
         """:meth:`sync` for callers that already run an event loop."""
         pending = len(self.replica.outbox())
         try:
             report = await sync_once(
                 self.replica, self.config.relay, self.config.space, self.config.token,
-                cursor=self.cursor, timeout=timeout, on_cursor=self._save_cursor)
+                cursor=self.cursor, timeout=timeout, on_cursor=self._save_cursor,
+                progress=progress)
         except SyncError as exc:
             self.replica.set_meta({"app.last_error": str(exc),
                                    "app.last_attempt": str(wall_clock())})

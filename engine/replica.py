@@ -58,6 +58,8 @@ from engine.text import apply_text_diff
 
 COMPACT_MIN_BYTES = 1 << 20
 ENTRY_CACHE_RECORDS = 20_000
+PROGRESS_EVERY = 500
+Progress = Callable[[int, int], None]
 _UNPARSED: Any = object()
 
 
@@ -350,12 +352,14 @@ class Replica:
         """Return the update a peer with ``state_vector`` lacks (everything if None)."""
         return self._doc.get_update(state_vector) if state_vector else self._doc.get_update()
 
-    def apply_remote(self, updates: Sequence[bytes], *, origin: str = "remote") -> ApplyResult:
+    def apply_remote(self, updates: Sequence[bytes], *, origin: str = "remote",
+                     progress: Progress | None = None) -> ApplyResult:
         """Apply and persist updates received from peers, in any order, duplicates included.
 
         Raises ProtocolError if an update cannot be decoded; nothing is applied
         or stored then. Check ``missing`` in the result: when True, ask a peer
-        for a SyncStep2 against :meth:`state_vector`.
+        for a SyncStep2 against :meth:`state_vector`. ``progress(done, total)`` is
+        called as changed records are resolved (an initial sync resolves thousands).
         """
         if not updates:
             return ApplyResult(0, self._gaps.missing, self._last_seq)
@@ -372,7 +376,7 @@ class Replica:
                                 code=4400) from None
         self._gaps.check(self._doc, to_apply)
         self._recheck_after_gap(was_missing)
-        changed = self._commit_dirty([(merged, origin, self._now())])
+        changed = self._commit_dirty([(merged, origin, self._now())], progress)
         return ApplyResult(changed, self._gaps.missing, self._last_seq)
 
     def _recheck_after_gap(self, was_missing: bool) -> None:
@@ -465,9 +469,19 @@ class Replica:
             self._dirty.setdefault(kind, set()).add(record_id)
         self._commit_dirty([(u, LOCAL, stamp >> 16) for u in captured])
 
-    def _commit_dirty(self, updates: builtins.list[tuple[bytes, str, int]]) -> int:
-        found = (self._row(kind, rid) for kind, ids in self._dirty.items() for rid in ids)
-        changed = [row for row in found if row is not None]
+    def _commit_dirty(self, updates: builtins.list[tuple[bytes, str, int]],
+                      progress: Progress | None = None) -> int:
+        total = sum(len(ids) for ids in self._dirty.values())
+        changed: builtins.list[RecordRow] = []
+        for kind, ids in self._dirty.items():
+            for rid in ids:
+                row = self._row(kind, rid)
+                if row is not None:
+                    changed.append(row)
+                if progress is not None and len(changed) % PROGRESS_EVERY == 0:
+                    progress(len(changed), total)
+        if progress is not None:
+            progress(total, total)
         self._dirty = {}
         if not updates and not changed:
             return 0

@@ -41,7 +41,7 @@ from engine.codec import (
     encode,
 )
 from engine.errors import ProtocolError
-from engine.replica import Replica
+from engine.replica import Progress, Replica
 
 DEFAULT_BATCH = 256
 DEFAULT_WINDOW = 64
@@ -110,6 +110,7 @@ class SyncSession:
     resume_cursor: int = 0
     batch: int = DEFAULT_BATCH
     window: int = DEFAULT_WINDOW
+    progress: Progress | None = None
     cursor: int = field(init=False, default=0)
     caught_up: bool = field(init=False, default=False)
     failed: Failed | None = field(init=False, default=None)
@@ -201,7 +202,7 @@ class SyncSession:
     def _apply(self, updates: list[bytes]) -> None:
         if not updates:
             return
-        result = self.replica.apply_remote(updates)
+        result = self.replica.apply_remote(updates, progress=self.progress)
         self._events.append(Received(len(updates), result.records))
 
     def _advance(self, seq: int) -> None:

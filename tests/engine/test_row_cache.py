@@ -63,3 +63,18 @@ def test_rows_links_and_conflicts_stay_exact_through_cached_updates(tmp_path: Pa
             replica.list("contact", include_deleted=True), [], replica.list("group"))
     a.close()
     b.close()
+
+
+def test_apply_remote_reports_progress_over_the_records_it_resolves() -> None:
+    from engine.store import MemoryStore
+
+    source = Replica(MemoryStore(), clock=counter(1), replica_id="src")
+    for n in range(1200):
+        source.create("contact", {"first_name": f"N{n}"})
+    target = Replica(MemoryStore(), clock=counter(5), replica_id="dst")
+    calls: list[tuple[int, int]] = []
+    target.apply_remote([source.diff()], progress=lambda done, total: calls.append((done, total)))
+    assert calls[-1] == (1200, 1200)
+    assert [done for done, _ in calls] == sorted(done for done, _ in calls)
+    assert {total for _, total in calls} == {1200}
+    assert len(calls) >= 3  # reported along the way, not only at the end
