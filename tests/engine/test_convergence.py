@@ -14,7 +14,11 @@ later edit or resolution replaced must be the current value or a listed conflict
 on every replica (invariant 4), and every note body must hold every inserted
 token exactly once.
 
-Run more examples with ``CONVERGENCE_EXAMPLES=2000``.
+Run more examples with ``CONVERGENCE_EXAMPLES=3000`` (about a minute), and see how
+often the interesting cases come up with ``--hypothesis-show-statistics``.
+
+Plain tests at the end pin specific scenarios; those marked ``xfail(strict=True)``
+are engine bugs found by the machine, kept as minimal scripts until fixed.
 """
 
 from __future__ import annotations
@@ -212,8 +216,8 @@ class ConvergenceMachine(RuleBasedStateMachine):
         return [(name, kind, rid) for name, peer in self.peers.items() for kind in kinds
                 for rid in ids(peer.replica, kind, deleted=deleted)]
 
-    def open_links(self, source: dict[Link, list[Msg]]) -> list[Link]:
-        return [link for link in LINKS if source[link] and not self.cut(link)]
+    def open_links(self) -> list[Link]:
+        return [link for link in LINKS if self.queues[link] and not self.cut(link)]
 
     def apply(self, link: Link, msgs: list[Msg], batch: int) -> None:
         replica = self.peers[link[1]].replica
@@ -436,11 +440,11 @@ class ConvergenceMachine(RuleBasedStateMachine):
 
     # ------------------------------------------------------------------ network
 
-    @precondition(lambda self: self.open_links(self.queues))
+    @precondition(lambda self: self.open_links())
     @rule(data=st.data())
     def deliver(self, data: st.DataObject) -> None:
         self.begin()
-        link = data.draw(st.sampled_from(self.open_links(self.queues)), label="link")
+        link = data.draw(st.sampled_from(self.open_links()), label="link")
         queue = self.queues[link]
         order = data.draw(st.lists(st.sampled_from(range(len(queue))), min_size=1, unique=True),
                           label="which, in what order")
@@ -743,21 +747,23 @@ def test_restart_during_gap_shows_what_it_showed_before() -> None:
 
 
 @pytest.mark.xfail(strict=True, raises=RecordNotFoundError, reason=GAP_VISIBILITY)
-def test_record_listed_during_gap_can_still_be_edited_after_restart() -> None:
+def test_records_listed_during_gap_can_still_be_edited_after_restart() -> None:
     world = World({"r0": 0, "r1": 0})
     r1 = world.peers["r1"].replica
     ann = r1.create("contact", {"first_name": "Ann"})  # update 0: r0 gets it last
     r1.update("contact", ann, {"company": "Acme"})  # update 1
-    bob = r1.create("contact", {"first_name": "Bob"})  # update 2
+    r1.create("contact", {"first_name": "Bob"})  # update 2
     updates = world.take("r1")
     peer = world.peers["r0"]
     peer.replica.apply_remote([updates[2]])
     peer.replica.apply_remote([updates[1]])
-    assert peer.replica.missing and ids(peer.replica, "contact") == [bob]
+    assert peer.replica.missing
+    listed = ids(peer.replica, "contact")  # today: Bob, from update 2 that waits for update 0
     peer.replica.close()
     peer.open()
-    assert ids(peer.replica, "contact") == [bob]  # still listed ...
-    peer.replica.update("contact", bob, {"company": "Globex"})  # ... RecordNotFoundError today
+    assert ids(peer.replica, "contact") == listed
+    for rid in listed:  # today: RecordNotFoundError, the reopened document has no Bob
+        peer.replica.update("contact", rid, {"company": f"Globex {rid}"})
     peer.replica.apply_remote([updates[0]])
     world.broadcast("r0")
     assert not peer.replica.missing
