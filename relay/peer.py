@@ -103,8 +103,8 @@ class Peer:
         self.handsync = False  # True once the peer said Hello: it gets type-100 messages
         self.catching_up = True
         self.backlog: list[Forward] = []
+        self._backlog_bytes = 0
         self.sent_seq = 0
-        self.received = 0  # updates received from this peer, for cumulative acks
         self.acked = 0
         self.closing = False
         self._queue: collections.deque[bytes] = collections.deque()
@@ -210,6 +210,7 @@ class Peer:
         self.sent_seq = max(self.sent_seq, head)
         self.catching_up = False
         backlog, self.backlog = self.backlog, []
+        self._backlog_bytes = 0
         for forward in backlog:
             self.deliver(forward)
 
@@ -220,7 +221,6 @@ class Peer:
         if len(update) > self.hub.config.max_update:
             raise ProtocolError(f"update of {len(update)} bytes is over the relay's limit of "
                                 f"{self.hub.config.max_update}", code=CloseCode.PAYLOAD_TOO_LARGE)
-        self.received += 1
         self.hub.store_update(self, update)
 
     # --------------------------------------------------------------- sending
@@ -234,6 +234,12 @@ class Peer:
     def deliver(self, forward: Forward) -> None:
         """Forward another peer's durable update, in log order, exactly once."""
         if self.catching_up:
+            # Held until the catch-up is sent; bounded like the live queue, so a peer
+            # that never asks for its catch-up cannot make the relay grow without end.
+            self._backlog_bytes += len(forward.update)
+            if self._backlog_bytes > self.hub.config.queue_bytes:
+                self.fail(CloseCode.TOO_SLOW, "did not start syncing; reconnect to catch up")
+                return
             self.backlog.append(forward)
             return
         if forward.seq <= self.sent_seq:

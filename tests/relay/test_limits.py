@@ -93,3 +93,28 @@ def test_stats_show_log_snapshot_and_devices(relay_data: Relay) -> None:
     assert report["bytes_on_disk"] > 0
     text = CliRunner().invoke(cli, ["relay", "stats", "--data", str(relay_data.data)])
     assert "acme: 0 connected, head 3" in text.output
+
+
+def test_a_peer_that_never_starts_syncing_is_cut_off_not_buffered_forever(
+        relay_data: Relay) -> None:
+    source = replica("pc")
+    for n in range(10):
+        source.create("contact", {"first_name": f"N{n}", "details": "y" * 60_000})
+    updates = [u for _, u in source.outbox()]
+
+    async def scenario() -> None:
+        async with (
+            running(relay_data.config(queue_bytes=256 * 1024)) as url,
+            raw(url, "acme", relay_data.tokens["phone"]) as silent,
+        ):
+            # Connected and authenticated, but it never sends Hello or SyncStep1.
+            async with raw(url, "acme", relay_data.tokens["pc"]) as sender:
+                await sender.send(Hello(PROTOCOL_VERSION, "pc", 0), SyncStep1(b"\x00"))
+                await sender.wait_for(lambda m: isinstance(m, CaughtUp))
+                for update in updates:
+                    await sender.send(SyncUpdate(update))
+                await sender.wait_for(lambda m: isinstance(m, Ack) and m.count == 10)
+            code, reason = await silent.closed()
+            assert code == 4408 and "syncing" in reason
+
+    asyncio.run(scenario())
