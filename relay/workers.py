@@ -219,3 +219,20 @@ def compact_space(store: RelayStore, space: str, keep_after: int | None) -> tupl
     merged = merge_updates(*parts)
     store.replace_snapshot(space, entries[-1].seq, merged, now_ms())
     return len(entries), len(merged)
+
+
+def compact_in_process(data_dir: str, space: str, live: list[int],
+                       retention_ms: int) -> tuple[int, int]:
+    """Compact ``space`` from a worker process (see :func:`compact_space`).
+
+    Keeps the log after the oldest cursor of devices seen within ``retention_ms``
+    and of the connected peers (``live``), so their reconnects stay cheap.
+    """
+    store = RelayStore(Path(data_dir))
+    try:
+        horizon = now_ms() - retention_ms
+        cursors = [c for _, seen, c in store.devices(space) if seen >= horizon]
+        keep_after = min(cursors + live) if cursors or live else None
+        return compact_space(store, space, keep_after)
+    finally:
+        store.close()
