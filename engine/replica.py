@@ -236,6 +236,8 @@ class Replica:
             return
         record = self._live_container(kind, record_id)
         name, normal = self._normalize_one(kind, record_id, field, value)
+        if normal is None and name in kind_spec(kind).required:
+            raise ValidationError("is required", kind=kind, record_id=record_id, field=name)
         entries = group_entries(record).get(name, [])
         self._local(kind, record_id,
                     lambda stamp: self._write(record, entries, name, normal, stamp, resolve=True))

@@ -78,3 +78,19 @@ def test_apply_remote_reports_progress_over_the_records_it_resolves() -> None:
     assert [done for done, _ in calls] == sorted(done for done, _ in calls)
     assert {total for _, total in calls} == {1200}
     assert len(calls) >= 3  # reported along the way, not only at the end
+
+
+def test_resolve_cannot_clear_a_required_field_and_writes_nothing() -> None:
+    import pytest
+
+    from engine.errors import ValidationError
+    from engine.store import MemoryStore
+
+    replica = Replica(MemoryStore(), clock=counter(1), replica_id="a")
+    gid = replica.create("group", {"name": "Team"})
+    before = replica.store.stats()
+    with pytest.raises(ValidationError) as caught:
+        replica.resolve("group", gid, "name", None)
+    assert caught.value.field == "name" and caught.value.record_id == gid
+    assert replica.store.stats() == before
+    assert replica.get("group", gid)["name"] == "Team"
