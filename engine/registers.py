@@ -23,7 +23,7 @@ holds the same entries computes the same record and the same conflicts.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Any, Protocol
@@ -131,9 +131,9 @@ def group_entries(raw: Items) -> dict[str, list[Entry]]:
     return grouped
 
 
-def winner(entries: Iterable[Entry]) -> Entry:
+def winner(entries: Sequence[Entry]) -> Entry:
     """Return the entry every replica takes as the current value."""
-    if isinstance(entries, list) and len(entries) == 1:
+    if len(entries) == 1:
         return entries[0]  # the common case: no concurrent write
     return max(entries, key=lambda e: e.order)
 
