@@ -45,11 +45,9 @@ from engine.registers import (
     Entry,
     encode_value,
     entry_key,
-    group_entries,
     group_parsed,
     parse_entry,
     resolve_entries,
-    resolve_record,
     superseded_by_edit,
 )
 from engine.schema import KINDS, kind_spec, normalize_fields, normalize_value, validate_id
@@ -180,13 +178,12 @@ class Replica:
         conflicts stay listed until :meth:`resolve`. Raises RecordNotFoundError,
         RecordDeletedError (restore first) or ValidationError; nothing is written then.
         """
-        record = self._live_container(kind, record_id)
+        record, grouped = self._live(kind, record_id)
         values = normalize_fields(kind, fields, record_id=record_id)
         spec = kind_spec(kind)
         for name in spec.required:
             if name in values and values[name] is None:
                 raise ValidationError("is required", kind=kind, record_id=record_id, field=name)
-        grouped = group_entries(record)
 
         def change(stamp: int) -> None:
             for name, value in values.items():
@@ -200,10 +197,10 @@ class Replica:
     def delete(self, kind: str, record_id: str) -> None:
         """Move a record to the trash (it can be restored; nothing of it is erased)."""
         record = self._container(kind, record_id)
-        grouped = group_entries(record)
-        seen = sorted(e.key for name, es in grouped.items() if not name.startswith("_") for e in es)
-        if self._resolved(kind, record_id).deleted:
+        grouped = self._grouped(kind, record_id, record)
+        if resolve_entries(kind, record_id, grouped).deleted:
             return
+        seen = sorted(e.key for name, es in grouped.items() if not name.startswith("_") for e in es)
 
         def change(stamp: int) -> None:
             self._write(record, grouped.get(DELETED, []), DELETED,
@@ -214,7 +211,7 @@ class Replica:
     def restore(self, kind: str, record_id: str) -> None:
         """Bring a deleted record back, and settle any delete-vs-edit conflict."""
         record = self._container(kind, record_id)
-        entries = group_entries(record).get(DELETED, [])
+        entries = self._grouped(kind, record_id, record).get(DELETED, [])
         if not entries:
             return
 
@@ -234,11 +231,11 @@ class Replica:
                                       field="deleted", value=value)
             self._resolve_deleted(kind, record_id, value)
             return
-        record = self._live_container(kind, record_id)
+        record, grouped = self._live(kind, record_id)
         name, normal = self._normalize_one(kind, record_id, field, value)
         if normal is None and name in kind_spec(kind).required:
             raise ValidationError("is required", kind=kind, record_id=record_id, field=name)
-        entries = group_entries(record).get(name, [])
+        entries = grouped.get(name, [])
         self._local(kind, record_id,
                     lambda stamp: self._write(record, entries, name, normal, stamp, resolve=True))
 
@@ -247,7 +244,7 @@ class Replica:
             self.restore(kind, record_id)
             return
         record = self._container(kind, record_id)
-        grouped = group_entries(record)
+        grouped = self._grouped(kind, record_id, record)
         seen = sorted(e.key for name, es in grouped.items() if not name.startswith("_") for e in es)
         self._local(kind, record_id,
                     lambda stamp: self._write(record, grouped.get(DELETED, []), DELETED,
@@ -274,17 +271,17 @@ class Replica:
         self._set_member(group_id, contact_id, False)
 
     def _set_member(self, group_id: str, contact_id: str, member: bool) -> None:
-        record = self._live_container("group", group_id)
+        record, grouped = self._live("group", group_id)
         if member:
-            self._live_container("contact", contact_id)
+            self._live("contact", contact_id)
         name = MEMBER_PREFIX + contact_id
-        entries = group_entries(record).get(name, [])
+        entries = grouped.get(name, [])
         self._local("group", group_id,
                     lambda stamp: self._write(record, entries, name, member, stamp, resolve=False))
 
     def edit_note_text(self, note_id: str, index: int, *, insert: str = "", delete: int = 0) -> None:
         """Insert and/or delete characters of a note body at ``index`` (in characters)."""
-        record = self._live_container("note", note_id)
+        record, _ = self._live("note", note_id)
         text: Text = record[TEXT_KEY]
         current = str(text)
         if not 0 <= index <= len(current) or delete < 0 or index + delete > len(current):
@@ -446,15 +443,17 @@ class Replica:
             raise RecordNotFoundError("no such record", kind=kind, record_id=record_id)
         return record
 
-    def _live_container(self, kind: str, record_id: str) -> Map[Any]:
+    def _live(self, kind: str, record_id: str) -> tuple[Map[Any], dict[str, builtins.list[Entry]]]:
+        """The record's map and its entries by field; RecordDeletedError if it is deleted."""
         record = self._container(kind, record_id)
-        if self._resolved(kind, record_id).deleted:
+        grouped = self._grouped(kind, record_id, record)
+        if resolve_entries(kind, record_id, grouped).deleted:
             raise RecordDeletedError("is deleted; restore it first", kind=kind, record_id=record_id)
-        return record
+        return record, grouped
 
-    def _resolved(self, kind: str, record_id: str) -> Any:
-        record = self._container(kind, record_id)
-        return resolve_record(kind, record_id, {k: v for k, v in record.items() if k != TEXT_KEY})
+    def _grouped(self, kind: str, record_id: str,
+                 record: Map[Any]) -> dict[str, builtins.list[Entry]]:
+        return group_parsed(self._entries(kind, record_id, record))
 
     def _local(self, kind: str, record_id: str, change: Callable[[int], None]) -> None:
         stamp = self.clock.tick(self._now())
