@@ -26,7 +26,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from engine.clock import decode_stamp, encode_stamp, stamp_wall_ms
 from engine.schema import CUSTOM_PREFIX
@@ -36,9 +36,12 @@ TEXT_KEY = "_text"
 MEMBER_PREFIX = "member:"
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One live write of a field."""
+class Entry(NamedTuple):
+    """One live write of a field.
+
+    A named tuple rather than a dataclass: a replica keeps hundreds of thousands of
+    these, and tuples of plain values drop out of the garbage collector's tracking.
+    """
 
     key: str
     field: str
@@ -229,6 +232,58 @@ def resolve_entries(
                                       entry.stamp, deleted))
     conflicts.sort(key=lambda c: (c.field, c.stamp, c.replica))
     return Resolved(kind, record_id, data, deleted, updated, updated_by, conflicts, grouped)
+
+
+def refresh_fields(previous: Resolved, grouped: dict[str, list[Entry]],
+                   names: set[str]) -> Resolved | None:
+    """Re-resolve only the fields ``names`` of a record resolved before.
+
+    ``grouped`` is the record's entries now; only the fields in ``names`` may differ
+    from what ``previous`` was resolved from. Returns the same result as
+    :func:`resolve_entries` would, or None when this shortcut does not apply and the
+    record must be resolved whole: a change to the delete register or to group
+    membership, a record that is deleted or whose delete lost to an edit, or a field
+    that appears or disappears (the record's data keeps its fields in sorted order).
+    """
+    if previous.deleted or previous.kind == "group":
+        return None
+    for name in names:
+        if name.startswith("_") or name.startswith(MEMBER_PREFIX):
+            return None
+    deletes = grouped.get(DELETED)
+    if deletes and _is_delete(winner(deletes)):
+        return None  # which data entries a delete saw decides whether it stands
+    data = dict(previous.data)
+    custom = dict(data.get("custom") or {})
+    conflicts = [c for c in previous.conflicts if c.field not in names]
+    kind, record_id = previous.kind, previous.record_id
+    for name in names:
+        entries = grouped.get(name)
+        is_custom = name.startswith(CUSTOM_PREFIX)
+        target, slot = (custom, name[len(CUSTOM_PREFIX):]) if is_custom else (data, name)
+        top = winner(entries) if entries else None
+        if top is None or top.value is None:
+            if slot in target:
+                return None
+            if top is None:
+                continue
+        elif slot not in target:
+            return None
+        else:
+            target[slot] = top.value
+        for loser in entries or ():
+            if loser is not top and loser.value != top.value:
+                conflicts.append(Conflict(kind, record_id, name, loser.value, loser.replica,
+                                          loser.stamp, top.value))
+    if custom:
+        data["custom"] = custom
+    updated, updated_by = 0, ""
+    for field_name in sorted(grouped):  # in resolve_entries' order: equal stamps tie alike
+        top = winner(grouped[field_name])
+        if top.stamp > updated:
+            updated, updated_by = top.stamp, top.replica
+    conflicts.sort(key=lambda c: (c.field, c.stamp, c.replica))
+    return Resolved(kind, record_id, data, False, updated, updated_by, conflicts, grouped)
 
 
 def stamp_to_iso(stamp: int) -> str:

@@ -22,9 +22,9 @@ import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from pycrdt import Doc, Map, MapEvent, Text, TransactionEvent, get_state, merge_updates
+from pycrdt import Doc, Map, Text, TransactionEvent, get_state, merge_updates
 
 from engine import rows
 from engine.clock import HybridClock, make_stamp
@@ -38,6 +38,7 @@ from engine.errors import (
     ValidationError,
 )
 from engine.gaps import GapTracker, checked_merge
+from engine.materialize import Materializer, Progress
 from engine.registers import (
     DELETED,
     MEMBER_PREFIX,
@@ -45,20 +46,14 @@ from engine.registers import (
     Entry,
     encode_value,
     entry_key,
-    group_parsed,
-    parse_entry,
     resolve_entries,
     superseded_by_edit,
 )
 from engine.schema import KINDS, kind_spec, normalize_fields, normalize_value, validate_id
-from engine.store import LOCAL, Batch, RecordQuery, RecordRow, Store
+from engine.store import LOCAL, Batch, RecordQuery, Store
 from engine.text import apply_text_diff
 
 COMPACT_MIN_BYTES = 1 << 20
-ENTRY_CACHE_RECORDS = 20_000
-PROGRESS_EVERY = 500
-Progress = Callable[[int, int], None]
-_UNPARSED: Any = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,24 +114,19 @@ class Replica:
         self._snapshot_bytes = len(loaded.snapshot or b"")
         self._log_bytes = sum(len(e.update) for e in loaded.log)
         self._last_seq = loaded.log[-1].seq if loaded.log else loaded.snapshot_seq
-        self._dirty: dict[str, set[str]] = {}
-        self._entry_cache: dict[tuple[str, str], dict[str, Entry | None]] = {}
-        # What this process last stored as each record's links and conflicts.
-        self._side_cache: dict[tuple[str, str], tuple[builtins.list[str],
-                                                      builtins.list[dict[str, Any]]]] = {}
-        self._suspects: dict[str, set[str]] = {}
+        self._rows = Materializer(self._doc, self._roots, self.clock)
+        # Records whose changes pycrdt may not have announced (see _recheck_after_gap).
+        self._suspects: set[tuple[str, str]] = set()
         self._captured: list[bytes] | None = None
-        for kind, root in self._roots.items():
-            root.observe_deep(self._observer(kind))
         self._doc.observe(self._on_transaction)
         if stored_id is None:
             store.commit(Batch(meta={"replica_id": self.replica_id}))
         if self._gaps.missing:
             # Opened in the middle of a gap: the rows were derived from the document as
             # it stood before, which pycrdt does not rebuild exactly from the log.
-            self._suspects = {kind: {str(key) for key in root}
-                              for kind, root in self._roots.items()}
-            self._dirty = {kind: set(ids) for kind, ids in self._suspects.items()}
+            self._suspects = {(kind, str(key)) for kind, root in self._roots.items()
+                              for key in root}
+            self._rows.mark_all()
             self._commit_dirty([])
 
     # ----------------------------------------------------------------- records
@@ -365,7 +355,6 @@ class Replica:
         merged = checked_merge(list(updates))
         was_missing = self._gaps.missing
         to_apply = self._gaps.with_pending(merged)
-        self._dirty = {}
         try:
             self._doc.apply_update(to_apply)
         except ValueError:
@@ -383,14 +372,12 @@ class Replica:
         # a gap was open, so those records are re-resolved on every apply until the
         # gap closes, and then every record is re-resolved once.
         if self._gaps.missing:
-            for kind, ids in self._dirty.items():
-                self._suspects.setdefault(kind, set()).update(ids)
-            for kind, ids in self._suspects.items():
-                self._dirty.setdefault(kind, set()).update(ids)
+            self._suspects |= self._rows.dirty()
+            for kind, record_id in self._suspects:
+                self._rows.mark(kind, record_id)
         elif was_missing:
-            self._suspects = {}
-            for kind, root in self._roots.items():
-                self._dirty.setdefault(kind, set()).update(str(key) for key in root)
+            self._suspects = set()
+            self._rows.mark_all()
 
     @property
     def missing(self) -> bool:
@@ -453,43 +440,32 @@ class Replica:
 
     def _grouped(self, kind: str, record_id: str,
                  record: Map[Any]) -> dict[str, builtins.list[Entry]]:
-        return group_parsed(self._entries(kind, record_id, record))
+        return self._rows.grouped(kind, record_id, record)
 
     def _local(self, kind: str, record_id: str, change: Callable[[int], None]) -> None:
         stamp = self.clock.tick(self._now())
-        self._dirty, self._captured = {}, []
+        self._captured = []
         try:
             with self._doc.transaction(origin=LOCAL):
                 change(stamp)
             captured = self._captured
         finally:
             self._captured = None
-        if captured:
+        if captured and self._gaps.missing:
             # pycrdt sends no events for edits inside a record map that arrived while a
-            # gap was open, so the record a local change touches is always re-resolved.
-            self._dirty.setdefault(kind, set()).add(record_id)
+            # gap was open, so the record a local change touches is re-resolved whole.
+            self._rows.mark(kind, record_id)
         self._commit_dirty([(u, LOCAL, stamp >> 16) for u in captured])
 
     def _commit_dirty(self, updates: builtins.list[tuple[bytes, str, int]],
                       progress: Progress | None = None) -> int:
-        total = sum(len(ids) for ids in self._dirty.values())
-        changed: builtins.list[RecordRow] = []
-        for kind, ids in self._dirty.items():
-            for rid in ids:
-                row = self._row(kind, rid)
-                if row is not None:
-                    changed.append(row)
-                if progress is not None and len(changed) % PROGRESS_EVERY == 0:
-                    progress(len(changed), total)
-        if progress is not None:
-            progress(total, total)
-        self._dirty = {}
+        changed = self._rows.take_rows(progress)
         if not updates and not changed:
             return 0
         try:
             seqs = self.store.commit(Batch(updates, changed, {"clock": str(self.clock.last)}))
         except BaseException:
-            self._side_cache.clear()  # it may no longer say what the store holds
+            self._rows.forget()  # it may no longer say what the store holds
             raise
         if seqs:
             self._last_seq = seqs[-1]
@@ -497,61 +473,6 @@ class Replica:
         if self._log_bytes > max(COMPACT_MIN_BYTES, self._snapshot_bytes // 2):
             self.compact()
         return len(changed)
-
-    def _row(self, kind: str, record_id: str) -> RecordRow | None:
-        record = self._roots[kind].get(record_id)
-        if not isinstance(record, Map):
-            # Not a record this engine wrote (a stock Yjs client's value, or a removed key):
-            # keep its update in the log so every replica converges, but list no row for it.
-            return None
-        text = str(record[TEXT_KEY]) if kind == "note" and TEXT_KEY in record else None
-        resolved = resolve_entries(kind, record_id, group_parsed(self._entries(kind, record_id,
-                                                                                record)), text)
-        self.clock.observe(resolved.updated)
-        row = rows.build_row(resolved)
-        side = (row.links, row.conflicts)
-        row.side_unchanged = self._side_cache.get((kind, record_id)) == side
-        self._side_cache[(kind, record_id)] = side
-        return row
-
-    def _entries(self, kind: str, record_id: str, record: Map[Any]) -> builtins.list[Entry]:
-        """The record's live entries, parsing only keys not seen before.
-
-        An entry's key names one write (field, stamp, replica), so the value under a key
-        never changes: parsed entries can be kept, and only the key list (cheap to read)
-        is taken from the document each time. Bounded to the most recent records.
-        """
-        cache_key = (kind, record_id)
-        known = self._entry_cache.pop(cache_key, {})
-        fresh: dict[str, Entry | None] = {}
-        # pycrdt's Map.items() opens a transaction and type-checks per key (~45 µs for a
-        # contact); reading the integrated map within one transaction costs ~10 µs.
-        # Entry values are plain strings, so nothing needs pycrdt's wrapping.
-        with self._doc.transaction() as txn:
-            inner, handle = record.integrated, txn._txn
-            for key in inner.keys(handle):
-                if key == TEXT_KEY:
-                    continue
-                entry = known.get(key, _UNPARSED)
-                fresh[key] = parse_entry(key, inner.get(handle, key)) if entry is _UNPARSED \
-                    else entry
-        self._entry_cache[cache_key] = fresh
-        if len(self._entry_cache) > ENTRY_CACHE_RECORDS:
-            oldest = next(iter(self._entry_cache))
-            self._entry_cache.pop(oldest)
-            self._side_cache.pop(oldest, None)
-        return [e for e in fresh.values() if e is not None]
-
-    def _observer(self, kind: str) -> Callable[[builtins.list[Any]], None]:
-        def on_events(events: builtins.list[Any]) -> None:
-            dirty = self._dirty.setdefault(kind, set())
-            for event in events:
-                if event.path:
-                    dirty.add(str(event.path[0]))
-                elif isinstance(event, MapEvent):
-                    dirty.update(str(key) for key in cast(Any, event).keys)
-
-        return on_events
 
     def _on_transaction(self, event: TransactionEvent) -> None:
         if self._captured is not None:

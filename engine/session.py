@@ -41,7 +41,8 @@ from engine.codec import (
     encode,
 )
 from engine.errors import ProtocolError
-from engine.replica import Progress, Replica
+from engine.materialize import Progress
+from engine.replica import Replica
 
 DEFAULT_BATCH = 256
 DEFAULT_WINDOW = 64

@@ -25,6 +25,8 @@ from engine.store import LOCAL, Batch, Loaded, LogEntry, RecordQuery, RecordRow,
 
 FORMAT = "handsync-replica"
 FORMAT_VERSION = "1"
+CACHE_KIB = 64 * 1024
+WAL_CHECKPOINT_PAGES = 4000
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -71,6 +73,11 @@ class SqliteStore(Store):
                 self._check_existing()
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute(f"PRAGMA synchronous={synchronous}")
+            # Remote edits rewrite rows all over the records table: a page cache that holds
+            # a 10k-contact space's rows and indexes (up to 64 MiB, used only as filled) and
+            # a WAL that folds back every 16 MiB instead of every 4 MiB halve their cost.
+            conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+            conn.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
             if fresh:
                 self._create()
         except sqlite3.DatabaseError as exc:
@@ -139,9 +146,15 @@ class SqliteStore(Store):
 
     @staticmethod
     def _write_rows(conn: sqlite3.Connection, rows: list[RecordRow]) -> None:
+        # An upsert updates a known row in place; REPLACE would delete and re-insert it,
+        # rewriting every index entry of the row.
         conn.executemany(
-            "INSERT OR REPLACE INTO records (kind, id, deleted, updated, updated_by, sort_key, "
-            "search, company_id, company, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO records (kind, id, deleted, updated, updated_by, sort_key, "
+            "search, company_id, company, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (kind, id) DO UPDATE SET deleted = excluded.deleted, "
+            "updated = excluded.updated, updated_by = excluded.updated_by, "
+            "sort_key = excluded.sort_key, search = excluded.search, "
+            "company_id = excluded.company_id, company = excluded.company, data = excluded.data",
             [(r.kind, r.id, int(r.deleted), r.updated, r.updated_by, r.sort_key, r.search,
               r.company_id, r.company, json.dumps(r.data, ensure_ascii=False)) for r in rows])
         # Links and conflicts change far less often than fields: skip rows that say so.

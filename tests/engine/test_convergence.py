@@ -570,6 +570,13 @@ class ConvergenceMachine(RuleBasedStateMachine):
                 f"{first.name} and {peer.name} differ ({when}):\n{difference(expected, got)}")
         for peer in self.peers.values():
             self.assert_nothing_lost(peer, when)
+        # Rows are kept up to date change by change (engine/materialize.py): they must be
+        # what resolving the whole document from scratch gives.
+        scratch = Replica(MemoryStore(), clock=lambda: BASE_MS, replica_id="scratch")
+        scratch.apply_remote([first.replica.diff()])
+        assert contents(scratch) == expected, (
+            f"{first.name}'s rows differ from its document resolved whole ({when}):\n"
+            f"{difference(contents(scratch), expected)}")
 
     def assert_nothing_lost(self, peer: Peer, when: str) -> None:
         replica = peer.replica

@@ -1,0 +1,221 @@
+"""Keeping the store's record rows in step with the document, one change at a time.
+
+The store holds each record resolved (engine/rows.py), so list and search never
+touch the document. After every transaction the replica asks the
+:class:`Materializer` for the rows that changed. The document's change events
+name each changed record and the entry keys that came or went, and for recently
+touched records the materializer keeps their parsed entries and last resolved
+state; so a remote one-field edit re-reads one key, re-resolves one field and
+re-derives one row, instead of re-parsing and re-resolving the whole record.
+
+The events are taken from pycrdt's native ``observe_deep`` (the Python wrapper
+converts every value of every event, which cost more than all the rest), and
+only as a list of touched keys: what a key holds is read from the document when
+the rows are taken, so the result never depends on how events describe a key
+that came and went in one transaction. When in doubt — a record replaced, a key
+the cache does not know, a record evicted from the cache, a change to a delete
+or to group membership — the record is re-read and resolved whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from functools import partial
+from typing import Any
+
+from pycrdt import Doc, Map
+from pycrdt._pycrdt import Map as NativeMap
+
+from engine import rows
+from engine.clock import HybridClock
+from engine.registers import (
+    TEXT_KEY,
+    Entry,
+    Resolved,
+    parse_entry,
+    refresh_fields,
+    resolve_entries,
+)
+from engine.store import RecordRow
+
+ENTRY_CACHE_RECORDS = 20_000
+PROGRESS_EVERY = 500
+Progress = Callable[[int, int], None]
+RecordKey = tuple[str, str]  # (kind, record id)
+
+
+class _State:
+    """What the materializer knows of one record."""
+
+    __slots__ = ("grouped", "resolved", "stored")
+
+    def __init__(self, grouped: dict[str, list[Entry]]) -> None:
+        self.grouped = grouped  # live entries by field, exactly as the document holds them
+        self.resolved: Resolved | None = None  # resolved from ``grouped``, when known
+        self.stored: RecordRow | None = None  # the row last handed to the store
+
+
+class Materializer:
+    """Turns document changes into store rows; see the module docstring."""
+
+    def __init__(self, doc: Doc[Any], roots: Mapping[str, Map[Any]], clock: HybridClock, *,
+                 cache_records: int = ENTRY_CACHE_RECORDS) -> None:
+        self._doc = doc
+        self._roots = dict(roots)
+        self._clock = clock
+        self._cache_records = cache_records
+        self._states: dict[RecordKey, _State] = {}
+        # Changed records: the entry keys touched, or None to re-read the whole record.
+        self._dirty: dict[RecordKey, set[str] | None] = {}
+        self._subscriptions = [root.integrated.observe_deep(partial(self._on_events, kind))
+                               for kind, root in self._roots.items()]
+
+    # ------------------------------------------------------------ marking
+
+    def _on_events(self, kind: str, events: list[Any]) -> None:
+        dirty, states = self._dirty, self._states
+        for event in events:
+            path = event.path
+            if not path:  # records added, replaced or removed in the kind's root map
+                for rid in event.keys:
+                    key = (kind, str(rid))
+                    dirty[key] = None
+                    states.pop(key, None)
+                continue
+            key = (kind, str(path[0]))
+            if key in dirty and dirty[key] is None:
+                continue
+            touched = dirty.setdefault(key, set())
+            if len(path) == 1:
+                touched.update(event.keys)  # type: ignore[union-attr]
+            # A longer path is a change inside the note text: taking the row re-reads it.
+
+    def mark(self, kind: str, record_id: str) -> None:
+        """Re-read and resolve ``record_id`` whole when the rows are next taken."""
+        self._dirty[(kind, record_id)] = None
+
+    def mark_all(self) -> None:
+        """Re-read and resolve every record (after a gap closed: pycrdt sent no events)."""
+        for kind, root in self._roots.items():
+            for rid in root.keys():  # noqa: SIM118 (pycrdt types Map.__iter__ loosely)
+                self._dirty[(kind, str(rid))] = None
+
+    def dirty(self) -> set[RecordKey]:
+        """The records that changed since the rows were last taken."""
+        return set(self._dirty)
+
+    def forget(self) -> None:
+        """Drop everything cached (the store may not hold what was handed to it)."""
+        self._states.clear()
+
+    # ------------------------------------------------------------ reading
+
+    def grouped(self, kind: str, record_id: str, record: Map[Any]) -> dict[str, list[Entry]]:
+        """The record's live entries by field, for a local change to build on.
+
+        The lists are the cache's own: read them, never change them.
+        """
+        key = (kind, record_id)
+        state = self._states.get(key)
+        if state is None or key in self._dirty:
+            # Changes not taken yet (a local change that raised half-way): read it whole.
+            self._dirty[key] = None
+            with self._doc.transaction() as txn:
+                state = self._remember(key, _State(_read_all(record.integrated, txn._txn)))
+        return state.grouped
+
+    def take_rows(self, progress: Progress | None = None) -> list[RecordRow]:
+        """Return the rows of every record changed since the last call."""
+        dirty, self._dirty = self._dirty, {}
+        total, out = len(dirty), []
+        if dirty:
+            with self._doc.transaction() as txn:
+                handle = txn._txn
+                for done, (key, touched) in enumerate(dirty.items(), 1):
+                    row = self._row(key, touched, handle)
+                    if row is not None:
+                        out.append(row)
+                    if progress is not None and done % PROGRESS_EVERY == 0:
+                        progress(done, total)
+        if progress is not None:
+            progress(total, total)
+        return out
+
+    def _row(self, key: RecordKey, touched: set[str] | None, handle: Any) -> RecordRow | None:
+        kind, rid = key
+        root = self._roots[kind].integrated
+        record = root.get(handle, rid) if root.has(handle, rid) else None
+        if not isinstance(record, NativeMap):
+            # Not a record this engine wrote (a stock Yjs client's value, or a removed key):
+            # keep its update in the log so every replica converges, but list no row for it.
+            self._states.pop(key, None)
+            return None
+        state = self._states.pop(key, None)
+        changed: set[str] | None = None
+        if state is None or touched is None:
+            state = _State(_read_all(record, handle))
+        else:
+            changed = _apply_keys(state.grouped, record, handle, touched)
+        self._remember(key, state)
+
+        text = None
+        if kind == "note" and record.has(handle, TEXT_KEY):
+            text = record.get(handle, TEXT_KEY).get_string(handle)
+            changed = None  # the text may have changed: resolve the note whole
+        previous = state.resolved
+        resolved = None
+        if previous is not None and changed is not None:
+            resolved = refresh_fields(previous, state.grouped, changed)
+        if resolved is None:
+            changed = None
+            resolved = resolve_entries(kind, rid, state.grouped, text)
+        self._clock.observe(resolved.updated)
+        row = rows.build_row(resolved, state.stored if changed is not None else None, changed)
+        stored = state.stored
+        row.side_unchanged = stored is not None and stored.links == row.links \
+            and stored.conflicts == row.conflicts
+        state.resolved, state.stored = resolved, row
+        return row
+
+    def _remember(self, key: RecordKey, state: _State) -> _State:
+        self._states[key] = state
+        if len(self._states) > self._cache_records:
+            self._states.pop(next(iter(self._states)))
+        return state
+
+
+def _read_all(record: Any, handle: Any) -> dict[str, list[Entry]]:
+    """Parse every entry of a record map (a pycrdt native map) and group them by field."""
+    grouped: dict[str, list[Entry]] = {}
+    for key in record.keys(handle):
+        if key == TEXT_KEY:
+            continue
+        entry = parse_entry(key, record.get(handle, key))
+        if entry is not None:
+            grouped.setdefault(entry.field, []).append(entry)
+    return grouped
+
+
+def _apply_keys(grouped: dict[str, list[Entry]], record: Any, handle: Any,
+                touched: Iterable[str]) -> set[str]:
+    """Bring ``grouped`` up to date for the touched keys; return the fields they belong to."""
+    fields: set[str] = set()
+    for key in touched:
+        if key == TEXT_KEY:
+            continue
+        entry = parse_entry(key, record.get(handle, key)) if record.has(handle, key) else None
+        name = entry.field if entry is not None else key.rsplit("|", 2)[0]
+        entries = grouped.get(name)
+        if entries is not None:
+            kept = [e for e in entries if e.key != key]
+            if len(kept) != len(entries):
+                fields.add(name)
+            entries = kept
+        if entry is not None:
+            entries = [*(entries or ()), entry]
+            fields.add(name)
+        if entries:
+            grouped[name] = entries
+        else:
+            grouped.pop(name, None)
+    return fields
