@@ -153,6 +153,22 @@ class Reader:
                 return value
         raise _bad(f"varUint at byte {start} longer than {_MAX_VAR_UINT_BYTES} bytes")
 
+    def read_byte(self) -> int:
+        """Read one byte."""
+        if self._pos >= len(self._data):
+            raise _bad(f"truncated at byte {self._pos}")
+        byte = self._data[self._pos]
+        self._pos += 1
+        return byte
+
+    def read_bytes(self, count: int) -> bytes:
+        """Read exactly ``count`` bytes."""
+        if count > self.remaining:
+            raise _bad(f"{count} bytes wanted at byte {self._pos}, {self.remaining} left")
+        chunk = self._data[self._pos : self._pos + count]
+        self._pos += count
+        return chunk
+
     def read_var_bytes(self) -> bytes:
         """Read a varUint length, then that many bytes."""
         start = self._pos

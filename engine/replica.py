@@ -18,17 +18,15 @@ from __future__ import annotations
 
 import builtins
 import uuid
-import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pycrdt import Doc, Map, Text, TransactionEvent, get_state, merge_updates
+from pycrdt import Doc, Map, Text, TransactionEvent
 
 from engine import rows
 from engine.clock import HybridClock, make_stamp
-from engine.codec import decode_state_vector
 from engine.errors import (
     ProtocolError,
     RecordDeletedError,
@@ -37,7 +35,7 @@ from engine.errors import (
     StoreError,
     ValidationError,
 )
-from engine.gaps import GapTracker, checked_merge
+from engine.gaps import GapTracker, checked_merge, left_waiting, load_document
 from engine.materialize import Materializer, Progress
 from engine.registers import (
     DELETED,
@@ -96,38 +94,20 @@ class Replica:
             raise StoreError(f"this store belongs to replica {stored_id!r}, not {replica_id!r}")
         self.replica_id = _check_replica_id(replica_id or stored_id or new_id().replace("-", "")[:16])
         self.clock = HybridClock(int(loaded.meta.get("clock", "0")))
-        # The snapshot is applied as stored and checked for waiting updates only if it was
-        # written with some; the log tail is merged and checked on its own. (Merging and
-        # re-checking a 10k-contact snapshot would double the time to open.)
-        tail = checked_merge([e.update for e in loaded.log]) if loaded.log else None
-        snapshot_clean = loaded.meta.get("snapshot_pending") == "0"
-        self._gaps = GapTracker()
-        self._doc: Doc[Any] = _open_doc(client_id, loaded.snapshot, tail)
-        self._roots = {kind: self._doc.get(spec.root, type=Map) for kind, spec in KINDS.items()}
-        if loaded.snapshot and not snapshot_clean:
-            self._gaps.check(self._doc, loaded.snapshot)
-        if tail is not None:
-            to_apply = self._gaps.with_pending(tail)
-            if to_apply is not tail:
-                self._doc.apply_update(to_apply)
-            self._gaps.check(self._doc, to_apply)
         self._snapshot_bytes = len(loaded.snapshot or b"")
         self._log_bytes = sum(len(e.update) for e in loaded.log)
         self._last_seq = loaded.log[-1].seq if loaded.log else loaded.snapshot_seq
-        self._rows = Materializer(self._doc, self._roots, self.clock)
-        # Records whose changes pycrdt may not have announced (see _recheck_after_gap).
-        self._suspects: set[tuple[str, str]] = set()
         self._captured: list[bytes] | None = None
-        self._doc.observe(self._on_transaction)
+        self._install(*load_document(loaded, client_id))
         if stored_id is None:
             store.commit(Batch(meta={"replica_id": self.replica_id}))
-        if self._gaps.missing:
-            # Opened in the middle of a gap: the rows were derived from the document as
-            # it stood before, which pycrdt does not rebuild exactly from the log.
-            self._suspects = {(kind, str(key)) for kind, root in self._roots.items()
-                              for key in root}
-            self._rows.mark_all()
-            self._commit_dirty([])
+
+    def _install(self, doc: Doc[Any], gaps: GapTracker) -> None:
+        self._doc: Doc[Any] = doc
+        self._gaps = gaps
+        self._roots = {kind: doc.get(spec.root, type=Map) for kind, spec in KINDS.items()}
+        self._rows = Materializer(doc, self._roots, self.clock)
+        doc.observe(self._on_transaction)
 
     # ----------------------------------------------------------------- records
 
@@ -353,31 +333,36 @@ class Replica:
         if not updates:
             return ApplyResult(0, self._gaps.missing, self._last_seq)
         merged = checked_merge(list(updates))
-        was_missing = self._gaps.missing
-        to_apply = self._gaps.with_pending(merged)
+        # Logged as one update when it integrated at once; otherwise one by one, so that a
+        # restart can take each the careful way (a merged update may hold a hole).
+        now = self._now()
+        log = [(merged, origin, now)]
         try:
-            self._doc.apply_update(to_apply)
+            if not self._gaps.missing:
+                self._doc.apply_update(merged)
+                if left_waiting(self._doc, merged):
+                    # pycrdt may now show structs it has not integrated (engine/gaps.py):
+                    # rebuild the document from the store, then take these the careful way.
+                    self._rebuild()
+                    self._gaps.settle(self._doc, list(updates))
+                    log = [(u, origin, now) for u in updates]
+            else:
+                self._gaps.settle(self._doc, list(updates))
+                log = [(u, origin, now) for u in updates]
         except ValueError:
             # merge_updates accepts some truncated updates that apply_update cannot decode;
-            # yrs decodes before it integrates, so the document is unchanged.
+            # yrs decodes before it integrates, but settle() may have applied others first.
+            if self._gaps.missing:
+                self._rebuild()
             raise ProtocolError(f"an update ({len(merged)} bytes) is not a valid Yjs update",
                                 code=4400) from None
-        self._gaps.check(self._doc, to_apply)
-        self._recheck_after_gap(was_missing)
-        changed = self._commit_dirty([(merged, origin, self._now())], progress)
+        changed = self._commit_dirty(log, progress)
         return ApplyResult(changed, self._gaps.missing, self._last_seq)
 
-    def _recheck_after_gap(self, was_missing: bool) -> None:
-        # pycrdt sends no events for changes inside a record map that arrived while
-        # a gap was open, so those records are re-resolved on every apply until the
-        # gap closes, and then every record is re-resolved once.
-        if self._gaps.missing:
-            self._suspects |= self._rows.dirty()
-            for kind, record_id in self._suspects:
-                self._rows.mark(kind, record_id)
-        elif was_missing:
-            self._suspects = set()
-            self._rows.mark_all()
+    def _rebuild(self) -> None:
+        """Build the document again from the store, as opening the replica does."""
+        client_id = self._doc.client_id
+        self._install(*load_document(self.store.load(), client_id))
 
     @property
     def missing(self) -> bool:
@@ -412,9 +397,8 @@ class Replica:
 
     def compact(self) -> None:
         """Fold the log into a new snapshot (updates still waiting stay in it)."""
-        snapshot = self._gaps.snapshot(self._doc)
-        pending = "1" if self._gaps.missing else "0"
-        self.store.compact(snapshot, self._last_seq, {"snapshot_pending": pending})
+        snapshot = self._doc.get_update()
+        self.store.compact(snapshot, self._last_seq, self._gaps.snapshot_meta())
         self._snapshot_bytes, self._log_bytes = len(snapshot), 0
 
     def close(self) -> None:
@@ -451,10 +435,6 @@ class Replica:
             captured = self._captured
         finally:
             self._captured = None
-        if captured and self._gaps.missing:
-            # pycrdt sends no events for edits inside a record map that arrived while a
-            # gap was open, so the record a local change touches is re-resolved whole.
-            self._rows.mark(kind, record_id)
         self._commit_dirty([(u, LOCAL, stamp >> 16) for u in captured])
 
     def _commit_dirty(self, updates: builtins.list[tuple[bytes, str, int]],
@@ -463,7 +443,10 @@ class Replica:
         if not updates and not changed:
             return 0
         try:
-            seqs = self.store.commit(Batch(updates, changed, {"clock": str(self.clock.last)}))
+            # "waiting" (updates that waited when the log was last compacted) stays until the
+            # next compact(): once released they are in the document but in no log entry.
+            meta = {"clock": str(self.clock.last), "gap": "1" if self._gaps.missing else "0"}
+            seqs = self.store.commit(Batch(updates, changed, meta))
         except BaseException:
             self._rows.forget()  # it may no longer say what the store holds
             raise
@@ -477,38 +460,6 @@ class Replica:
     def _on_transaction(self, event: TransactionEvent) -> None:
         if self._captured is not None:
             self._captured.append(event.update)
-
-
-def _open_doc(client_id: int | None, snapshot: bytes | None, tail: bytes | None) -> Doc[Any]:
-    """Return a document holding the snapshot and the log tail, with ``client_id`` if safe.
-
-    yrs hands out the next clock value of its client id from what it integrated.
-    If some of this client's own stored updates wait for others (a gap), reusing
-    the id would give new edits the ids of those updates, and replicas would never
-    converge; this session then takes an id derived from ``client_id`` instead.
-    """
-    parts = [p for p in (snapshot, tail) if p]
-
-    def load(doc: Doc[Any]) -> Doc[Any]:
-        for part in parts:
-            doc.apply_update(part)
-        return doc
-
-    if client_id is None:
-        return load(Doc())
-    doc = load(Doc(client_id=client_id))
-    if not parts:
-        return doc
-    # Only the state of the whole (snapshot + tail) tells each client's clock: an
-    # update that does not start at clock 0 leaves its client out of get_state().
-    whole = parts[0] if len(parts) == 1 else merge_updates(*parts)
-    stored = decode_state_vector(get_state(whole))
-    integrated = decode_state_vector(doc.get_state())
-    candidate, n = client_id, 0
-    while integrated.get(candidate, 0) < stored.get(candidate, 0):
-        n += 1
-        candidate = zlib.crc32(f"{client_id}:{n}".encode())
-    return doc if candidate == client_id else load(Doc(client_id=candidate))
 
 
 def _check_replica_id(value: str) -> str:

@@ -41,7 +41,7 @@ from hypothesis.stateful import (
     rule,
 )
 
-from engine.errors import RecordDeletedError, RecordNotFoundError
+from engine.errors import RecordDeletedError
 from engine.registers import DELETED, MEMBER_PREFIX
 from engine.replica import Replica
 from engine.schema import KINDS
@@ -54,10 +54,6 @@ PAIRS = tuple((a, b) for i, a in enumerate(NAMES) for b in NAMES[i + 1:])
 FIELDS = {"contact": ("first_name", "company", "job_title"), "group": ("name", "description")}
 MAX_RECORDS = {"contact": 3, "group": 2, "note": 2}
 BASE_MS = 1_700_000_000_000
-# A restart while a replica waits for updates changes what it shows (see the xfail
-# tests at the end). Until the engine is fixed the machine does not restart such a
-# replica, so that it keeps guarding everything else; set True with the fix.
-RESTART_DURING_GAP_WORKS = False
 
 Key = tuple[str, str, str]  # (kind, record id, field)
 Link = tuple[str, str]  # (from, to)
@@ -528,8 +524,7 @@ class ConvergenceMachine(RuleBasedStateMachine):
         self.begin()
         self.reopen(who)
 
-    @precondition(lambda self: RESTART_DURING_GAP_WORKS
-                  and any(p.replica.missing for p in self.peers.values()))
+    @precondition(lambda self: any(p.replica.missing for p in self.peers.values()))
     @rule(data=st.data())
     def restart_during_gap(self, data: st.DataObject) -> None:
         """Restart a replica that waits for updates: its store then holds a partial state."""
@@ -539,9 +534,6 @@ class ConvergenceMachine(RuleBasedStateMachine):
 
     def reopen(self, who: str) -> None:
         peer = self.peers[who]
-        if peer.replica.missing and not RESTART_DURING_GAP_WORKS:
-            note(f"{who}: restart skipped, it waits for updates (see RESTART_DURING_GAP_WORKS)")
-            return
         note(f"{who}: restart from its store (missing={peer.replica.missing})")
         before = contents(peer.replica)
         peer.replica.close()
@@ -720,19 +712,14 @@ def test_updates_of_one_replica_applied_in_reverse_order_converge() -> None:
     assert contents(r1) == contents(r0)
 
 
-# ------------------------------------------- known failures (engine bugs to fix)
+# ------------------------------------------------ restarts while updates wait
 #
-# pycrdt makes some structs of an update that arrived before the updates it
-# depends on visible in the document although its state vector does not count
-# them (and sends no events for them). The engine derives rows from what is
-# visible, but a restart rebuilds the document from the merged log, where that
-# content is not visible again until the gap closes.
-
-GAP_VISIBILITY = ("engine bug: a replica that waits for updates shows content pycrdt has not "
-                  "integrated; a restart rebuilds the document without it")
+# pycrdt shows some structs of an update that arrived before the updates it
+# depends on although its state vector does not count them, and a document
+# rebuilt from the merged log does not show them. The replica never hands pycrdt
+# such an update (engine/gaps.py), so a restart shows exactly what it showed before.
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=GAP_VISIBILITY)
 def test_restart_during_gap_shows_what_it_showed_before() -> None:
     world = World({"r0": 0, "r1": 0})
     r1 = world.peers["r1"].replica
@@ -749,11 +736,15 @@ def test_restart_during_gap_shows_what_it_showed_before() -> None:
     peer.replica.close()
     peer.open()
     after = contents(peer.replica)
-    # Today: before shows company "Acme" (and updated_at of update 3), after does not.
+    # pycrdt alone would show company "Acme" (update 3) before the restart, not after.
     assert after == before, difference(before, after)
+    assert "company" not in peer.replica.get("contact", cid)  # update 3 waits for update 1
+    peer.replica.apply_remote([updates[1]])
+    assert not peer.replica.missing
+    assert contents(peer.replica) == contents(r1)
+    assert peer.replica.list("contact", group=gid)[0]["company"] == "Acme"
 
 
-@pytest.mark.xfail(strict=True, raises=RecordNotFoundError, reason=GAP_VISIBILITY)
 def test_records_listed_during_gap_can_still_be_edited_after_restart() -> None:
     world = World({"r0": 0, "r1": 0})
     r1 = world.peers["r1"].replica
@@ -765,11 +756,11 @@ def test_records_listed_during_gap_can_still_be_edited_after_restart() -> None:
     peer.replica.apply_remote([updates[2]])
     peer.replica.apply_remote([updates[1]])
     assert peer.replica.missing
-    listed = ids(peer.replica, "contact")  # today: Bob, from update 2 that waits for update 0
+    listed = ids(peer.replica, "contact")  # pycrdt alone would show Bob (update 2) here
     peer.replica.close()
     peer.open()
     assert ids(peer.replica, "contact") == listed
-    for rid in listed:  # today: RecordNotFoundError, the reopened document has no Bob
+    for rid in listed:  # and RecordNotFoundError here: the reopened document had no Bob
         peer.replica.update("contact", rid, {"company": f"Globex {rid}"})
     peer.replica.apply_remote([updates[0]])
     world.broadcast("r0")

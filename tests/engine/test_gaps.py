@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from pycrdt import Doc, Map, Text, merge_updates
 
 from engine.codec import decode_state_vector
-from engine.errors import ProtocolError
-from engine.gaps import GapTracker, checked_merge
+from engine.errors import ProtocolError, RecordNotFoundError
+from engine.gaps import GapTracker, checked_merge, left_waiting
 from engine.replica import Replica
 from engine.sqlite_store import SqliteStore
 from engine.store import MemoryStore
@@ -222,24 +222,31 @@ def test_checked_merge_names_the_bad_update() -> None:
         checked_merge([good, good, b"\x01\x02\x03\x04"])
 
 
-def test_gap_tracker_keeps_and_releases_what_did_not_integrate() -> None:
+def test_gap_tracker_holds_back_what_does_not_follow_on_and_releases_it_in_order() -> None:
     a, _, created, edits = note_edits()
     doc: Doc[Any] = Doc(client_id=5)
     doc.apply_update(merge_updates(*created))
+    before = doc.get_update()
     tracker = GapTracker()
-    assert tracker.with_pending(edits[2]) == edits[2]
-    doc.apply_update(edits[2])
-    tracker.check(doc, edits[2])
-    assert tracker.missing and tracker.pending is not None
-    full = tracker.snapshot(doc)
-    assert full != doc.get_update()  # the remainder is kept in snapshots
-    for update in (edits[1], edits[0]):
-        merged = tracker.with_pending(update)
-        doc.apply_update(merged)
-        tracker.check(doc, merged)
-    assert not tracker.missing
-    assert tracker.snapshot(doc) == doc.get_update()
+    assert not tracker.settle(doc, [edits[2]])  # waits for edits 0 and 1: not applied at all
+    assert tracker.missing and tracker.waiting == [edits[2]]
+    assert doc.get_update() == before
+    assert tracker.snapshot_meta()["gap"] == "1"
+    assert not tracker.settle(doc, [edits[1]]) and tracker.waiting == [edits[2], edits[1]]
+    assert doc.get_update() == before
+    assert tracker.settle(doc, [edits[0]])
+    assert not tracker.missing and tracker.snapshot_meta() == {"gap": "0", "waiting": ""}
     assert doc.get_state() == a.state_vector()
+
+
+def test_left_waiting_sees_what_pycrdt_did_not_integrate() -> None:
+    _, _, created, edits = note_edits()
+    doc: Doc[Any] = Doc(client_id=5)
+    doc.apply_update(merge_updates(*created))
+    doc.apply_update(edits[1])
+    assert left_waiting(doc, edits[1])
+    doc.apply_update(edits[0])
+    assert not left_waiting(doc, edits[0])
 
 
 def test_foreign_values_in_a_root_are_stored_and_do_not_break_the_replica() -> None:
@@ -275,29 +282,33 @@ def gap_scenario() -> tuple[Replica, Replica, list[bytes]]:
     return a, b, updates
 
 
-def test_a_local_edit_in_a_record_that_arrived_during_a_gap_is_listed() -> None:
-    # pycrdt sends no change events inside such a record: the row must not go stale.
+def test_a_record_whose_creation_waits_is_not_shown_until_the_gap_closes() -> None:
     a, b, updates = gap_scenario()
-    assert [r["id"] for r in a.list()] == ["c1"]
-    a.update("contact", "c1", {"job_title": "CEO"})
-    assert a.get("contact", "c1")["job_title"] == "CEO"
+    assert a.list() == [] and a.list("group") == []
+    with pytest.raises(RecordNotFoundError):
+        a.update("contact", "c1", {"job_title": "CEO"})
     a.apply_remote([updates[0]])
     assert not a.missing
+    assert [r["id"] for r in a.list()] == ["c1"]
+    a.update("contact", "c1", {"job_title": "CEO"})
     b.apply_remote([u for _, u in a.outbox()])
     assert a.get("contact", "c1") == b.get("contact", "c1")
+    assert b.get("contact", "c1")["job_title"] == "CEO"
     assert a.list("group") == b.list("group")
 
 
-def test_a_remote_edit_in_a_record_that_arrived_during_a_gap_is_listed() -> None:
+def test_a_remote_edit_that_depends_on_a_waiting_update_waits_with_it() -> None:
     a, _, updates = gap_scenario()
     c = make("c", 4)  # a third replica that has everything of b's, in order
     c.apply_remote(updates)
     c.update("contact", "c1", {"last_name": "Lee"})
     a.apply_remote(take_outbox(c))
     assert a.missing
-    assert a.get("contact", "c1")["last_name"] == "Lee"
+    with pytest.raises(RecordNotFoundError):
+        a.get("contact", "c1")
     a.apply_remote([updates[0]])
     assert not a.missing
+    assert a.get("contact", "c1")["last_name"] == "Lee"
     assert a.list("contact") == c.list("contact")
     assert a.list("group") == c.list("group")
     c.update("contact", "c1", {"job_title": "After the gap"})
@@ -305,30 +316,29 @@ def test_a_remote_edit_in_a_record_that_arrived_during_a_gap_is_listed() -> None
     assert a.get("contact", "c1") == c.get("contact", "c1")
 
 
-def test_reopening_with_the_same_client_id_during_a_gap_never_reuses_ids() -> None:
-    # a's own edit depends on a record whose creation waits for the gap to close, so
-    # after a compaction and a restart yrs would hand out that edit's clock values again.
-    b = make("b", 3)
-    b.create("group", {"name": "g"}, record_id="g0")
-    b.update("group", "g0", {"description": "edited"})
-    b.create("group", {"name": "h"}, record_id="g2")
-    updates = take_outbox(b)
+def test_reopening_while_own_updates_wait_never_reuses_their_ids() -> None:
+    # A replica whose store was lost gets its own second update back before its first:
+    # reopened with the same client id, yrs would hand out the first one's clock values.
+    a = make("a", 2)
+    a.create("group", {"name": "g"}, record_id="g0")
+    a.update("group", "g0", {"description": "edited"})
+    own = take_outbox(a)
     store = MemoryStore()
-    a = make("a", 2, store)
-    a.apply_remote([updates[2]])
-    a.apply_remote([updates[1]])
-    a.update("group", "g2", {"description": "from a, before the restart"})
-    a.compact()
+    lost = make("a", 2, store)
+    lost.apply_remote([own[1]])
+    assert lost.missing
+    lost.compact()
     again = make("a", 2, store)
+    assert again.missing
     again.create("contact", {"first_name": "after the restart"}, record_id="c9")
-    again.apply_remote([updates[0]])
-    b.apply_remote([u for _, u in again.outbox()])
-    assert not again.missing and not b.missing
-    assert decode_state_vector(again.state_vector()) == decode_state_vector(b.state_vector())
-    for replica in (again, b):
-        assert replica.get("group", "g2")["description"] == "from a, before the restart"
+    again.apply_remote([own[0]])
+    a.apply_remote(take_outbox(again))
+    assert not again.missing and not a.missing
+    assert decode_state_vector(again.state_vector()) == decode_state_vector(a.state_vector())
+    for replica in (again, a):
+        assert replica.get("group", "g0")["description"] == "edited"
         assert replica.get("contact", "c9")["first_name"] == "after the restart"
-    assert again.list("group") == b.list("group")
+    assert again.list("group") == a.list("group")
 
 
 def test_every_delivery_order_ends_with_the_same_rows() -> None:
@@ -349,7 +359,7 @@ def test_every_delivery_order_ends_with_the_same_rows() -> None:
             assert b.list(kind, include_deleted=True) == a.list(kind, include_deleted=True)
 
 
-def test_reopening_during_a_gap_shows_what_the_document_holds() -> None:
+def test_reopening_during_a_gap_shows_what_it_showed_before() -> None:
     b = make("b", 3)
     b.create("note", {"text": "abc"}, record_id="n0")
     b.create("note", {"text": "abc"}, record_id="n1")
@@ -359,17 +369,20 @@ def test_reopening_during_a_gap_shows_what_the_document_holds() -> None:
     updates = take_outbox(b)
     store = MemoryStore()
     a = make("a", 2, store)
+    a.create("note", {"text": "mine"}, record_id="m1")
     for index in (3, 1, 2, 4):
         a.apply_remote([updates[index]])
     assert a.missing
+    shown = a.list("note", include_deleted=True)
+    assert [r["id"] for r in shown] == ["m1"]  # everything of b's waits for its first update
     again = make("a", 2, store)
     assert again.missing
-    # What get() shows is what an edit works on, even before the gap closes.
-    text = again.get("note", "n1")["text"]
-    again.edit_note_text("n1", len(text), insert="!")
-    assert again.get("note", "n1")["text"] == text + "!"
+    assert again.list("note", include_deleted=True) == shown
+    again.edit_note_text("m1", 4, insert="!")
     again.apply_remote([updates[0]])
     assert not again.missing
+    text = again.get("note", "n1")["text"]
+    again.edit_note_text("n1", len(text), insert="!")
     b.apply_remote(take_outbox(again))
-    assert again.get("note", "n1") == b.get("note", "n1")
-    assert b.get("note", "n1")["text"] == "a3bc!"
+    assert again.list("note") == b.list("note")
+    assert b.get("note", "n1")["text"] == "a3bc!" and b.get("note", "m1")["text"] == "mine!"

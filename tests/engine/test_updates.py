@@ -1,0 +1,94 @@
+"""engine/updates.py reads an update's structs without applying it: where each client's
+structs start and end, holes, and what they refer to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pycrdt import Array, Doc, Map, Text, get_update, merge_updates
+
+from engine.codec import decode_state_vector
+from engine.errors import ProtocolError
+from engine.updates import is_ready, read_shape
+
+VALUES = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-2**40, 2**40), st.floats(allow_nan=False),
+              st.text(max_size=8), st.binary(max_size=4)),
+    lambda inner: st.one_of(st.lists(inner, max_size=3),
+                            st.dictionaries(st.text(max_size=3), inner, max_size=3)),
+    max_leaves=6)
+
+
+def recorded(doc: Doc[Any]) -> list[bytes]:
+    updates: list[bytes] = []
+    doc.observe(lambda event: updates.append(event.update))
+    return updates
+
+
+@settings(max_examples=100, deadline=None)
+@given(values=st.lists(VALUES, min_size=1, max_size=5), text=st.text(max_size=12))
+def test_each_clients_range_ends_where_the_state_vector_says(values: list[Any],
+                                                              text: str) -> None:
+    doc: Doc[Any] = Doc(client_id=11)
+    updates = recorded(doc)
+    root = doc.get("r", type=Map)
+    root["text"] = Text(text)  # string lengths count UTF-16 units, as clocks do
+    root["text"].insert(0, "😀é")
+    root["list"] = Array(values)
+    for index, value in enumerate(values):
+        root[f"k{index}"] = value
+    del root["k0"]
+    whole = doc.get_update()
+    shape = read_shape(whole)
+    assert {c: end for c, (_, end) in shape.ranges.items()} == decode_state_vector(
+        doc.get_state())
+    assert all(start == 0 for start, _ in shape.ranges.values())
+    assert not shape.holes and is_ready(whole, {})
+    ends = 0
+    for update in updates:  # each local update starts where the previous one ended
+        ranges = read_shape(update).ranges
+        if not ranges:
+            continue  # only deletes
+        ((start, end),) = ranges.values()
+        assert start == ends
+        ends = end
+    assert ends == decode_state_vector(doc.get_state())[11]
+
+
+def test_an_update_that_skips_ahead_or_has_a_hole_is_not_ready() -> None:
+    doc: Doc[Any] = Doc(client_id=3)
+    updates = recorded(doc)
+    root = doc.get("r", type=Map)
+    for index in range(3):
+        root[f"k{index}"] = index
+    first, second, third = updates
+    assert is_ready(first, {}) and not is_ready(second, {})
+    assert is_ready(second, {3: 1})
+    assert not is_ready(second, {3: 2})  # must start exactly where the document stops
+    with_hole = merge_updates(first, third)
+    assert read_shape(with_hole).holes and not is_ready(with_hole, {})
+    assert is_ready(merge_updates(first, second, third), {})
+
+
+def test_an_item_whose_origin_is_missing_is_not_ready() -> None:
+    a: Doc[Any] = Doc(client_id=1)
+    a.get("t", type=Text).insert(0, "abc")
+    b: Doc[Any] = Doc(client_id=2)
+    b.apply_update(a.get_update())
+    edits = recorded(b)
+    b.get("t", type=Text).insert(2, "X")  # its origin is a's item
+    (edit,) = edits
+    assert (1, 1) in read_shape(edit).refs
+    assert not is_ready(edit, {})
+    assert is_ready(edit, {1: 3})
+    assert is_ready(get_update(edit, b"\x00"), {1: 3})
+
+
+@pytest.mark.parametrize("update", [b"", b"\x01", b"\x01\x01\x05\x00\x7f", b"\x01\x01\x05\x00\x1f",
+                                    b"\x01\x01\x05\x00\x08\x01\x02\x01\x02\x03"])
+def test_malformed_structs_are_a_protocol_error(update: bytes) -> None:
+    with pytest.raises(ProtocolError):
+        read_shape(update)
