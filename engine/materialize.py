@@ -118,8 +118,10 @@ class Materializer:
         key = (kind, record_id)
         state = self._states.get(key)
         if state is None or key in self._dirty:
-            # Changes not taken yet (a local change that raised half-way): read it whole.
-            self._dirty[key] = None
+            if key in self._dirty:
+                # Changes not taken yet (a local change that raised half-way): the cached
+                # state may be behind, so read it whole now and when rows are next taken.
+                self._dirty[key] = None
             with self._doc.transaction() as txn:
                 state = self._remember(key, _State(_read_all(record.integrated, txn._txn)))
         return state.grouped

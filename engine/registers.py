@@ -98,19 +98,31 @@ def entry_key(field_name: str, stamp: int, replica: str) -> str:
 def parse_entry(key: str, raw: Any) -> Entry | None:
     """Return the entry stored under ``key``, or None if the key is not an entry key."""
     parts = key.rsplit("|", 2)
-    if len(parts) != 3 or not isinstance(raw, str):
+    if len(parts) != 3 or raw.__class__ is not str:
         return None
+    name, text, replica = parts
     try:
-        stamp = decode_stamp(parts[1])
+        # Every entry of one write shares its stamp: an initial sync decodes each once.
+        stamp = _STAMPS.get(text)
+        if stamp is None:
+            stamp = decode_stamp(text)
+            if len(_STAMPS) >= _STAMPS_KEPT:
+                _STAMPS.clear()
+            _STAMPS[text] = stamp
         # Most values are plain strings: skip the JSON parser when nothing is escaped.
         if len(raw) >= 2 and raw[0] == '"' and raw[-1] == '"' and "\\" not in raw \
-                and '"' not in raw[1:-1]:
+                and raw.count('"') == 2:
             value: Any = raw[1:-1]
         else:
             value = json.loads(raw)
     except ValueError:
         return None
-    return Entry(key, parts[0], stamp, parts[2], value)
+    return _new_entry(Entry, (key, name, stamp, replica, value))
+
+
+_STAMPS: dict[str, int] = {}
+_STAMPS_KEPT = 4096
+_new_entry = tuple.__new__  # what Entry(...) calls, without its keyword handling
 
 
 def encode_value(value: Any) -> str:

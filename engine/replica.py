@@ -347,10 +347,14 @@ class Replica:
         # restart can take each the careful way (a merged update may hold a hole).
         now = self._now()
         log = [(merged, origin, now)]
+        # A new replica's first sync: the update is the whole document, so it becomes the
+        # snapshot at once, instead of a log entry compacted into one straight after.
+        fresh = self._snapshot_bytes == self._log_bytes == 0 and len(merged) > COMPACT_MIN_BYTES
         try:
             if not self._gaps.missing:
                 self._doc.apply_update(merged)
                 if left_waiting(self._doc, merged):
+                    fresh = False
                     # pycrdt may now show structs it has not integrated (engine/gaps.py):
                     # rebuild the document from the store, then take these the careful way.
                     self._rebuild()
@@ -359,6 +363,7 @@ class Replica:
             else:
                 self._gaps.settle(self._doc, updates)
                 log = [(u, origin, now) for u in updates]
+                fresh = False
         except ValueError:
             # merge_updates accepts some truncated updates that apply_update cannot decode;
             # yrs decodes before it integrates, but settle() may have applied others first.
@@ -366,7 +371,8 @@ class Replica:
                 self._rebuild()
             raise ProtocolError(f"an update ({len(merged)} bytes) is not a valid Yjs update",
                                 code=4400) from None
-        changed = self._commit_dirty(log, progress)
+        changed = (self._commit_dirty([], progress, snapshot=merged) if fresh
+                   else self._commit_dirty(log, progress))
         return ApplyResult(changed, self._gaps.missing, self._last_seq)
 
     def _rebuild(self) -> None:
@@ -448,20 +454,23 @@ class Replica:
         self._commit_dirty([(u, LOCAL, stamp >> 16) for u in captured])
 
     def _commit_dirty(self, updates: builtins.list[tuple[bytes, str, int]],
-                      progress: Progress | None = None) -> int:
+                      progress: Progress | None = None, *, snapshot: bytes | None = None) -> int:
         changed = self._rows.take_rows(progress)
-        if not updates and not changed:
+        if not updates and not changed and snapshot is None:
             return 0
         try:
             # "waiting" (updates that waited when the log was last compacted) stays until the
             # next compact(): once released they are in the document but in no log entry.
             meta = {"clock": str(self.clock.last), "gap": "1" if self._gaps.missing else "0"}
-            seqs = self.store.commit(Batch(updates, changed, meta))
+            seqs = self.store.commit(Batch(updates, changed, meta, snapshot))
         except BaseException:
             self._rows.forget()  # it may no longer say what the store holds
             raise
         if seqs:
             self._last_seq = seqs[-1]
+        if snapshot is not None:
+            self._snapshot_bytes, self._log_bytes = len(snapshot), 0
+            return len(changed)
         self._log_bytes += sum(len(u) for u, _, _ in updates)
         if self._log_bytes > max(COMPACT_MIN_BYTES, self._snapshot_bytes // 2):
             self.compact()

@@ -142,7 +142,15 @@ class SqliteStore(Store):
             if batch.meta:
                 conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                                  list(batch.meta.items()))
+            if batch.snapshot is not None:
+                self._replace_snapshot(conn, batch.snapshot, self._head(conn))
         return seqs
+
+    @staticmethod
+    def _head(conn: sqlite3.Connection) -> int:
+        """The newest log seq ever handed out (log entries may have been compacted away)."""
+        row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'log'").fetchone()
+        return int(row[0]) if row else 0
 
     @staticmethod
     def _write_rows(conn: sqlite3.Connection, rows: list[RecordRow]) -> None:
@@ -173,12 +181,16 @@ class SqliteStore(Store):
     def compact(self, snapshot: bytes, upto_seq: int,
                 meta: dict[str, str] | None = None) -> None:
         with self._transaction() as conn:
-            conn.execute("INSERT OR REPLACE INTO snapshot (id, seq, data) VALUES (1, ?, ?)",
-                         (upto_seq, snapshot))
-            conn.execute("DELETE FROM log WHERE seq <= ?", (upto_seq,))
+            self._replace_snapshot(conn, snapshot, upto_seq)
             if meta:
                 conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                                  list(meta.items()))
+
+    @staticmethod
+    def _replace_snapshot(conn: sqlite3.Connection, snapshot: bytes, upto_seq: int) -> None:
+        conn.execute("INSERT OR REPLACE INTO snapshot (id, seq, data) VALUES (1, ?, ?)",
+                     (upto_seq, snapshot))
+        conn.execute("DELETE FROM log WHERE seq <= ?", (upto_seq,))
 
     def get_rows(self, kind: str, ids: Iterable[str]) -> dict[str, RecordRow]:
         wanted = list(ids)

@@ -66,12 +66,15 @@ class Batch:
     """What one :meth:`Store.commit` writes, all or nothing.
 
     ``updates`` are (update, origin, at_ms) triples appended to the log; those
-    whose origin is ``"local"`` also go to the outbox.
+    whose origin is ``"local"`` also go to the outbox. ``snapshot``, if given,
+    then replaces the snapshot and every log entry, as :meth:`Store.compact`
+    does, in the same transaction: it must hold the whole document.
     """
 
     updates: list[tuple[bytes, str, int]] = field(default_factory=list)
     rows: list[RecordRow] = field(default_factory=list)
     meta: dict[str, str] = field(default_factory=dict)
+    snapshot: bytes | None = None
 
 
 @dataclass(slots=True)
@@ -205,6 +208,8 @@ class MemoryStore(Store):
         self._seq += len(entries)
         self._rows.update(((row.kind, row.id), row) for row in rows)
         self._meta.update(meta)
+        if batch.snapshot is not None:
+            self.compact(batch.snapshot, self._seq)
         return [e.seq for e in entries]
 
     def compact(self, snapshot: bytes, upto_seq: int,

@@ -94,3 +94,33 @@ def test_resolve_cannot_clear_a_required_field_and_writes_nothing() -> None:
     assert caught.value.field == "name" and caught.value.record_id == gid
     assert replica.store.stats() == before
     assert replica.get("group", gid)["name"] == "Team"
+
+
+def test_a_new_replicas_first_big_sync_is_stored_as_its_snapshot(tmp_path: Path) -> None:
+    from engine.replica import COMPACT_MIN_BYTES
+    from engine.store import MemoryStore
+
+    a = Replica(MemoryStore(), clock=counter(1_000), replica_id="a")
+    n = 0
+    while len(a.diff()) <= COMPACT_MIN_BYTES:
+        for _ in range(100):
+            a.create("contact", {"first_name": f"P{n}", "last_name": "Smith" * 40,
+                                 "email": f"p{n}@example.com"})
+            n += 1
+    path = tmp_path / "b.sqlite"
+    b = Replica(SqliteStore(path), clock=counter(2_000), replica_id="b")
+    full = a.diff()
+    assert b.apply_remote([full]).records == n
+    stats = b.store.stats()
+    assert (stats["log_entries"], stats["records"]) == (0, n)
+    assert stats["snapshot_bytes"] > COMPACT_MIN_BYTES
+    b.close()
+    again = Replica(SqliteStore(path), clock=counter(3_000))
+    assert again.state_vector() == a.state_vector()
+    assert again.list(limit=3) == a.list(limit=3)
+    # Not fresh any more: a second big update is logged as usual.
+    small = Replica(MemoryStore(), clock=counter(4_000), replica_id="c")
+    small.create("contact", {"first_name": "Zed"})
+    again.apply_remote([small.diff()])
+    assert again.store.stats()["log_entries"] == 1
+    again.close()

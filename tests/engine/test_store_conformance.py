@@ -118,6 +118,20 @@ def test_compact_replaces_the_log_up_to_seq(store: Store) -> None:
     assert store.commit(Batch([(b"dd", LOCAL, 4)])) == [4]
 
 
+def test_a_batch_with_a_snapshot_replaces_the_whole_log_with_it(store: Store) -> None:
+    store.commit(Batch([(b"aa", LOCAL, 1), (b"bb", "remote", 2)]))
+    row = RecordRow(kind="contact", id="c1", deleted=False, updated=5, updated_by="a",
+                    data={"id": "c1"})
+    assert store.commit(Batch([(b"cc", "remote", 3)], [row], {"k": "v"}, b"WHOLE")) == [3]
+    loaded = store.load()
+    assert (loaded.snapshot, loaded.snapshot_seq, loaded.log) == (b"WHOLE", 3, [])
+    assert loaded.meta["k"] == "v" and list(store.get_rows("contact", ["c1"])) == ["c1"]
+    assert [e.update for e in store.outbox()] == [b"aa"]
+    assert store.commit(Batch([], [], {}, b"AGAIN")) == []
+    assert store.load().snapshot_seq == 3  # seqs are never reused
+    assert store.commit(Batch([(b"dd", LOCAL, 4)])) == [4]
+
+
 def test_rows_round_trip(store: Store) -> None:
     data = {"id": "c1", "first_name": "Zoë", "n": 3, "x": 2.0, "tags": ["a", "b"],
             "custom": {"nested": {"k": None}}}
