@@ -125,6 +125,7 @@ class SyncSession:
     _repair_requested: bool = field(init=False, default=False)
     _synced_reported: bool = field(init=False, default=False)
     _acked_count: int = field(init=False, default=0)
+    _relayed_seq: int = field(init=False, default=0)
 
     def __post_init__(self) -> None:
         self.cursor = self.resume_cursor
@@ -150,6 +151,7 @@ class SyncSession:
             for message in messages:
                 self._handle(message, updates)
             self._apply(updates)
+            self._advance(self._relayed_seq)
         except ProtocolError as exc:
             self._fail(exc.code, exc.reason, tell_peer=True)
         self._evaluate()
@@ -180,13 +182,14 @@ class SyncSession:
         elif isinstance(message, SyncUpdate):
             updates.append(message.update)
         elif isinstance(message, Relayed):
+            # Relayed updates of one frame are applied together (one durable commit, not
+            # one per update); the cursor moves past them only once they are stored.
             updates.append(message.update)
-            self._apply(updates)
-            updates.clear()
-            self._advance(message.seq)
+            self._relayed_seq = max(self._relayed_seq, message.seq)
         elif isinstance(message, CaughtUp):
             self._apply(updates)
             updates.clear()
+            self._advance(self._relayed_seq)
             self._advance(message.seq)
             self.caught_up = True
         elif isinstance(message, Ack):

@@ -136,6 +136,37 @@ def test_relayed_updates_apply_and_advance_cursor_then_synced() -> None:
     assert replica.get("contact", cid)["first_name"] == "Ann"
 
 
+def test_relayed_updates_of_one_frame_are_stored_in_one_commit() -> None:
+    source = make_replica("src", 2)
+    ids = [source.create("contact", {"first_name": f"P{i}"}) for i in range(3)]
+    updates = [u for _, u in source.outbox()]
+    replica = make_replica("a", 1)
+    session = SyncSession(replica, resume_cursor=10)
+    session.connect()
+    session.data_to_send()
+    entries = replica.store.stats()["log_entries"]
+    session.receive_data(b"".join(encode(Relayed(11 + i, u)) for i, u in enumerate(updates)))
+    events = session.events_received()
+    assert Received(3, 3) in events and CursorAdvanced(13) in events
+    assert [e for e in events if isinstance(e, CursorAdvanced)] == [CursorAdvanced(13)]
+    assert replica.store.stats()["log_entries"] == entries + 1
+    assert [r["id"] for r in replica.list()] == sorted(ids, key=lambda i: replica.get(
+        "contact", i)["first_name"])
+
+
+def test_a_bad_update_among_relayed_ones_leaves_the_cursor_where_it_was() -> None:
+    source = make_replica("src", 2)
+    source.create("contact", {"first_name": "Ann"})
+    good = source.outbox()[0][1]
+    replica = make_replica("a", 1)
+    session = SyncSession(replica, resume_cursor=10)
+    session.connect()
+    session.data_to_send()
+    session.receive_data(encode(Relayed(11, good)) + encode(Relayed(12, b"\x07garbage")))
+    assert session.cursor == 10
+    assert isinstance(session.failed, Failed) and replica.list() == []
+
+
 def test_answers_a_sync_step1_with_what_the_peer_lacks() -> None:
     replica = make_replica("a", 1)
     cid = replica.create("contact", {"first_name": "Ann"})
