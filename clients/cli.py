@@ -12,6 +12,7 @@ from clients.cli_device import activity, conflicts, device, group, history, note
 from clients.cli_exchange import export, import_
 from clients.cli_inspect import inspect as inspect_group
 from clients.cli_records import record_group
+from clients.cli_sandbox import act_sandbox
 from clients.demo import run_demo
 from engine.errors import HandsyncError
 from relay.cli import relay
@@ -56,6 +57,7 @@ cli.add_command(group)
 cli.add_command(export)
 cli.add_command(import_)
 cli.add_command(inspect_group)
+cli.add_command(act_sandbox)
 for _kind, _noun in (("contact", "contact"), ("company", "company"),
                      ("opportunity", "opportunity")):
     cli.add_command(record_group(_kind, _noun))
