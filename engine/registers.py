@@ -289,11 +289,20 @@ def refresh_fields(previous: Resolved, grouped: dict[str, list[Entry]],
                                           loser.stamp, top.value))
     if custom:
         data["custom"] = custom
+    # The record's last edit: a changed field's newest entry if it is newer than every
+    # entry before (the usual case), otherwise found again over all fields. Either way in
+    # resolve_entries' order, so that equal stamps tie alike.
     updated, updated_by = 0, ""
-    for field_name in sorted(grouped):  # in resolve_entries' order: equal stamps tie alike
-        top = winner(grouped[field_name])
-        if top.stamp > updated:
-            updated, updated_by = top.stamp, top.replica
+    for field_name in sorted(names):
+        entries = grouped.get(field_name)
+        if entries and (newest := winner(entries)).stamp > updated:
+            updated, updated_by = newest.stamp, newest.replica
+    if updated <= previous.updated:
+        updated, updated_by = 0, ""
+        for field_name in sorted(grouped):
+            newest = winner(grouped[field_name])
+            if newest.stamp > updated:
+                updated, updated_by = newest.stamp, newest.replica
     conflicts.sort(key=lambda c: (c.field, c.stamp, c.replica))
     return Resolved(kind, record_id, data, False, updated, updated_by, conflicts, grouped)
 
