@@ -18,6 +18,7 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
+import orjson
 import sqlite_utils
 
 from engine.errors import CorruptStoreError, StoreError
@@ -164,7 +165,7 @@ class SqliteStore(Store):
             "sort_key = excluded.sort_key, search = excluded.search, "
             "company_id = excluded.company_id, company = excluded.company, data = excluded.data",
             [(r.kind, r.id, int(r.deleted), r.updated, r.updated_by, r.sort_key, r.search,
-              r.company_id, r.company, json.dumps(r.data, ensure_ascii=False)) for r in rows])
+              r.company_id, r.company, _dumps(r.data)) for r in rows])
         # Links and conflicts change far less often than fields: skip rows that say so.
         rows = [r for r in rows if not r.side_unchanged]
         keys = [(r.kind, r.id) for r in rows]
@@ -328,6 +329,15 @@ class SqliteStore(Store):
 
     def close(self) -> None:
         self.conn.close()
+
+
+def _dumps(value: Any) -> str:
+    """JSON text of a row's data: orjson, ~10x faster than json for every row written,
+    except for what it refuses (integers beyond 64 bits), which json writes."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False)
 
 
 def _lower(value: str | None) -> str | None:

@@ -153,6 +153,14 @@ def test_rows_round_trip(store: Store) -> None:
     assert store.stats()["records"] == 1
 
 
+def test_row_data_round_trips_big_integers_and_any_text(store: Store) -> None:
+    data = {"id": "c1", "custom": {"big": 2**70, "small": -3, "ratio": 0.5, "name": "Zoë 😀"}}
+    store.commit(Batch(rows=[RecordRow(kind="contact", id="c1", deleted=False, updated=1,
+                                       updated_by="a", data=data)]))
+    got = store.get_rows("contact", ["c1"])["c1"].data
+    assert got == data and isinstance(got["custom"]["big"], int)
+
+
 def test_rows_are_replaced_not_merged(store: Store) -> None:
     store.commit(Batch(rows=[row("group", "g1", links=["c1", "c2"],
                                  conflicts=[conflict("group", "g1", "name", "x", 1)])]))
