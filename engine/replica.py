@@ -48,6 +48,7 @@ from engine.registers import (
     entry_key,
     resolve_entries,
     superseded_by_edit,
+    winner,
 )
 from engine.schema import KINDS, kind_spec, normalize_fields, normalize_value, validate_id
 from engine.store import LOCAL, Batch, RecordQuery, Store
@@ -273,6 +274,64 @@ class Replica:
             del record[entry.key]
         record[entry_key(name, stamp, self.replica_id)] = encode_value(value)
 
+    def write_external(self, kind: str, record_id: str, fields: Mapping[str, Any], *,
+                       edited_ms: int, writer: str,
+                       seen: Mapping[str, Any] | None = None) -> builtins.list[str]:
+        """Take edits made outside handsync (in Act!, read by the bridge) as of ``edited_ms``.
+
+        Each field whose value differs from the current one becomes an entry stamped
+        with ``edited_ms`` and written by ``writer`` (a replica id such as ``act``).
+        It replaces the writer's own older values, and older values equal to
+        ``seen[field]`` (what the outside system is known to have held: the value the
+        bridge last wrote to it). Any other value stays: a newer one keeps winning, an
+        older one is listed as a conflict — nothing a person typed on a device is lost.
+        A record that does not exist yet is created under ``record_id`` (required
+        fields are not enforced: the outside system owns them). Returns the fields
+        written: none when every value is already current (no echo).
+        """
+        writer = _check_replica_id(writer)
+        kind_spec(kind)
+        validate_id(record_id, kind=kind, field="id")
+        values = normalize_fields(kind, fields, record_id=record_id)
+        text = values.pop("text", None) if kind == "note" else None
+        stamp = make_stamp(edited_ms)
+        record = self._roots[kind].get(record_id)
+        if not isinstance(record, Map):
+            def create(_: int) -> None:
+                content: dict[str, Any] = {entry_key(name, stamp, writer): encode_value(value)
+                                           for name, value in values.items() if value is not None}
+                if kind == "note":
+                    content[TEXT_KEY] = Text(text or "")
+                self._roots[kind][record_id] = Map(content)
+
+            self._local(kind, record_id, create, stamp=stamp)
+            return sorted(values)
+        grouped = self._grouped(kind, record_id, record)
+        order = (stamp, writer)
+        writes: dict[str, Any] = {}
+        for name, value in values.items():
+            entries = grouped.get(name, [])
+            if (winner(entries).value if entries else None) != value:
+                writes[name] = value
+        new_text = text is not None and str(record.get(TEXT_KEY, "")) != text
+        if not writes and not new_text:
+            return []
+
+        known = dict(seen or {})
+
+        def change(_: int) -> None:
+            for name, value in writes.items():
+                for entry in grouped.get(name, []):
+                    if entry.order < order and (entry.replica == writer or (
+                            name in known and entry.value == known[name])):
+                        del record[entry.key]
+                record[entry_key(name, stamp, writer)] = encode_value(value)
+            if new_text:
+                apply_text_diff(record[TEXT_KEY], text or "")
+
+        self._local(kind, record_id, change, stamp=stamp)
+        return sorted([*writes, *(["text"] if new_text else [])])
+
     def get(self, kind: str, record_id: str, *, include_deleted: bool = False) -> dict[str, Any]:
         """Return one record as plain data (with ``deleted``, ``updated_at``, ``updated_by``)."""
         kind_spec(kind)
@@ -442,8 +501,14 @@ class Replica:
                  record: Map[Any]) -> dict[str, builtins.list[Entry]]:
         return self._rows.grouped(kind, record_id, record)
 
-    def _local(self, kind: str, record_id: str, change: Callable[[int], None]) -> None:
-        stamp = self.clock.tick(self._now())
+    def _local(self, kind: str, record_id: str, change: Callable[[int], None], *,
+               stamp: int | None = None) -> None:
+        if stamp is None:
+            stamp = self.clock.tick(self._now())
+            at_ms = stamp >> 16
+        else:
+            self.clock.observe(stamp)  # an outside edit's time: later local edits follow it
+            at_ms = self._now()
         self._captured = []
         try:
             with self._doc.transaction(origin=LOCAL):
@@ -451,7 +516,7 @@ class Replica:
             captured = self._captured
         finally:
             self._captured = None
-        self._commit_dirty([(u, LOCAL, stamp >> 16) for u in captured])
+        self._commit_dirty([(u, LOCAL, at_ms) for u in captured])
 
     def _commit_dirty(self, updates: builtins.list[tuple[bytes, str, int]],
                       progress: Progress | None = None, *, snapshot: bytes | None = None) -> int:
