@@ -75,12 +75,15 @@ class GapTracker:
                 state = doc.get_state()
                 rest = get_update(update, state)
                 structs = _holds_structs(rest)
-                if structs and not _follows_on(rest, decode_state_vector(state)):
+                known = decode_state_vector(state)
+                if structs and not _follows_on(rest, known):
                     kept.append(update)
                     continue
                 doc.apply_update(rest)
                 applied_any = True
-                progress = progress or structs
+                # Progress only if the document grew: an update yrs still cannot integrate
+                # (whatever is_ready missed) must not be retried forever.
+                progress = progress or (structs and decode_state_vector(doc.get_state()) != known)
                 if left_waiting(doc, update):
                     kept.append(update)  # deletes of items the document has not seen yet
             candidates = kept

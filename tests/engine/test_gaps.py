@@ -386,3 +386,26 @@ def test_reopening_during_a_gap_shows_what_it_showed_before() -> None:
     b.apply_remote(take_outbox(again))
     assert again.list("note") == b.list("note")
     assert b.get("note", "n1")["text"] == "a3bc!" and b.get("note", "m1")["text"] == "mine!"
+
+
+def test_settle_stops_when_yrs_cannot_integrate_what_looked_ready(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # If the struct check ever calls an update ready that yrs cannot integrate, settle()
+    # must still end, and keep the update waiting.
+    _, _, created, edits = note_edits()
+    doc: Doc[Any] = Doc(client_id=5)
+    doc.apply_update(merge_updates(*created))
+    monkeypatch.setattr("engine.gaps._follows_on", lambda rest, state: True)
+    applies = 0
+    real_apply = doc.apply_update
+
+    def counted(update: bytes) -> None:
+        nonlocal applies
+        applies += 1
+        assert applies < 50, "settle() keeps retrying an update it cannot integrate"
+        real_apply(update)
+
+    monkeypatch.setattr(doc, "apply_update", counted)
+    tracker = GapTracker()
+    tracker.settle(doc, [edits[2]])
+    assert tracker.waiting == [edits[2]]
