@@ -32,6 +32,7 @@ from relay.workers import (
     now_ms,
     read_state,
     read_tail,
+    read_whole,
 )
 
 log = logging.getLogger("handsync.relay")
@@ -153,6 +154,10 @@ class Hub:
     async def read_tail(self, space: str, cursor: int) -> CatchUp | None:
         """Log entries after ``cursor`` (None if compacted away)."""
         return await self.reader.run(lambda store: read_tail(store, space, cursor))
+
+    async def read_whole(self, space: str) -> CatchUp:
+        """The snapshot and the log after it, unmerged (for a new device)."""
+        return await self.reader.run(lambda store: read_whole(store, space))
 
     async def read_state(self, space: str, state_vector: bytes | None,
                          with_state_vector: bool = False) -> CatchUp:

@@ -189,6 +189,17 @@ class Peer:
     async def _step1(self, state_vector: bytes | None) -> None:
         if state_vector is not None:
             decode_state_vector(state_vector)  # ProtocolError (4400) if it is not one
+        if self.handsync and state_vector in (None, b"\x00"):
+            # A new device gets the snapshot and the log after it as stored, unmerged:
+            # it merges them once anyway, when it applies them.
+            whole = await self.hub.read_whole(self.space)
+            assert whole.diff is not None
+            self._queue_message(SyncStep2(whole.diff))
+            for entry in whole.entries or []:
+                self._queue_message(Relayed(entry.seq, entry.update))
+            self._caught_up(whole.head)
+            self._answered_step1 = True
+            return
         ask_back = not self.handsync and not self._answered_step1
         catch_up = await self.hub.read_state(self.space, state_vector, ask_back)
         assert catch_up.diff is not None

@@ -54,8 +54,10 @@ def stored(relay_data: Relay) -> list[tuple[int, bytes, str]]:
 
 
 async def greet(client: RawClient, name: str) -> None:
+    """Join with an empty state; forget the catch-up (the snapshot and the log after it)."""
     await client.send(Hello(PROTOCOL_VERSION, name, 0), SyncStep1(b"\x00"))
     await client.wait_for(lambda m: isinstance(m, CaughtUp))
+    client.inbox.clear()
 
 
 async def send_frames(client: RawClient, *frames: bytes | str) -> None:
