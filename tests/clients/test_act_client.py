@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import json
 import socket
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
@@ -38,29 +37,23 @@ from clients.act_client import (
     ActRateLimited,
     ActUnavailable,
 )
-from clients.act_sandbox import ActSandbox, SandboxConfig, make_server
-from clients.act_sandbox_seed import seed
 from clients.act_sandbox_store import SandboxStore, user_id_for
 from clients.act_wire import KeysetPager, odata_string
+from tests.clients.act_sandbox_helpers import (
+    DB,
+    PASSWORD,
+    START,
+    TIMEOUT,
+    USER,
+    Clock,
+    serve_sandbox,
+)
 
-START = 1_795_000_000.0  # 2026-11-18T11:06:40Z
-USER, PASSWORD, DB = "Sam Sandbox", "s3cret", "ActDemo"
 PASSWORD_ENV = "HS_TEST_ACT_PASSWORD"
 UNKNOWN = "0f0f0f0f-4031-4000-8000-000000000000"  # "4031" inside a GUID is not an error code
-TIMEOUT = 20.0
 
 Forward = Callable[[httpx.Request], httpx.Response]
 Hook = Callable[[httpx.Request, Forward], httpx.Response]
-
-
-class Clock:
-    """Epoch seconds, moved by the test (or by FakeSleep)."""
-
-    def __init__(self, now: float = START) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class FakeSleep:
@@ -153,27 +146,14 @@ class Act:
 
 @contextmanager
 def running(directory: Path, seed_contacts: int = 0, **config: Any) -> Iterator[Act]:
-    store = SandboxStore(directory / "act.sqlite")
-    if seed_contacts:
-        seed(store, seed_contacts, USER)
     clock = Clock()
-    app = ActSandbox(store, SandboxConfig(database=DB, user=USER, password=PASSWORD, **config),
-                     clock)
-    server = make_server(app)
-    # A short poll interval keeps shutdown() quick; it is not used for synchronisation.
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01},
-                              daemon=True)
-    thread.start()
-    act = Act(server.url, clock, store)
-    try:
-        yield act
-    finally:
-        for conn in act.conns:
-            conn.act.close()
-        server.shutdown()
-        server.server_close()
-        thread.join(TIMEOUT)
-        store.close()
+    with serve_sandbox(directory, clock, seed_contacts, **config) as (url, store):
+        act = Act(url, clock, store)
+        try:
+            yield act
+        finally:
+            for conn in act.conns:
+                conn.act.close()
 
 
 @pytest.fixture

@@ -32,28 +32,23 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from clients.act_sandbox import ActSandbox, SandboxConfig, make_server
 from clients.act_sandbox_schema import rtf_to_text, stamp, to_rtf
 from clients.act_sandbox_seed import seed
 from clients.act_sandbox_store import SandboxStore, StoreError, user_id_for
 from clients.cli_sandbox import act_sandbox
+from tests.clients.act_sandbox_helpers import (
+    DB,
+    PASSWORD,
+    START,
+    TIMEOUT,
+    USER,
+    Clock,
+    serve_sandbox,
+)
 
 HANDSYNC = str(Path(sys.executable).parent / "handsync")
-START = 1_795_000_000.0  # 2026-11-18T11:06:40Z
-USER, PASSWORD, DB = "Sam Sandbox", "s3cret", "ActDemo"
-TIMEOUT = 20.0
 STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 UNKNOWN = "0f0f0f0f-0000-4000-8000-000000000000"
-
-
-class Clock:
-    """The sandbox's clock, moved by the test."""
-
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def iso(epoch: float) -> str:
@@ -104,27 +99,10 @@ class Sandbox:
 
 @contextmanager
 def running(directory: Path, seed_contacts: int = 0, **config: Any) -> Iterator[Sandbox]:
-    path = directory / "act.sqlite"
-    store = SandboxStore(path)
-    if seed_contacts:
-        seed(store, seed_contacts, USER)
     clock = Clock()
-    app = ActSandbox(store, SandboxConfig(database=DB, user=USER, password=PASSWORD, **config),
-                     clock)
-    server = make_server(app)
-    # A short poll interval keeps shutdown() quick; it is not used for synchronisation.
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01},
-                              daemon=True)
-    thread.start()
-    http = httpx.Client(base_url=server.url, trust_env=False, timeout=TIMEOUT)
-    try:
-        yield Sandbox(server.url, clock, store, path, http)
-    finally:
-        http.close()
-        server.shutdown()
-        server.server_close()
-        thread.join(TIMEOUT)
-        store.close()
+    with serve_sandbox(directory, clock, seed_contacts, **config) as (url, store), \
+            httpx.Client(base_url=url, trust_env=False, timeout=TIMEOUT) as http:
+        yield Sandbox(url, clock, store, directory / "act.sqlite", http)
 
 
 @pytest.fixture
