@@ -37,6 +37,17 @@ def sync(a: Replica, b: Replica) -> None:
         dst.apply_remote([u for _, u in src.outbox()])
 
 
+def phone_edits_an_act_title() -> tuple[Replica, Replica]:
+    """Act! sets the title "Buyer" (at T - 10 s); the phone then sets "CFO" (about T)."""
+    bridge, phone = pair()
+    bridge.write_external("contact", GUID, {"job_title": "Buyer"}, edited_ms=T - 10_000,
+                          writer="act")
+    sync(bridge, phone)
+    phone.update("contact", GUID, {"job_title": "CFO"})
+    sync(bridge, phone)
+    return bridge, phone
+
+
 def test_a_new_act_record_keeps_its_guid_and_act_edit_time() -> None:
     bridge, phone = pair()
     written = bridge.write_external("contact", GUID, {"first_name": "Ann", "email": "A@X.example"},
@@ -67,12 +78,7 @@ def test_a_later_act_edit_replaces_the_earlier_one_without_a_conflict() -> None:
 
 
 def test_a_newer_device_edit_wins_and_the_act_value_is_listed() -> None:
-    bridge, phone = pair()
-    bridge.write_external("contact", GUID, {"job_title": "Buyer"}, edited_ms=T - 10_000,
-                          writer="act")
-    sync(bridge, phone)
-    phone.update("contact", GUID, {"job_title": "CFO"})  # stamped about T
-    sync(bridge, phone)
+    bridge, phone = phone_edits_an_act_title()
     bridge.write_external("contact", GUID, {"job_title": "Chief buyer"}, edited_ms=T - 5_000,
                           writer="act")  # made in Act! before the phone's edit
     sync(bridge, phone)
@@ -83,12 +89,7 @@ def test_a_newer_device_edit_wins_and_the_act_value_is_listed() -> None:
 
 
 def test_a_newer_act_edit_wins_and_an_unseen_device_value_is_listed() -> None:
-    bridge, phone = pair()
-    bridge.write_external("contact", GUID, {"job_title": "Buyer"}, edited_ms=T - 10_000,
-                          writer="act")
-    sync(bridge, phone)
-    phone.update("contact", GUID, {"job_title": "CFO"})
-    sync(bridge, phone)
+    bridge, phone = phone_edits_an_act_title()
     bridge.write_external("contact", GUID, {"job_title": "CEO"}, edited_ms=T + 60_000,
                           writer="act")
     sync(bridge, phone)
@@ -98,12 +99,7 @@ def test_a_newer_act_edit_wins_and_an_unseen_device_value_is_listed() -> None:
 
 
 def test_a_device_value_act_has_seen_is_replaced_without_a_conflict() -> None:
-    bridge, phone = pair()
-    bridge.write_external("contact", GUID, {"job_title": "Buyer"}, edited_ms=T - 10_000,
-                          writer="act")
-    sync(bridge, phone)
-    phone.update("contact", GUID, {"job_title": "CFO"})
-    sync(bridge, phone)
+    bridge, phone = phone_edits_an_act_title()
     # The bridge pushed "CFO" to Act!; someone then changed it there.
     bridge.write_external("contact", GUID, {"job_title": "CEO"}, edited_ms=T + 60_000,
                           writer="act", seen={"job_title": "CFO"})
