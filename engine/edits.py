@@ -69,16 +69,8 @@ class RecordEdits:
             raise RecordExistsError("a record with this id already exists", kind=kind, record_id=rid)
         text = values.pop("text", None) if kind == "note" else None
 
-        def change(stamp: int) -> None:
-            content: dict[str, Any] = {
-                entry_key(name, stamp, self.replica_id): encode_value(value)
-                for name, value in values.items() if value is not None
-            }
-            if kind == "note":
-                content[TEXT_KEY] = Text(text or "")
-            self._roots[kind][rid] = Map(content)
-
-        self._local(kind, rid, change)
+        self._local(kind, rid,
+                    lambda stamp: self._new_record(kind, rid, values, text, stamp, self.replica_id))
         return rid
 
     def update(self, kind: str, record_id: str, fields: Mapping[str, Any]) -> None:
@@ -234,14 +226,9 @@ class RecordEdits:
         stamp = make_stamp(edited_ms)
         record = self._roots[kind].get(record_id)
         if not isinstance(record, Map):
-            def create(_: int) -> None:
-                content: dict[str, Any] = {entry_key(name, stamp, writer): encode_value(value)
-                                           for name, value in values.items() if value is not None}
-                if kind == "note":
-                    content[TEXT_KEY] = Text(text or "")
-                self._roots[kind][record_id] = Map(content)
-
-            self._local(kind, record_id, create, stamp=stamp)
+            self._local(kind, record_id,
+                        lambda _: self._new_record(kind, record_id, values, text, stamp, writer),
+                        stamp=stamp)
             return sorted(values)
         grouped = self._grouped(kind, record_id, record)
         order = (stamp, writer)
@@ -268,6 +255,15 @@ class RecordEdits:
 
         self._local(kind, record_id, change, stamp=stamp)
         return sorted([*writes, *(["text"] if new_text else [])])
+
+    def _new_record(self, kind: str, record_id: str, values: Mapping[str, Any],
+                    text: str | None, stamp: int, writer: str) -> None:
+        """Add the record map: one entry per set value, and a note's body as text."""
+        content: dict[str, Any] = {entry_key(name, stamp, writer): encode_value(value)
+                                   for name, value in values.items() if value is not None}
+        if kind == "note":
+            content[TEXT_KEY] = Text(text or "")
+        self._roots[kind][record_id] = Map(content)
 
     def _container(self, kind: str, record_id: str) -> Map[Any]:
         kind_spec(kind)
