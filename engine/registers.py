@@ -193,14 +193,6 @@ def resolve_record(
     return resolve_entries(kind, record_id, group_entries(raw), text)
 
 
-def group_parsed(entries: Iterable[Entry]) -> dict[str, list[Entry]]:
-    """Group already parsed entries by field."""
-    grouped: dict[str, list[Entry]] = {}
-    for entry in entries:
-        grouped.setdefault(entry.field, []).append(entry)
-    return grouped
-
-
 def resolve_entries(
     kind: str, record_id: str, grouped: dict[str, list[Entry]], text: str | None = None
 ) -> Resolved:
