@@ -90,6 +90,8 @@ class Replica(RecordEdits):
         self._log_bytes = sum(len(e.update) for e in loaded.log)
         self._last_seq = loaded.log[-1].seq if loaded.log else loaded.snapshot_seq
         self._captured: list[bytes] | None = None
+        # Updates of local changes made inside batch(), committed together when it ends.
+        self._batched: builtins.list[tuple[bytes, str, int]] | None = None
         self._install(*load_document(loaded, client_id))
         if stored_id is None:
             store.commit(Batch(meta={"replica_id": self.replica_id}))
@@ -241,6 +243,16 @@ class Replica(RecordEdits):
         """The sequence number of the newest log entry."""
         return self._last_seq
 
+    def record_digests(self, kind: str) -> dict[str, str]:
+        """A short digest of each stored record of ``kind``, deleted ones included.
+
+        A record's digest changes whenever its values or its deleted flag do, so a
+        caller that mirrors the replica elsewhere (the Act! bridge) can find what
+        changed since it last looked without reading every record.
+        """
+        kind_spec(kind)
+        return self.store.digests(kind)
+
     def compact(self) -> None:
         """Fold the log into a new snapshot (updates still waiting stay in it)."""
         snapshot = self._doc.get_update()
@@ -268,7 +280,30 @@ class Replica(RecordEdits):
             captured = self._captured
         finally:
             self._captured = None
+        if self._batched is not None:
+            self._batched.extend((u, LOCAL, at_ms) for u in captured)
+            return
         self._commit_dirty([(u, LOCAL, at_ms) for u in captured])
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Commit every local change made inside the block in one store transaction.
+
+        For callers that write many records at once (the Act! bridge's first mirror):
+        one fsync instead of one per call. Each change is still its own document
+        transaction with its own stamp, and everything made inside the block is durable
+        when the block ends, also when it ends with an exception. Nested blocks join
+        the outer one.
+        """
+        if self._batched is not None:
+            yield
+            return
+        self._batched = []
+        try:
+            yield
+        finally:
+            updates, self._batched = self._batched, None
+            self._commit_dirty(updates)
 
     def _commit_dirty(self, updates: builtins.list[tuple[bytes, str, int]],
                       progress: Progress | None = None, *, snapshot: bytes | None = None) -> int:

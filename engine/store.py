@@ -21,6 +21,8 @@ test_store_conformance.py runs the same suite against both.
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -140,6 +142,10 @@ class Store(ABC):
         """Return the stored conflicts, optionally of one kind or one record."""
 
     @abstractmethod
+    def digests(self, kind: str) -> dict[str, str]:
+        """Return a digest of each row of ``kind`` (its data and deleted flag), by id."""
+
+    @abstractmethod
     def outbox(self, after_seq: int = 0, limit: int | None = None) -> list[LogEntry]:
         """Return local updates not yet acknowledged, oldest first."""
 
@@ -173,6 +179,15 @@ def row_matches(row: RecordRow, query: RecordQuery) -> bool:
     ):
         return False
     return query.linked_to is None or query.linked_to in row.links
+
+
+def row_digest(deleted: bool, data: str) -> str:
+    """The digest :meth:`Store.digests` gives: 16 hex digits over the flag and the data."""
+    return hashlib.blake2b(f"{int(deleted)}:{data}".encode(), digest_size=8).hexdigest()
+
+
+def _canonical(data: dict[str, Any]) -> str:
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def _normal_row(row: RecordRow) -> RecordRow:
@@ -232,6 +247,10 @@ class MemoryStore(Store):
         rows.sort(key=lambda r: (r.sort_key, r.id))
         end = None if query.limit is None else query.offset + query.limit
         return [copy.deepcopy(r) for r in rows[query.offset:end]]
+
+    def digests(self, kind: str) -> dict[str, str]:
+        return {i: row_digest(row.deleted, _canonical(row.data))
+                for (k, i), row in self._rows.items() if k == kind}
 
     def conflicts(self, kind: str | None = None, record_id: str | None = None) -> list[dict[str, Any]]:
         out = []

@@ -273,3 +273,21 @@ def test_conflicts_by_kind_and_record(store: Store) -> None:
     assert [c["field"] for c in store.conflicts("contact", "c1")] == ["city", "city", "phone"]
     assert store.conflicts(record_id="c2")[0]["value"] == "x@y.z"
     assert store.conflicts("group") == []
+
+
+def test_digests_change_with_a_rows_data_or_deleted_flag_and_only_then(store: Store) -> None:
+    store.commit(Batch([], [row("contact", "c1", data={"first_name": "Ann"}),
+                            row("contact", "c2", data={"first_name": "Bob"}),
+                            row("company", "k1", data={"name": "Acme"})]))
+    before = store.digests("contact")
+    assert sorted(before) == ["c1", "c2"]
+    assert before["c1"] != before["c2"]
+    store.commit(Batch([], [row("contact", "c1", data={"first_name": "Ann"}, updated=9)]))
+    assert store.digests("contact") == before  # same content, newer stamp: same digest
+    store.commit(Batch([], [row("contact", "c1", data={"first_name": "Anne"})]))
+    changed = store.digests("contact")
+    assert changed["c1"] != before["c1"] and changed["c2"] == before["c2"]
+    store.commit(Batch([], [row("contact", "c2", data={"first_name": "Bob"}, deleted=True)]))
+    assert store.digests("contact")["c2"] != before["c2"]
+    assert list(store.digests("company")) == ["k1"]
+    assert store.digests("note") == {}

@@ -1,0 +1,61 @@
+"""Tests of Replica.batch() and Replica.record_digests(), used by the Act! bridge."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.errors import ValidationError
+from engine.replica import Replica
+from engine.sqlite_store import SqliteStore
+from tests.engine.helpers import Clock, make
+
+
+def test_a_batch_commits_its_changes_in_one_store_transaction(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "r.sqlite")
+    a = make("a", 1, store)
+    commits: list[int] = []
+    real = store.commit
+    store.commit = lambda batch: commits.append(len(batch.updates)) or real(batch)  # type: ignore[method-assign]
+    with a.batch():
+        for n in range(5):
+            a.create("contact", {"first_name": f"P{n}"})
+        assert commits == []  # nothing written until the block ends
+        with a.batch():  # a nested block joins the outer one
+            a.write_external("contact", "ext-1", {"first_name": "Ext"}, edited_ms=1_700_000_100_000,
+                             writer="act")
+        assert commits == []
+    assert commits == [6]
+    a.close()
+    again = Replica(SqliteStore(tmp_path / "r.sqlite"), clock=Clock(), client_id=7)
+    assert sorted(r["first_name"] for r in again.list()) == ["Ext", "P0", "P1", "P2", "P3", "P4"]
+    assert len(again.outbox()) == 6
+    again.close()
+
+
+def test_a_batch_ending_in_an_error_keeps_what_was_done_before_it(tmp_path: Path) -> None:
+    a = make("a", 1, SqliteStore(tmp_path / "r.sqlite"))
+    with pytest.raises(ValidationError), a.batch():
+        a.create("contact", {"first_name": "Kept"})
+        a.create("contact", {"email": "not an address"})
+    a.close()
+    again = Replica(SqliteStore(tmp_path / "r.sqlite"), clock=Clock(), client_id=7)
+    assert [r["first_name"] for r in again.list()] == ["Kept"]
+    again.close()
+
+
+def test_record_digests_change_only_for_the_records_that_changed(tmp_path: Path) -> None:
+    a = make("a", 1, SqliteStore(tmp_path / "r.sqlite"))
+    c1 = a.create("contact", {"first_name": "Ann"})
+    c2 = a.create("contact", {"first_name": "Bob"})
+    before = a.record_digests("contact")
+    assert set(before) == {c1, c2}
+    a.update("contact", c1, {"first_name": "Anne"})
+    after = a.record_digests("contact")
+    assert after[c1] != before[c1] and after[c2] == before[c2]
+    a.delete("contact", c2)
+    assert a.record_digests("contact")[c2] != after[c2]
+    with pytest.raises(ValidationError):
+        a.record_digests("nonsense")
+    a.close()
