@@ -264,17 +264,19 @@ class ActClient:
                   "$top": str(cap_top(top))}
         return self._collection(api_path(resource), {k: v for k, v in params.items() if v})
 
-    def iter_changed(self, resource: str, since: datetime | None,
-                     page_size: int = 200) -> Iterator[dict[str, Any]]:
+    def iter_changed(self, resource: str, since: datetime | None, page_size: int = 200,
+                     params: Mapping[str, str] | None = None) -> Iterator[dict[str, Any]]:
         """Every record of ``resource`` edited at or after ``since`` (all of them for None),
         ordered by ``edited`` then ``id``, each once (again only if edited during the walk).
 
         Resume from the last yielded record's ``edited``: records at that very stamp come again
         and must be harmless to re-apply. Deletions and group membership never show up here
         (Act! has no delete feed and membership leaves ``edited`` alone): use ``list_ids``.
+        ``params`` go with every request (``{"format": "text"}`` for notes as plain text).
         """
         path = api_path(resource)
-        yield from self._walk(path, KeysetPager(since, page_size, None, self.keyset_by_id))
+        yield from self._walk(path, KeysetPager(since, page_size, None, self.keyset_by_id,
+                                                params))
 
     def list_ids(self, resource: str, page_size: int = MAX_TOP) -> list[str]:
         """All ids of ``resource`` the user may see, for delete sweeps (works on sub-collections

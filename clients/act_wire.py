@@ -157,9 +157,10 @@ class KeysetPager:
     """
 
     def __init__(self, since: datetime | None, page_size: int, select: str | None = None,
-                 by_id: bool = True) -> None:
+                 by_id: bool = True, extra: Mapping[str, str] | None = None) -> None:
         self.by_id = by_id
-        self._base = {"$orderby": "edited,id", "$top": str(cap_top(page_size))}
+        # ``extra``: plain parameters sent with every request, such as format=text for notes.
+        self._base = {**(extra or {}), "$orderby": "edited,id", "$top": str(cap_top(page_size))}
         if select is not None:
             self._base["$select"] = select
         self._first = f"edited ge {since_literal(since)}" if since is not None else None

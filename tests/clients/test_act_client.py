@@ -415,6 +415,20 @@ def test_changes_since_a_time_start_at_that_stamp(sandbox: Act) -> None:
         next(conn.act.iter_changed("contacts", datetime(2026, 1, 1)))
 
 
+def test_extra_parameters_go_with_every_page_of_a_walk(sandbox: Act) -> None:
+    conn = sandbox.connect()
+    contact = conn.act.create("contacts", {"firstName": "Ann"})
+    for n in range(3):
+        conn.act.create("notes", {"noteText": f"line {n}", "contacts": [{"id": contact["id"]}]})
+    rtf = [r["noteText"] for r in conn.act.iter_changed("notes", None, page_size=2)]
+    assert all(text.startswith("{\\rtf") for text in rtf)
+    plain = [r["noteText"] for r in conn.act.iter_changed("notes", None, page_size=2,
+                                                          params={"format": "text"})]
+    assert sorted(plain) == ["line 0", "line 1", "line 2"]
+    pages = [q for q in conn.wire.queries("/api/notes") if q.get("format") == "text"]
+    assert len(pages) == 3 and all(q["$orderby"] == "edited,id" for q in pages)
+
+
 def test_top_never_goes_above_5000(seeded: Act) -> None:
     conn = seeded.connect()
     ids = conn.act.list_ids("contacts", page_size=10_000)
