@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pycrdt import Doc, Map, TransactionEvent
+from pycrdt import Doc, Map, TransactionEvent, merge_updates
 
 from engine import rows
 from engine.clock import HybridClock, make_stamp
@@ -290,10 +290,10 @@ class Replica(RecordEdits):
         """Commit every local change made inside the block in one store transaction.
 
         For callers that write many records at once (the Act! bridge's first mirror):
-        one fsync instead of one per call. Each change is still its own document
-        transaction with its own stamp, and everything made inside the block is durable
-        when the block ends, also when it ends with an exception. Nested blocks join
-        the outer one.
+        one fsync and one log entry (the changes' updates merged) instead of one per call.
+        Each change is still its own document transaction with its own stamp, and
+        everything made inside the block is durable when the block ends, also when it
+        ends with an exception. Nested blocks join the outer one.
         """
         if self._batched is not None:
             yield
@@ -303,6 +303,9 @@ class Replica(RecordEdits):
             yield
         finally:
             updates, self._batched = self._batched, None
+            if len(updates) > 1:
+                # One log entry for the block: peers then integrate it in one step.
+                updates = [(merge_updates(*(u for u, _, _ in updates)), LOCAL, updates[-1][2])]
             self._commit_dirty(updates)
 
     def _commit_dirty(self, updates: builtins.list[tuple[bytes, str, int]],
