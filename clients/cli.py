@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import click
 
+from clients.cli_bridge import bridge
 from clients.cli_device import activity, conflicts, device, group, history, note, status, sync
 from clients.cli_exchange import export, import_
 from clients.cli_inspect import inspect as inspect_group
@@ -58,6 +59,7 @@ cli.add_command(export)
 cli.add_command(import_)
 cli.add_command(inspect_group)
 cli.add_command(act_sandbox)
+cli.add_command(bridge)
 for _kind, _noun in (("contact", "contact"), ("company", "company"),
                      ("opportunity", "opportunity")):
     cli.add_command(record_group(_kind, _noun))

@@ -1,0 +1,577 @@
+"""One mirroring pass between Act! and the bridge's replica of the space.
+
+A pass runs, for each record kind in link order (companies, groups, contacts,
+opportunities, notes, histories, activities):
+
+1. **Pull**: every Act! record edited since the kind's cursor. The fields that
+   differ from what Act! was known to hold become field-level edits stamped with
+   Act!'s ``edited`` time (``Replica.write_external``), so an untouched field never
+   overwrites a device's edit, and the newest edit of a field wins everywhere.
+   Private records never reach the replica; one that becomes private leaves it.
+2. **Sweep** (every ``sweep_every`` passes): Act! has no delete feed, so the ids
+   Act! lists are compared with the mirrored ones; a record missing from Act! was
+   deleted or made private there and leaves the devices (never sent back as a
+   delete). Group members are compared the same way, since membership changes do
+   not touch ``edited``.
+3. **Push**: records whose replica digest changed since the bridge last looked are
+   compared with what Act! is known to hold; the differences go to Act! as a PATCH
+   of only those fields, a POST for a new record (looked up first after an uncertain
+   failure, so never twice) or a DELETE. What was sent becomes what Act! is known to
+   hold, so it does not come back as a new edit (no echo).
+
+With ``dry_run`` nothing is written anywhere and the tally says what would move.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from clients.act_client import ActAmbiguous, ActBadRequest, ActClient, ActError, ActNotFound
+from clients.act_mapping import READ_ONLY, RESOURCES, from_act, to_act
+from clients.act_wire import odata_string
+from clients.bridge_state import BridgeState, Known
+from engine.errors import HandsyncError, ValidationError
+from engine.replica import Replica
+from engine.schema import CUSTOM_PREFIX, kind_spec, normalize_fields
+
+WRITER = "act"
+#: Link order: a record's links point to kinds mirrored before it.
+ORDER = ("company", "group", "contact", "opportunity", "note", "history", "activity")
+#: Act!'s own stamps: carried by the record's updated_at, not mirrored as fields.
+NOT_MIRRORED = frozenset({"edited", "edited_by"})
+#: Fields holding record ids, and the kind they point to (None: the record's own kind).
+LINKS: dict[str, str | None] = {
+    "company_id": "company", "parent_id": None, "contact_ids": "contact",
+    "company_ids": "company", "group_ids": "group", "opportunity_ids": "opportunity",
+}
+#: Kinds whose custom fields Act! describes in its metadata.
+CUSTOM_KINDS = ("contact", "company")
+BATCH = 500
+#: How far Act!'s clock may be behind ours when looking up a create that may have landed.
+CLOCK_SLACK = timedelta(minutes=10)
+
+
+@dataclass
+class Tally:
+    """What one pass moved (or, dry, would move), per direction and kind."""
+
+    pulled: dict[str, int] = field(default_factory=dict)
+    pushed: dict[str, int] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    def add(self, direction: str, what: str, n: int = 1) -> None:
+        """Count ``n`` of ``what`` (such as ``contact created``) in ``direction``."""
+        if n:
+            counts = self.pulled if direction == "pull" else self.pushed
+            counts[what] = counts.get(what, 0) + n
+
+    def total(self, direction: str) -> int:
+        """Everything counted in one direction."""
+        return sum((self.pulled if direction == "pull" else self.pushed).values())
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for ``--json`` and the status file."""
+        return {"pulled": dict(sorted(self.pulled.items())),
+                "pushed": dict(sorted(self.pushed.items())), "problems": list(self.problems)}
+
+
+def edited_ms(body: Mapping[str, Any], fallback: int) -> int:
+    """Act!'s ``edited`` stamp of a record in epoch milliseconds (``fallback`` if absent)."""
+    raw = body.get("edited")
+    if not isinstance(raw, str) or not raw:
+        return fallback
+    try:
+        stamp = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        return fallback
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=UTC)  # Act! stores UTC
+    return int(stamp.timestamp() * 1000)
+
+
+class Mirror:
+    """One pass. ``clock`` is wall time in ms; ``progress`` gets lines for people."""
+
+    def __init__(self, replica: Replica, act: ActClient, state: BridgeState, *,
+                 clock: Callable[[], int], dry_run: bool = False, sweep: bool = True,
+                 page_size: int = 1000, progress: Callable[[str], None] | None = None) -> None:
+        self.replica, self.act, self.state = replica, act, state
+        self.clock, self.dry, self.sweep = clock, dry_run, sweep
+        self.page_size = page_size
+        self.say = progress or (lambda _: None)
+        self.tally = Tally()
+        self._custom: dict[str, set[str] | None] = {}
+        # Device-made records created in Act! under Act!'s id: the only ids that differ.
+        self._to_local = {kind: state.renamed(kind) for kind in ORDER}
+        self._to_act = {kind: {v: k for k, v in m.items()} for kind, m in self._to_local.items()}
+
+    def run(self) -> Tally:
+        """Pull, sweep and push every kind; return the tally."""
+        self.settle_pending()
+        for kind in ORDER:
+            self.pull(kind)
+        if self.sweep:
+            for kind in ORDER:
+                self.sweep_deletes(kind)
+        for kind in ORDER:
+            self.push(kind)
+        self.members()
+        return self.tally
+
+    def settle_pending(self) -> None:
+        """Finish creates whose outcome is unknown (the bridge stopped, or Act! did not
+        answer) before anything is pulled: a record that did land in Act! must be known as
+        the device's record, not pulled as a new one."""
+        if self.dry:
+            return
+        for kind, rid in self.state.pendings():
+            try:
+                record = self.replica.get(kind, rid, include_deleted=True)
+            except HandsyncError:
+                self.state.write(pending={(kind, rid): None})
+                continue
+            if not record["deleted"]:
+                self._create(kind, rid, self._flat(kind, record), None)
+
+    # ids ------------------------------------------------------------------------------------
+
+    def _local_id(self, kind: str, act_id: str) -> str:
+        return self._to_local[kind].get(act_id, act_id)
+
+    def _links_to_local(self, kind: str, fields: dict[str, Any]) -> None:
+        for name, target in LINKS.items():
+            if name in fields and fields[name] is not None:
+                to = self._to_local[target or kind]
+                value = fields[name]
+                fields[name] = [to.get(v, v) for v in value] if isinstance(value, list) \
+                    else to.get(value, value)
+
+    def _links_to_act(self, kind: str, fields: dict[str, Any]) -> None:
+        """Act! ids in link fields; links to records Act! does not have yet are left out
+        (the next pass sends them, once those records exist there)."""
+        for name, target in LINKS.items():
+            if name not in fields or fields[name] is None:
+                continue
+            target_kind = target or kind
+            value = fields[name]
+            if isinstance(value, list):
+                fields[name] = [a for v in value if (a := self._act_id_of(target_kind, v))]
+            else:
+                fields[name] = self._act_id_of(target_kind, value)
+
+    def _act_id_of(self, kind: str, record_id: str) -> str | None:
+        if record_id in self._to_act[kind]:
+            return self._to_act[kind][record_id]
+        known = self.state.known(kind, record_id)
+        return known.act_id if known and known.state == "live" else None
+
+    # normalising ------------------------------------------------------------------------------
+
+    def accepted(self, kind: str, record_id: str, raw: Mapping[str, Any]) -> dict[str, Any]:
+        """``raw`` (handsync names, as Act! holds it) checked and normalised, unset values
+        left out. A value the space cannot hold is left out and reported, not fatal."""
+        raw = {k: v for k, v in raw.items() if k not in NOT_MIRRORED}
+        try:
+            values = normalize_fields(kind, raw, record_id=record_id)
+        except ValidationError:
+            values = {}
+            for name, value in raw.items():
+                try:
+                    values.update(normalize_fields(kind, {name: value}, record_id=record_id))
+                except ValidationError as exc:
+                    self.tally.problems.append(f"Act! {kind} {record_id}: {exc}; left out")
+        return {k: v for k, v in values.items() if v is not None}
+
+    # pull -------------------------------------------------------------------------------------
+
+    def pull(self, kind: str) -> None:
+        """Take every Act! record of ``kind`` edited since the cursor into the replica."""
+        cursor = self.state.get(f"cursor.{kind}")
+        since = datetime.fromisoformat(cursor.replace("Z", "+00:00")) if cursor else None
+        params = {"format": "text"} if kind == "note" else None
+        page: list[dict[str, Any]] = []
+        for body in self.act.iter_changed(RESOURCES[kind], since, self.page_size, params):
+            page.append(body)
+            if len(page) >= BATCH:
+                self._pull_page(kind, page)
+                page = []
+        if page:
+            self._pull_page(kind, page)
+
+    def _pull_page(self, kind: str, page: list[dict[str, Any]]) -> None:
+        now = self.clock()
+        known = self.state.known_many(kind, [self._local_id(kind, str(b["id"])) for b in page])
+        remember: list[Known] = []
+        with self.replica.batch():
+            for body in page:
+                act_id = str(body["id"])
+                rid = self._local_id(kind, act_id)
+                record = self._pull_one(kind, rid, act_id, body, known.get(rid), now)
+                if record is not None:
+                    remember.append(record)
+        if not self.dry:
+            last = page[-1].get("edited")
+            self.state.write(known=remember,
+                             meta={f"cursor.{kind}": str(last)} if last else {})
+        self.say(f"pulled {len(page)} {RESOURCES[kind]} from Act!")
+
+    def _pull_one(self, kind: str, rid: str, act_id: str, body: Mapping[str, Any],
+                  known: Known | None, now: int) -> Known | None:
+        raw = from_act(kind, body)
+        self._links_to_local(kind, raw)
+        return self.take(kind, rid, act_id, raw, known, edited_ms(body, now),
+                         private=bool(body.get("isPrivate")))
+
+    def take(self, kind: str, rid: str, act_id: str, raw: Mapping[str, Any],
+             known: Known | None, edited: int, *, private: bool = False) -> Known | None:
+        """Take one record as Act! holds it (``raw``: handsync names and ids) into the
+        replica, as edits of the fields that changed in Act! since ``known``, stamped
+        ``edited``. Returns the new memory of the record, or None if it is unchanged."""
+        live = known is not None and known.state == "live"
+        if private:
+            # Private in Act!: never on devices. One that was mirrored leaves them.
+            if known is not None and not live:
+                return None
+            if self.dry:
+                self.tally.add("pull", f"{kind} withdrawn" if live else f"{kind} private")
+                return None
+            if live:
+                self._withdraw(kind, rid)
+            return Known(kind, rid, act_id, {}, None, "hidden")
+        values = self.accepted(kind, rid, raw)
+        before = known.fields if live and known else {}
+        changed = {k: v for k, v in values.items() if before.get(k, _NONE) != v}
+        changed.update((k, None) for k in before if k not in values)
+        if not changed and live:
+            return None
+        what = "updated" if live else "created"
+        if self.dry:
+            self.tally.add("pull", f"{kind} {what}")
+            return None
+        if not live and self._exists(kind, rid) == "deleted":
+            self.replica.restore(kind, rid)  # back in Act!'s view (made public again)
+        written = self.replica.write_external(kind, rid, changed, edited_ms=edited,
+                                              writer=WRITER, seen=before)
+        if written or not live:
+            self.tally.add("pull", f"{kind} {what}")
+        return Known(kind, rid, act_id, values, known.digest if known else None, "live")
+
+    def _exists(self, kind: str, rid: str) -> str | None:
+        try:
+            record = self.replica.get(kind, rid, include_deleted=True)
+        except HandsyncError:
+            return None
+        return "deleted" if record["deleted"] else "live"
+
+    def _withdraw(self, kind: str, rid: str) -> None:
+        if self._exists(kind, rid) == "live":
+            self.replica.delete(kind, rid)
+        self.tally.add("pull", f"{kind} withdrawn")
+
+    # sweep -------------------------------------------------------------------------------------
+
+    def sweep_deletes(self, kind: str) -> None:
+        """Records mirrored from Act! that Act! no longer lists leave the devices."""
+        mirrored = self.state.act_ids(kind)
+        if mirrored:
+            self.gone(kind, mirrored, {a.lower() for a in self.act.list_ids(RESOURCES[kind])})
+
+    def gone(self, kind: str, mirrored: Mapping[str, str], listed: set[str]) -> None:
+        """Mirrored records (handsync id → Act! id) whose Act! id is not ``listed`` (lower
+        case) leave the devices: deleted in Act!, or no longer visible to the bridge."""
+        gone = [rid for rid, act_id in mirrored.items() if act_id.lower() not in listed]
+        if not gone:
+            return
+        if self.dry:
+            self.tally.add("pull", f"{kind} deleted", len(gone))
+            return
+        known = self.state.known_many(kind, gone)
+        with self.replica.batch():
+            for rid in gone:
+                if self._exists(kind, rid) == "live":
+                    self.replica.delete(kind, rid)
+                self.tally.add("pull", f"{kind} deleted")
+        self.state.write(known=[Known(kind, rid, known[rid].act_id, {}, None, "gone")
+                                for rid in gone])
+        self.say(f"{len(gone)} {RESOURCES[kind]} deleted in Act!")
+
+    # push --------------------------------------------------------------------------------------
+
+    def push(self, kind: str) -> None:
+        """Send what devices changed in records of ``kind`` to Act!."""
+        now_digests = self.replica.record_digests(kind)
+        seen = self.state.digests(kind)
+        dirty = [rid for rid, d in now_digests.items() if seen.get(rid, _NONE) != d]
+        for start in range(0, len(dirty), BATCH):
+            chunk = dirty[start:start + BATCH]
+            known = self.state.known_many(kind, chunk)
+            settled: dict[tuple[str, str], str] = {}
+            for rid in chunk:
+                if self._push_one(kind, rid, known.get(rid), now_digests[rid]):
+                    settled[(kind, rid)] = now_digests[rid]
+            if not self.dry:
+                self.state.write(digests=settled)
+
+    def _push_one(self, kind: str, rid: str, known: Known | None, digest: str) -> bool:
+        """Push one record; True when it is settled at ``digest`` (not looked at again until
+        it changes), False when the next pass must compare it again."""
+        try:
+            record = self.replica.get(kind, rid, include_deleted=True)
+        except HandsyncError:
+            return False
+        if known is not None and known.state in ("gone", "hidden", "local"):
+            if record["deleted"]:
+                return True
+            known = None  # restored on a device after it left Act!: it goes back as new
+        if record["deleted"]:
+            if known is None or known.act_id is None:
+                if not self.dry:
+                    self.state.write(known=[Known(kind, rid, None, {}, digest, "local")])
+                return True
+            return self._delete(kind, rid, known)
+        current = self._flat(kind, record)
+        if known is None or known.act_id is None:
+            return self._create(kind, rid, current, digest)
+        changed = {k: v for k, v in current.items() if known.fields.get(k, _NONE) != v}
+        changed.update((k, None) for k in known.fields if k not in current)
+        if not changed:
+            return True
+        return self._patch(kind, rid, known, changed)
+
+    def _flat(self, kind: str, record: Mapping[str, Any]) -> dict[str, Any]:
+        spec = kind_spec(kind)
+        out = {k: v for k, v in record.items()
+               if k in spec.fields and k not in NOT_MIRRORED and v is not None}
+        custom = record.get("custom")
+        if isinstance(custom, Mapping):
+            out.update((CUSTOM_PREFIX + k, v) for k, v in custom.items() if v is not None)
+        return out
+
+    def _act_body(self, kind: str, rid: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+        values = {k: v for k, v in fields.items() if k not in READ_ONLY}
+        self._links_to_act(kind, values)
+        allowed = self._custom_names(kind)
+        if allowed is not None:
+            for name in [k for k in values if k.startswith(CUSTOM_PREFIX)]:
+                if name[len(CUSTOM_PREFIX):] not in allowed:
+                    del values[name]
+                    self.tally.problems.append(
+                        f"{kind} {rid}: Act! has no custom field {name[len(CUSTOM_PREFIX):]!r}; "
+                        "kept on the devices, not sent")
+        return to_act(kind, values)
+
+    def _custom_names(self, kind: str) -> set[str] | None:
+        """Custom fields Act! knows for ``kind`` (its metadata), None when it does not say."""
+        if kind not in CUSTOM_KINDS:
+            return None
+        if kind not in self._custom:
+            try:
+                fields = self.act.fields_metadata(RESOURCES[kind])
+                self._custom[kind] = {str(f.get("name")) for f in fields if f.get("isCustom")}
+            except (ActNotFound, ActBadRequest):
+                self._custom[kind] = None
+        return self._custom[kind]
+
+    def _create(self, kind: str, rid: str, current: dict[str, Any],
+                digest: str | None) -> bool:
+        if self.dry:
+            self.tally.add("push", f"{kind} created")
+            return True
+        body = self._act_body(kind, rid, current)
+        started = self.state.pending(kind, rid)
+        uncertain = started is not None  # an earlier attempt may have created it
+        if started is None:
+            started = self.clock()
+            self.state.write(pending={(kind, rid): started})
+        lookup = self._lookup(kind, body, started)
+        try:
+            if lookup is not None:
+                made = self.act.create_once(RESOURCES[kind], body, lookup, check_first=uncertain)
+            elif uncertain:
+                self.tally.problems.append(
+                    f"{kind} {rid}: an earlier create may have reached Act! and the record has "
+                    "nothing to look it up by; check Act! for it, then clear it with "
+                    "'handsync bridge forget'")
+                return False
+            else:
+                made = self.act.create(RESOURCES[kind], body)
+        except ActBadRequest as exc:
+            self.tally.problems.append(f"Act! refused new {kind} {rid}: {exc}")
+            self.state.write(known=[Known(kind, rid, None, {}, digest, "refused", str(exc))],
+                             pending={(kind, rid): None})
+            return False
+        except ActAmbiguous as exc:
+            self.tally.problems.append(f"{kind} {rid}: {exc}")
+            return False
+        act_id = str(made["id"])
+        self._to_local[kind][act_id] = rid
+        self._to_act[kind][rid] = act_id
+        fields = self._absorb(kind, rid, made, current, None)
+        self.state.write(known=[Known(kind, rid, act_id, fields, None, "live")],
+                         pending={(kind, rid): None})
+        self.tally.add("push", f"{kind} created")
+        return True
+
+    def _lookup(self, kind: str, body: Mapping[str, Any], started_ms: int) -> str | None:
+        """An OData filter matching only the record ``body`` creates, for ``create_once``."""
+        since = datetime.fromtimestamp(started_ms / 1000, UTC) - CLOCK_SLACK
+        keys = {"contact": ("firstName", "lastName", "emailAddress", "company"),
+                "company": ("name",), "group": ("name",), "opportunity": ("name",),
+                "history": ("regarding", "startTime"), "activity": ("subject", "startTime"),
+                "note": ("displayDate",)}[kind]
+        terms = [f"{key} eq {odata_string(body[key])}" for key in keys
+                 if isinstance(body.get(key), str) and body[key]]
+        if kind == "note":
+            text = "".join(c for c in str(body.get("noteText") or "")[:40]
+                           if c.isalnum() or c == " ").strip()
+            if text:
+                terms.append(f"contains(noteText, {odata_string(text)})")
+        if not terms:
+            return None
+        stamp = since.strftime("%Y-%m-%dT%H:%M:%S.") + f"{since.microsecond // 1000:03d}Z"
+        return " and ".join([*terms, f"created ge {stamp}"])
+
+    def _patch(self, kind: str, rid: str, known: Known, changed: dict[str, Any]) -> bool:
+        if self.dry:
+            self.tally.add("push", f"{kind} updated")
+            return True
+        assert known.act_id is not None
+        body = self._act_body(kind, rid, changed)
+        if not body:
+            return True
+        try:
+            answer = self.act.patch(RESOURCES[kind], known.act_id, body)
+        except ActNotFound:
+            # Deleted or made private in Act! meanwhile: the sweep takes it off the devices.
+            self.tally.problems.append(f"{kind} {rid}: no longer in Act!; not sent")
+            return False
+        except ActBadRequest as exc:
+            self.tally.problems.append(f"Act! refused the change of {kind} {rid}: {exc}")
+            self.state.write(known=[Known(kind, rid, known.act_id, known.fields, None, "live",
+                                          str(exc))])
+            return True  # tried again when the record changes again
+        fields = dict(known.fields)
+        fields.update(changed)
+        if answer is not None:
+            fields = self._absorb(kind, rid, answer, changed, fields)
+        self.state.write(known=[Known(kind, rid, known.act_id,
+                                      {k: v for k, v in fields.items() if v is not None})])
+        self.tally.add("push", f"{kind} updated")
+        return True
+
+    def _absorb(self, kind: str, rid: str, answer: Mapping[str, Any], sent: Mapping[str, Any],
+                fields: dict[str, Any] | None) -> dict[str, Any]:
+        """Take what Act! answered to a write and return what Act! now holds.
+
+        After a create (``fields`` None) that is the whole answer: values Act! filled in
+        (a full name joined from its parts) go into the replica. After a PATCH only the
+        fields sent are taken (``fields`` is the rest): another field that differs was
+        edited in Act! meanwhile, and the next pull brings it as Act!'s edit. Where Act!
+        stored a sent value differently, its form replaces the device's, since the
+        values sent are passed as what Act! held (not a conflict).
+        """
+        raw = from_act(kind, answer)
+        self._links_to_local(kind, raw)
+        values = self.accepted(kind, rid, raw)
+        if kind == "note":
+            # A write's answer carries the note as RTF (only reads take format=text): Act!
+            # holds the text as sent.
+            values.pop("text", None)
+            if sent.get("text") is not None:
+                values["text"] = sent["text"]
+        names = set(values) | set(sent) if fields is None else set(sent)
+        current = self._flat(kind, self.replica.get(kind, rid, include_deleted=True))
+        new = {k: values.get(k) for k in names if current.get(k) != values.get(k)
+               and k not in READ_ONLY}
+        if new:
+            self.replica.write_external(kind, rid, new, edited_ms=edited_ms(answer, self.clock()),
+                                        writer=WRITER, seen=dict(sent))
+        held = dict(fields or {})
+        held.update((k, values.get(k)) for k in names)
+        return {k: v for k, v in held.items() if v is not None}
+
+    def _delete(self, kind: str, rid: str, known: Known) -> bool:
+        if self.dry:
+            self.tally.add("push", f"{kind} deleted")
+            return True
+        assert known.act_id is not None
+        with suppress(ActNotFound):  # already gone, or private to someone else: nothing to do
+            self.act.delete(RESOURCES[kind], known.act_id)
+        self.tally.add("push", f"{kind} deleted")
+        self.state.write(known=[Known(kind, rid, known.act_id, {}, None, "gone")])
+        return True
+
+    # group membership -----------------------------------------------------------------------------
+
+    def members(self) -> None:
+        """Sync group membership both ways. Act! changes no ``edited`` stamp when members
+        change, so its member lists are read on sweep passes only; a device's changes go
+        out on every pass, against the members Act! was last known to have."""
+        groups = self.state.act_ids("group")
+        contacts = self.state.act_ids("contact")
+        to_local = {a.lower(): rid for rid, a in contacts.items()}
+        for gid, act_gid in groups.items():
+            known = self.state.members(gid)
+            in_act = known
+            if self.sweep:
+                try:
+                    in_act = {to_local[a.lower()] for a in self.act.group_members(act_gid)
+                              if a.lower() in to_local}
+                except ActNotFound:
+                    continue  # deleted or private meanwhile: the next sweep settles it
+                self._members_in(gid, in_act, known)
+            try:
+                group = self.replica.get("group", gid)
+            except HandsyncError:
+                continue
+            wanted = {c for c in group.get("members", []) if c in contacts}
+            add, drop = sorted(wanted - in_act), sorted((in_act - wanted) & set(contacts))
+            if self.dry:
+                self.tally.add("push", "group members added", len(add))
+                self.tally.add("push", "group members removed", len(drop))
+                continue
+            if add:
+                self.act.add_to_group(act_gid, [contacts[c] for c in add])
+                self.tally.add("push", "group members added", len(add))
+            if drop:
+                self.act.remove_from_group(act_gid, [contacts[c] for c in drop])
+                self.tally.add("push", "group members removed", len(drop))
+            now = (in_act | set(add)) - set(drop)
+            if now != known:
+                self.state.write(members={gid: now})
+
+    def _members_in(self, gid: str, in_act: set[str], before: set[str]) -> None:
+        added, removed = in_act - before, before - in_act
+        if self.dry:
+            self.tally.add("pull", "group members added", len(added))
+            self.tally.add("pull", "group members removed", len(removed))
+            return
+        with self.replica.batch():
+            for cid, member in [*((c, True) for c in sorted(added)),
+                                *((c, False) for c in sorted(removed))]:
+                try:
+                    if member:
+                        self.replica.add_to_group(gid, cid)
+                    else:
+                        self.replica.remove_from_group(gid, cid)
+                except HandsyncError:
+                    continue  # deleted meanwhile on a device
+                self.tally.add("pull", f"group members {'added' if member else 'removed'}")
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "<missing>"
+
+
+_NONE: Any = _Missing()
+
+
+def failure_text(exc: BaseException) -> str:
+    """One line for the status: the error's own message."""
+    return f"{type(exc).__name__}: {exc}" if not isinstance(exc, ActError | HandsyncError) \
+        else str(exc)

@@ -1,0 +1,105 @@
+"""What the bridge tests share: a real relay process, the Act! sandbox on 127.0.0.1 (in a
+thread, on a clock the test moves), a bridge home and device homes."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from clients.act_client import ActClient
+from clients.act_sandbox_store import SandboxStore
+from clients.bridge import Bridge, BridgeConfig, init_bridge
+from clients.device import Device, init_home
+from relay.store import RelayStore
+from tests.clients.act_sandbox_helpers import DB, PASSWORD, TIMEOUT, USER, Clock, serve_sandbox
+from tests.clients.conftest import start_relay
+
+PASSWORD_ENV = "HANDSYNC_TEST_ACT_PASSWORD"
+
+
+@dataclass
+class World:
+    """A relay, the sandbox, a bridge home and two device homes (ann, bob)."""
+
+    root: Path
+    relay_url: str
+    act_url: str
+    act_store: SandboxStore
+    clock: Clock
+    tokens: dict[str, str]
+    bridge_home: Path
+    homes: dict[str, Path] = field(default_factory=dict)
+    clients: list[ActClient] = field(default_factory=list)
+
+    def client(self) -> ActClient:
+        """A fresh Act! client of the sandbox, on the sandbox's clock."""
+        act = ActClient(self.act_url, DB, USER, PASSWORD, password_env=PASSWORD_ENV,
+                        clock=self.clock, trust_env=False, timeout=TIMEOUT)
+        self.clients.append(act)
+        return act
+
+    @contextmanager
+    def bridge(self) -> Iterator[Bridge]:
+        """The bridge home, opened with a client of the sandbox."""
+        with Bridge(self.bridge_home, act=self.client()) as b:
+            yield b
+
+    def once(self) -> Any:
+        """One bridge pass; returns its tally."""
+        with self.bridge() as b:
+            return b.once()
+
+    @contextmanager
+    def device(self, name: str) -> Iterator[Device]:
+        """A device home, opened and synced."""
+        with Device(self.homes[name]) as dev:
+            dev.sync(timeout=TIMEOUT)
+            yield dev
+
+    def act_records(self, kind: str) -> list[dict[str, Any]]:
+        """What the sandbox stores of ``kind``, private records of others included."""
+        return list(self.act_store.records(kind))
+
+
+@contextmanager
+def world(root: Path, seed_contacts: int = 0, **bridge: Any) -> Iterator[World]:
+    """Everything running. The sandbox clock starts five minutes before the real time, so
+    Act!'s ``edited`` stamps and the devices' clocks are comparable, and a test can put an
+    Act! edit before or after a device's edit while Act!'s clock only moves forward."""
+    data = root / "relay"
+    store = RelayStore(data)
+    now = int(time.time() * 1000)
+    store.create_space("acme", now)
+    tokens = {name: store.issue_token("acme", name, now)[1] for name in ("bridge", "ann", "bob")}
+    store.close()
+    clock = Clock(time.time() - 300)  # five minutes behind: tests can move it either way
+    with ExitStack() as stack:
+        relay, port = start_relay(data)
+        stack.callback(_stop, relay)
+        url, act_store = stack.enter_context(serve_sandbox(root, clock, seed_contacts))
+        relay_url = f"ws://127.0.0.1:{port}"
+        home = root / "bridge"
+        init_bridge(home, BridgeConfig(act_url=url, database=DB, user=USER,
+                                       password_env=PASSWORD_ENV, **bridge),
+                    relay=relay_url, space="acme", token=tokens["bridge"])
+        w = World(root, relay_url, url, act_store, clock, tokens, home)
+        for name in ("ann", "bob"):
+            w.homes[name] = root / name
+            init_home(root / name, relay_url, "acme", tokens[name], name, auto_sync=False)
+        try:
+            yield w
+        finally:
+            for act in w.clients:
+                act.close()
+
+
+def _stop(relay: Any) -> None:
+    if relay.poll() is None:
+        relay.kill()
+    relay.wait(timeout=TIMEOUT)
+    if relay.stderr is not None:
+        relay.stderr.close()
