@@ -38,9 +38,9 @@ from clients.act_mapping import READ_ONLY
 from clients.bridge_mirror import NOT_MIRRORED, Mirror, Tally, edited_ms
 from clients.bridge_state import BridgeState, Known
 from clients.exchange import ExchangeError, read_rows, read_text
-from engine.errors import HandsyncError
+from engine.errors import HandsyncError, ValidationError
 from engine.replica import Replica
-from engine.schema import CUSTOM_PREFIX, kind_spec
+from engine.schema import CUSTOM_PREFIX, kind_spec, validate_id
 
 KIND = "contact"
 ID_COLUMN = "Contact ID"
@@ -77,17 +77,22 @@ def _read_export(mirror: Mirror, export: Path) -> None:
     if not rows:
         raise ExchangeError(f"the Act! export {export} holds no contacts; nothing was changed "
                             "(export every contact, with the Contact ID column)")
+    for row in rows:  # every row is checked before anything is written
+        if not row.source_id:
+            raise ExchangeError(f"{export}, {row.where}: no Act! id; export with the "
+                                "'Contact ID' column so rows are matched by id, never by "
+                                "name; nothing was changed")
+        try:
+            validate_id(row.source_id, kind=KIND, field=ID_COLUMN)
+        except ValidationError as exc:
+            raise ExchangeError(f"{export}, {row.where}: {exc}; nothing was changed") from None
     state = mirror.state
     renamed = state.renamed(KIND)
     remember: list[Known] = []
     listed: set[str] = set()
     with mirror.replica.batch():
         for row in rows:
-            if not row.source_id:
-                raise ExchangeError(f"{export}, {row.where}: no Act! id; export with the "
-                                    "'Contact ID' column so rows are matched by id, never by "
-                                    "name; nothing was changed")
-            act_id = row.source_id
+            act_id = str(row.source_id)
             ours = _our_id(row.custom)
             if ours is not None and state.known(KIND, ours) is None:
                 ours = None  # not a contact this bridge wrote out: Act!'s id is the id
