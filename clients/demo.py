@@ -140,12 +140,12 @@ async def _with_act(base: Path, relay: str, token: str, devices: dict[str, Devic
         echo(f"bridge: {summary(tally)}")
         in_act = act.get("contacts", target["id"])["jobTitle"]
         echo(f"Act! now shows {target.get('full_name')}'s job title: {in_act}")
-        agree = in_act == "Regional Director"
+        agree: bool = in_act == "Regional Director"
         for name, device in devices.items():
             await device.sync_async()
             mobile = device.replica.get("contact", other["id"]).get("mobile_phone")
             echo(f"{name}: {other.get('full_name')}'s mobile phone is {mobile}")
-            agree = agree and mobile == "+1 555 0177"
+            agree = agree and bool(mobile == "+1 555 0177")
         echo(f"\nAct! and both devices agree: {agree}")
         return agree
     finally:
