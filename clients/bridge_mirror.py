@@ -394,8 +394,8 @@ class Mirror:
             elif uncertain:
                 self.tally.problems.append(
                     f"{kind} {rid}: an earlier create may have reached Act! and the record has "
-                    "nothing to look it up by; check Act! for it, then clear it with "
-                    "'handsync bridge forget'")
+                    "nothing to look it up by (no name, e-mail, subject or text), so it is not "
+                    "sent again; give it a name and the bridge looks it up first")
                 return False
             else:
                 made = self.act.create(RESOURCES[kind], body)
