@@ -517,3 +517,21 @@ def test_a_value_the_space_cannot_hold_is_left_out_and_reported(tmp_path: Path) 
             got = b.device.replica.get("contact", A_ID)
             assert (got["last_name"], got.get("email")) == ("Lee", None)
             assert b.status()["problems"] == tally.problems
+
+
+def test_run_keeps_its_interval_and_a_failed_pass_does_not_stop_it(tmp_path: Path) -> None:
+    with world(tmp_path) as w:
+        seed_small(w)
+        lines: list[str] = []
+        waits: list[float] = []
+        wrong = ActClient(w.act_url, DB, USER, "wrong", password_env=PASSWORD_ENV,
+                          clock=w.clock, trust_env=False, timeout=TIMEOUT)
+        with Bridge(w.bridge_home, act=wrong, progress=lines.append) as b:
+            b.run(interval=60, passes=2, sleep=waits.append)
+            assert [line for line in lines if line.startswith("pass failed")] == \
+                [lines[-1]] * 2 and USER in lines[-1]
+            assert len(waits) == 1 and 0 < waits[0] <= 60
+        with Bridge(w.bridge_home, act=w.client(), progress=lines.append) as b:
+            b.run(interval=60, passes=1, sleep=waits.append)
+            assert lines[-1].startswith("from Act!: 1 company created, 3 contact created")
+            assert b.status()["passes"] == 1 and b.status()["last_error"] is None
