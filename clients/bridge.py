@@ -22,8 +22,17 @@ from clients.act_client import ActClient
 from clients.bridge_mirror import Mirror, Tally, failure_text
 from clients.bridge_state import BridgeState
 from clients.connection import SyncError
-from clients.device import CONFIG, Device, HomeError, _write_json, init_home, wall_clock
+from clients.device import (
+    CONFIG,
+    REPLICA,
+    Device,
+    HomeError,
+    _write_json,
+    init_home,
+    wall_clock,
+)
 from engine.errors import HandsyncError, ValidationError
+from engine.sqlite_store import SqliteStore
 
 BRIDGE_CONFIG = "bridge.json"
 BRIDGE_STATE = "bridge.sqlite"
@@ -218,31 +227,54 @@ class Bridge:
 
     def status(self) -> dict[str, Any]:
         """Last Act! poll, last relay sync, counts pulled and pushed, last error."""
-        meta = self.state.meta()
+        return read_status(self.home, self.state, len(self.device.replica.outbox()))
 
-        def when(key: str) -> str | None:
-            value = meta.get(key)
-            if not value:
-                return None
-            return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(value) / 1000))
 
-        last = json.loads(meta.get("last_pass") or "{}")
-        return {
-            "act": self.config.act_csv or self.config.act_url,
-            "database": self.config.database, "user": self.config.user,
-            "relay": self.device.config.relay, "space": self.device.config.space,
-            "last_act_poll": when("last_poll"), "last_relay_sync": when("last_sync"),
-            "last_pass_seconds": round(int(meta.get("last_pass_ms") or 0) / 1000, 3),
-            "passes": int(meta.get("passes") or 0),
-            "last_pulled": last.get("pulled", {}), "last_pushed": last.get("pushed", {}),
-            "problems": last.get("problems", []),
-            "total_pulled": json.loads(meta.get("totals") or "{}").get("pull", 0),
-            "total_pushed": json.loads(meta.get("totals") or "{}").get("push", 0),
-            "mirrored": self.state.counts(),
-            "waiting_for_relay": len(self.device.replica.outbox()),
-            "last_error": meta.get("last_error") or None,
-            "last_relay_error": meta.get("last_sync_error") or None,
-        }
+def read_status(home: Path, state: BridgeState | None = None,
+                waiting: int | None = None) -> dict[str, Any]:
+    """The status of the bridge in ``home``, also while another process runs it (this
+    takes no lock; ``waiting_for_relay`` is then read from the replica file directly)."""
+    config = load_config(home)
+    try:
+        device = json.loads((home / CONFIG).read_text())
+    except (OSError, ValueError) as exc:
+        raise HomeError(f"{home / CONFIG} is missing or damaged: {exc}") from None
+    own = state is None
+    state = state or BridgeState(home / BRIDGE_STATE)
+    try:
+        if waiting is None and (home / REPLICA).exists():
+            store = SqliteStore(home / REPLICA)
+            try:
+                waiting = store.stats()["outbox"]
+            finally:
+                store.close()
+        meta = state.meta()
+        counts = state.counts()
+    finally:
+        if own:
+            state.close()
+
+    def when(key: str) -> str | None:
+        value = meta.get(key)
+        if not value:
+            return None
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(value) / 1000))
+
+    last = json.loads(meta.get("last_pass") or "{}")
+    totals = json.loads(meta.get("totals") or "{}")
+    return {
+        "act": config.act_csv or config.act_url, "database": config.database,
+        "user": config.user, "relay": device.get("relay"), "space": device.get("space"),
+        "last_act_poll": when("last_poll"), "last_relay_sync": when("last_sync"),
+        "last_pass_seconds": round(int(meta.get("last_pass_ms") or 0) / 1000, 3),
+        "passes": int(meta.get("passes") or 0),
+        "last_pulled": last.get("pulled", {}), "last_pushed": last.get("pushed", {}),
+        "problems": last.get("problems", []),
+        "total_pulled": totals.get("pull", 0), "total_pushed": totals.get("push", 0),
+        "mirrored": counts, "waiting_for_relay": waiting,
+        "last_error": meta.get("last_error") or None,
+        "last_relay_error": meta.get("last_sync_error") or None,
+    }
 
 
 def summary(tally: Tally) -> str:

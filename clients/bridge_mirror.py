@@ -104,7 +104,7 @@ class Mirror:
         self.page_size = page_size
         self.say = progress or (lambda _: None)
         self.tally = Tally()
-        self._custom: dict[str, set[str] | None] = {}
+        self._custom: dict[str, dict[str, str] | None] = {}
         # Device-made records created in Act! under Act!'s id: the only ids that differ.
         self._to_local = {kind: state.renamed(kind) for kind in ORDER}
         self._to_act = {kind: {v: k for k, v in m.items()} for kind, m in self._to_local.items()}
@@ -150,18 +150,29 @@ class Mirror:
                 fields[name] = [to.get(v, v) for v in value] if isinstance(value, list) \
                     else to.get(value, value)
 
-    def _links_to_act(self, kind: str, fields: dict[str, Any]) -> None:
-        """Act! ids in link fields; links to records Act! does not have yet are left out
-        (the next pass sends them, once those records exist there)."""
+    def _links_to_act(self, kind: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """Turn link fields of ``fields`` into Act! ids, in place, and return the links as
+        sent, in handsync ids. A link to a record Act! does not have (yet) is left out of
+        both, so it differs from the replica and goes with a later pass, once that record
+        exists in Act!."""
+        sent: dict[str, Any] = {}
         for name, target in LINKS.items():
-            if name not in fields or fields[name] is None:
+            if name not in fields:
+                continue
+            if fields[name] is None:
+                sent[name] = None  # cleared on a device: cleared in Act!
                 continue
             target_kind = target or kind
             value = fields[name]
             if isinstance(value, list):
-                fields[name] = [a for v in value if (a := self._act_id_of(target_kind, v))]
+                pairs = [(v, a) for v in value if (a := self._act_id_of(target_kind, v))]
+                fields[name] = [a for _, a in pairs]
+                sent[name] = [v for v, _ in pairs]
+            elif (act_id := self._act_id_of(target_kind, value)) is not None:
+                fields[name], sent[name] = act_id, value
             else:
-                fields[name] = self._act_id_of(target_kind, value)
+                del fields[name]
+        return sent
 
     def _act_id_of(self, kind: str, record_id: str) -> str | None:
         if record_id in self._to_act[kind]:
@@ -351,27 +362,37 @@ class Mirror:
             out.update((CUSTOM_PREFIX + k, v) for k, v in custom.items() if v is not None)
         return out
 
-    def _act_body(self, kind: str, rid: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+    def _act_body(self, kind: str, rid: str,
+                  fields: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The Act! body that sets ``fields``, and those fields as actually sent (handsync
+        names and ids): links to records Act! lacks and custom fields Act! does not have
+        are left out, so they are compared again on a later pass."""
         values = {k: v for k, v in fields.items() if k not in READ_ONLY}
-        self._links_to_act(kind, values)
-        allowed = self._custom_names(kind)
-        if allowed is not None:
+        sent = {k: v for k, v in values.items() if k not in LINKS}
+        sent.update(self._links_to_act(kind, values))
+        types = self._custom_types(kind)
+        if types is not None:
             for name in [k for k in values if k.startswith(CUSTOM_PREFIX)]:
-                if name[len(CUSTOM_PREFIX):] not in allowed:
-                    del values[name]
+                short = name[len(CUSTOM_PREFIX):]
+                if short not in types:
+                    del values[name], sent[name]
                     self.tally.problems.append(
-                        f"{kind} {rid}: Act! has no custom field {name[len(CUSTOM_PREFIX):]!r}; "
-                        "kept on the devices, not sent")
-        return to_act(kind, values)
+                        f"{kind} {rid}: Act! has no custom field {short!r}; kept on the "
+                        "devices, not sent")
+                else:
+                    values[name] = sent[name] = _typed(values[name], types[short])
+        return to_act(kind, values), sent
 
-    def _custom_names(self, kind: str) -> set[str] | None:
-        """Custom fields Act! knows for ``kind`` (its metadata), None when it does not say."""
+    def _custom_types(self, kind: str) -> dict[str, str] | None:
+        """Custom fields Act! has for ``kind`` and their value types, from its field
+        metadata; None when Act! does not describe them (nothing is filtered then)."""
         if kind not in CUSTOM_KINDS:
             return None
         if kind not in self._custom:
             try:
                 fields = self.act.fields_metadata(RESOURCES[kind])
-                self._custom[kind] = {str(f.get("name")) for f in fields if f.get("isCustom")}
+                self._custom[kind] = {str(f.get("name")): str(f.get("valueType") or "")
+                                      for f in fields if f.get("isCustom")}
             except (ActNotFound, ActBadRequest):
                 self._custom[kind] = None
         return self._custom[kind]
@@ -381,7 +402,7 @@ class Mirror:
         if self.dry:
             self.tally.add("push", f"{kind} created")
             return True
-        body = self._act_body(kind, rid, current)
+        body, sent = self._act_body(kind, rid, current)
         started = self.state.pending(kind, rid)
         uncertain = started is not None  # an earlier attempt may have created it
         if started is None:
@@ -410,7 +431,7 @@ class Mirror:
         act_id = str(made["id"])
         self._to_local[kind][act_id] = rid
         self._to_act[kind][rid] = act_id
-        fields = self._absorb(kind, rid, made, current, None)
+        fields = self._absorb(kind, rid, made, sent, current, None)
         self.state.write(known=[Known(kind, rid, act_id, fields, None, "live")],
                          pending={(kind, rid): None})
         self.tally.add("push", f"{kind} created")
@@ -440,7 +461,7 @@ class Mirror:
             self.tally.add("push", f"{kind} updated")
             return True
         assert known.act_id is not None
-        body = self._act_body(kind, rid, changed)
+        body, sent = self._act_body(kind, rid, changed)
         if not body:
             return True
         try:
@@ -455,15 +476,17 @@ class Mirror:
                                           str(exc))])
             return True  # tried again when the record changes again
         fields = dict(known.fields)
-        fields.update(changed)
-        if answer is not None:
-            fields = self._absorb(kind, rid, answer, changed, fields)
+        fields.update(sent)
+        # Act!'s answer, or (when it sends none) the values as sent, which may be typed
+        # differently from the device's (a number typed as text).
+        fields = self._absorb(kind, rid, answer, sent, changed, fields)
         self.state.write(known=[Known(kind, rid, known.act_id,
                                       {k: v for k, v in fields.items() if v is not None})])
         self.tally.add("push", f"{kind} updated")
         return True
 
-    def _absorb(self, kind: str, rid: str, answer: Mapping[str, Any], sent: Mapping[str, Any],
+    def _absorb(self, kind: str, rid: str, answer: Mapping[str, Any] | None,
+                sent: Mapping[str, Any], device: Mapping[str, Any],
                 fields: dict[str, Any] | None) -> dict[str, Any]:
         """Take what Act! answered to a write and return what Act! now holds.
 
@@ -471,12 +494,16 @@ class Mirror:
         (a full name joined from its parts) go into the replica. After a PATCH only the
         fields sent are taken (``fields`` is the rest): another field that differs was
         edited in Act! meanwhile, and the next pull brings it as Act!'s edit. Where Act!
-        stored a sent value differently, its form replaces the device's, since the
-        values sent are passed as what Act! held (not a conflict).
+        holds a value in another form than the device's (``device``), Act!'s form
+        replaces it, without a conflict: the device's value is passed as what Act! held.
+        Without an answer, the values as ``sent`` stand for it.
         """
-        raw = from_act(kind, answer)
-        self._links_to_local(kind, raw)
-        values = self.accepted(kind, rid, raw)
+        if answer is None:
+            values = {k: v for k, v in sent.items() if v is not None}
+        else:
+            raw = from_act(kind, answer)
+            self._links_to_local(kind, raw)
+            values = self.accepted(kind, rid, raw)
         if kind == "note":
             # A write's answer carries the note as RTF (only reads take format=text): Act!
             # holds the text as sent.
@@ -488,8 +515,12 @@ class Mirror:
         new = {k: values.get(k) for k in names if current.get(k) != values.get(k)
                and k not in READ_ONLY}
         if new:
-            self.replica.write_external(kind, rid, new, edited_ms=edited_ms(answer, self.clock()),
-                                        writer=WRITER, seen=dict(sent))
+            # Stamped no earlier than now: these values follow from the device's edit, which
+            # they must replace even when Act!'s clock is behind the devices'.
+            now = self.clock()
+            stamp = max(edited_ms(answer, now), now) if answer is not None else now
+            self.replica.write_external(kind, rid, new, edited_ms=stamp, writer=WRITER,
+                                        seen=dict(device))
         held = dict(fields or {})
         held.update((k, values.get(k)) for k in names)
         return {k: v for k, v in held.items() if v is not None}
@@ -529,6 +560,8 @@ class Mirror:
             except HandsyncError:
                 continue
             wanted = {c for c in group.get("members", []) if c in contacts}
+            if self.dry:  # what the pull above would have written
+                wanted = (wanted | (in_act - known)) - (known - in_act)
             add, drop = sorted(wanted - in_act), sorted((in_act - wanted) & set(contacts))
             if self.dry:
                 self.tally.add("push", "group members added", len(add))
@@ -575,3 +608,26 @@ def failure_text(exc: BaseException) -> str:
     """One line for the status: the error's own message."""
     return f"{type(exc).__name__}: {exc}" if not isinstance(exc, ActError | HandsyncError) \
         else str(exc)
+
+
+def _typed(value: Any, value_type: str) -> Any:
+    """A device's custom value in the type Act!'s metadata gives the field (a number typed
+    as text becomes a number); anything else is sent as it is, for Act! to judge."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if value_type == "number":
+        try:
+            return int(text)
+        except ValueError:
+            try:
+                return float(text)
+            except ValueError:
+                return value
+    if value_type == "bool" and text.lower() in _BOOLS:
+        return _BOOLS[text.lower()]
+    return value
+
+
+_BOOLS = {"true": True, "yes": True, "1": True, "on": True,
+          "false": False, "no": False, "0": False, "off": False}

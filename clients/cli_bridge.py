@@ -17,8 +17,8 @@ from clients.bridge import (
     Bridge,
     BridgeConfig,
     init_bridge,
-    load_config,
     password_hint,
+    read_status,
     summary,
 )
 from clients.device import default_home
@@ -172,18 +172,17 @@ def bridge_run(home: Path, interval: int | None) -> None:
 @_bridge_home
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 def bridge_status(home: Path, as_json: bool) -> None:
-    """Last Act! poll, last relay sync, what moved, and the last error.
+    """Last Act! poll, last relay sync, what moved, and the last error (also while the
+    bridge is running in another process).
 
     \b
     Example:
         handsync bridge status --home ~/bridge
     """
     try:
-        load_config(home)
+        status = read_status(home)  # no lock: it works while 'bridge run' is running
     except HandsyncError as exc:
         raise click.ClickException(str(exc)) from exc
-    with _open(home) as b:
-        status = b.status()
     if as_json:
         click.echo(json.dumps(status, indent=2))
         return

@@ -535,3 +535,33 @@ def test_run_keeps_its_interval_and_a_failed_pass_does_not_stop_it(tmp_path: Pat
             b.run(interval=60, passes=1, sleep=waits.append)
             assert lines[-1].startswith("from Act!: 1 company created, 3 contact created")
             assert b.status()["passes"] == 1 and b.status()["last_error"] is None
+
+
+def test_status_can_be_read_while_the_bridge_holds_its_home(tmp_path: Path) -> None:
+    with world(tmp_path) as w:
+        seed_small(w)
+        with w.bridge() as b:  # as 'bridge run' would hold it
+            b.once()
+            done = subprocess.run([HANDSYNC, "bridge", "status", "--home", str(w.bridge_home)],
+                                  capture_output=True, text=True, timeout=TIMEOUT)
+        assert done.returncode == 0, done.stderr
+        assert "last_act_poll: 20" in done.stdout and "passes: 1" in done.stdout
+
+
+def test_custom_values_are_sent_in_the_type_act_describes(tmp_path: Path) -> None:
+    with world(tmp_path, seed_contacts=20) as w:
+        w.once()
+        contact = next(iter(public(w, "contact")))
+        with w.device("ann") as ann:
+            ann.replica.update("contact", contact, {"custom": {"customerSince": "2021",
+                                                               "newsletter": "yes"}})
+            ann.sync(timeout=TIMEOUT)
+        tally = w.once()
+        assert tally.pushed == {"contact updated": 1} and tally.problems == []
+        custom = act_contact(w, contact)["customFields"]
+        assert (custom["customerSince"], custom["newsletter"]) == (2021, True)
+        with w.device("bob") as bob:  # Act!'s typed values replace the text, no conflict
+            mine = bob.replica.get("contact", contact)["custom"]
+            assert (mine["customerSince"], mine["newsletter"]) == (2021, True)
+            assert bob.replica.conflicts() == []
+        assert w.once().to_dict() == {"pulled": {}, "pushed": {}, "problems": []}
