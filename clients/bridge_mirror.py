@@ -362,14 +362,22 @@ class Mirror:
             out.update((CUSTOM_PREFIX + k, v) for k, v in custom.items() if v is not None)
         return out
 
-    def _act_body(self, kind: str, rid: str,
-                  fields: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-        """The Act! body that sets ``fields``, and those fields as actually sent (handsync
-        names and ids): links to records Act! lacks and custom fields Act! does not have
-        are left out, so they are compared again on a later pass."""
+    def _act_body(self, kind: str, rid: str, fields: Mapping[str, Any],
+                  known: Mapping[str, Any] | None = None,
+                  ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+        """What to send to set ``fields`` in Act!: the body, the fields as Act! then holds
+        them (handsync names and ids), and the values the devices should adopt.
+
+        Links to records Act! lacks are left out of a link list, and custom fields Act!
+        does not have are not sent: the record differs from what Act! holds and is
+        compared again on the next pass (:func:`_all_sent`). A custom value is sent in the
+        type Act!'s metadata gives its field, and that typed value is to be adopted. A
+        field Act! already holds as it would be sent (``known``) stays out of the body.
+        """
         values = {k: v for k, v in fields.items() if k not in READ_ONLY}
         sent = {k: v for k, v in values.items() if k not in LINKS}
         sent.update(self._links_to_act(kind, values))
+        adopt: dict[str, Any] = {}
         types = self._custom_types(kind)
         if types is not None:
             for name in [k for k in values if k.startswith(CUSTOM_PREFIX)]:
@@ -379,9 +387,13 @@ class Mirror:
                     self.tally.problems.append(
                         f"{kind} {rid}: Act! has no custom field {short!r}; kept on the "
                         "devices, not sent")
-                else:
-                    values[name] = sent[name] = _typed(values[name], types[short])
-        return to_act(kind, values), sent
+                    continue
+                values[name] = sent[name] = _typed(values[name], types[short])
+                if sent[name] != fields[name]:
+                    adopt[name] = sent[name]
+        for name in [k for k, v in sent.items() if known and known.get(k, _NONE) == v]:
+            del values[name]
+        return to_act(kind, values), sent, adopt
 
     def _custom_types(self, kind: str) -> dict[str, str] | None:
         """Custom fields Act! has for ``kind`` and their value types, from its field
@@ -402,7 +414,7 @@ class Mirror:
         if self.dry:
             self.tally.add("push", f"{kind} created")
             return True
-        body, sent = self._act_body(kind, rid, current)
+        body, sent, adopt = self._act_body(kind, rid, current)
         started = self.state.pending(kind, rid)
         uncertain = started is not None  # an earlier attempt may have created it
         if started is None:
@@ -431,11 +443,11 @@ class Mirror:
         act_id = str(made["id"])
         self._to_local[kind][act_id] = rid
         self._to_act[kind][rid] = act_id
-        fields = self._absorb(kind, rid, made, sent, current, None)
+        fields = self._absorb(kind, rid, made, sent, adopt, current, None)
         self.state.write(known=[Known(kind, rid, act_id, fields, None, "live")],
                          pending={(kind, rid): None})
         self.tally.add("push", f"{kind} created")
-        return True
+        return _all_sent(current, sent)
 
     def _lookup(self, kind: str, body: Mapping[str, Any], started_ms: int) -> str | None:
         """An OData filter matching only the record ``body`` creates, for ``create_once``."""
@@ -461,59 +473,63 @@ class Mirror:
             self.tally.add("push", f"{kind} updated")
             return True
         assert known.act_id is not None
-        body, sent = self._act_body(kind, rid, changed)
-        if not body:
-            return True
-        try:
-            answer = self.act.patch(RESOURCES[kind], known.act_id, body)
-        except ActNotFound:
-            # Deleted or made private in Act! meanwhile: the sweep takes it off the devices.
-            self.tally.problems.append(f"{kind} {rid}: no longer in Act!; not sent")
-            return False
-        except ActBadRequest as exc:
-            self.tally.problems.append(f"Act! refused the change of {kind} {rid}: {exc}")
-            self.state.write(known=[Known(kind, rid, known.act_id, known.fields, None, "live",
-                                          str(exc))])
-            return True  # tried again when the record changes again
+        body, sent, adopt = self._act_body(kind, rid, changed, known.fields)
+        answer = None
+        if body:
+            try:
+                answer = self.act.patch(RESOURCES[kind], known.act_id, body)
+            except ActNotFound:
+                # Deleted or made private in Act! meanwhile: the sweep takes it off devices.
+                self.tally.problems.append(f"{kind} {rid}: no longer in Act!; not sent")
+                return False
+            except ActBadRequest as exc:
+                self.tally.problems.append(f"Act! refused the change of {kind} {rid}: {exc}")
+                self.state.write(known=[Known(kind, rid, known.act_id, known.fields, None,
+                                              "live", str(exc))])
+                return True  # tried again when the record changes again
         fields = dict(known.fields)
         fields.update(sent)
-        # Act!'s answer, or (when it sends none) the values as sent, which may be typed
-        # differently from the device's (a number typed as text).
-        fields = self._absorb(kind, rid, answer, sent, changed, fields)
-        self.state.write(known=[Known(kind, rid, known.act_id,
-                                      {k: v for k, v in fields.items() if v is not None})])
-        self.tally.add("push", f"{kind} updated")
-        return True
+        fields = self._absorb(kind, rid, answer, sent, adopt, changed, fields)
+        self.state.write(known=[Known(kind, rid, known.act_id, fields)])
+        if body:
+            self.tally.add("push", f"{kind} updated")
+        return _all_sent(changed, sent)
 
     def _absorb(self, kind: str, rid: str, answer: Mapping[str, Any] | None,
-                sent: Mapping[str, Any], device: Mapping[str, Any],
+                sent: Mapping[str, Any], adopt: Mapping[str, Any], device: Mapping[str, Any],
                 fields: dict[str, Any] | None) -> dict[str, Any]:
-        """Take what Act! answered to a write and return what Act! now holds.
+        """Bring what Act! holds after a write into the replica; return what Act! holds.
 
-        After a create (``fields`` None) that is the whole answer: values Act! filled in
-        (a full name joined from its parts) go into the replica. After a PATCH only the
-        fields sent are taken (``fields`` is the rest): another field that differs was
-        edited in Act! meanwhile, and the next pull brings it as Act!'s edit. Where Act!
-        holds a value in another form than the device's (``device``), Act!'s form
-        replaces it, without a conflict: the device's value is passed as what Act! held.
-        Without an answer, the values as ``sent`` stand for it.
+        ``answer`` is Act!'s answer (None if it sent none: ``sent`` stands for it),
+        ``device`` the device's values that were sent, ``fields`` what Act! held before
+        (None after a create). Into the replica go: Act!'s form of a value sent as the
+        device had it (Act! may store it differently), the values to ``adopt`` (custom
+        values sent typed), and after a create the fields Act! filled in itself (a full
+        name joined from its parts). The device's values count as what Act! held, so they
+        are replaced, not listed as conflicts. Fields Act! changed beyond what was sent
+        (a full name after a PATCH of the first name) come with the next pull, as Act!'s
+        edits; a link list Act! got shortened is left for the next pass.
         """
         if answer is None:
-            values = {k: v for k, v in sent.items() if v is not None}
+            values = dict(sent)
         else:
             raw = from_act(kind, answer)
             self._links_to_local(kind, raw)
             values = self.accepted(kind, rid, raw)
-        if kind == "note":
-            # A write's answer carries the note as RTF (only reads take format=text): Act!
-            # holds the text as sent.
-            values.pop("text", None)
-            if sent.get("text") is not None:
-                values["text"] = sent["text"]
-        names = set(values) | set(sent) if fields is None else set(sent)
+            if kind == "note":
+                # A write's answer has the note as RTF (only reads take format=text): Act!
+                # holds the text as sent.
+                values.pop("text", None)
+                if sent.get("text") is not None:
+                    values["text"] = sent["text"]
+        names = set(sent)
+        if fields is None:
+            names |= {k for k in values if k not in device}
+        take = {k for k in names if k in adopt or k not in device
+                or sent.get(k, _NONE) == device.get(k)}
         current = self._flat(kind, self.replica.get(kind, rid, include_deleted=True))
-        new = {k: values.get(k) for k in names if current.get(k) != values.get(k)
-               and k not in READ_ONLY}
+        new = {k: values.get(k) for k in take
+               if current.get(k) != values.get(k) and k not in READ_ONLY}
         if new:
             # Stamped no earlier than now: these values follow from the device's edit, which
             # they must replace even when Act!'s clock is behind the devices'.
@@ -608,6 +624,13 @@ def failure_text(exc: BaseException) -> str:
     """One line for the status: the error's own message."""
     return f"{type(exc).__name__}: {exc}" if not isinstance(exc, ActError | HandsyncError) \
         else str(exc)
+
+
+def _all_sent(fields: Mapping[str, Any], sent: Mapping[str, Any]) -> bool:
+    """True if every field went to Act! as the device holds it; False if one was left out
+    or changed (a link to a record Act! lacks, a custom value sent typed): the record is
+    then compared again on the next pass instead of being settled at its digest."""
+    return all(sent.get(k, _NONE) == v for k, v in fields.items() if k not in READ_ONLY)
 
 
 def _typed(value: Any, value_type: str) -> Any:

@@ -565,3 +565,29 @@ def test_custom_values_are_sent_in_the_type_act_describes(tmp_path: Path) -> Non
             assert (mine["customerSince"], mine["newsletter"]) == (2021, True)
             assert bob.replica.conflicts() == []
         assert w.once().to_dict() == {"pulled": {}, "pushed": {}, "problems": []}
+
+
+def test_a_refused_record_is_reported_and_links_to_it_follow_once_it_is_in_act(
+        tmp_path: Path) -> None:
+    with world(tmp_path, seed_contacts=20) as w:
+        w.once()
+        with w.device("ann") as ann:
+            new = ann.replica.create("contact", {"first_name": "Flo",
+                                                 "custom": {"customerSince": "long ago"}})
+            note = ann.replica.create("note", {"text": "Flo's note", "contact_ids": [new]})
+            ann.sync(timeout=TIMEOUT)
+        tally = w.once()
+        assert tally.pushed == {"note created": 1}
+        assert any("refused new contact" in p and "customerSince" in p for p in tally.problems)
+        act_note = next(r for r in w.act_records("note") if r["noteText"] == "Flo's note")
+        assert link_ids(act_note["contacts"]) == []
+        assert w.once().to_dict() == {"pulled": {}, "pushed": {}, "problems": []}
+        with w.device("ann") as ann:
+            ann.replica.update("contact", new, {"custom": {"customerSince": 1999}})
+            ann.sync(timeout=TIMEOUT)
+        assert w.once().pushed == {"contact created": 1, "note updated": 1}
+        made = next(r for r in w.act_records("contact") if r["firstName"] == "Flo")
+        act_note = w.act_store.get("note", act_note["id"])
+        assert act_note is not None and link_ids(act_note["contacts"]) == [made["id"]]
+        with w.device("bob") as bob:
+            assert bob.replica.get("note", note)["contact_ids"] == [new]
