@@ -46,6 +46,9 @@ from engine.replica import Replica
 
 DEFAULT_BATCH = 256
 DEFAULT_WINDOW = 64
+#: Outbox entries are merged into one update message up to this size (a single larger
+#: entry still goes alone). The relay refuses updates over 32 MiB by default.
+DEFAULT_BATCH_BYTES = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +114,7 @@ class SyncSession:
     resume_cursor: int = 0
     batch: int = DEFAULT_BATCH
     window: int = DEFAULT_WINDOW
+    batch_bytes: int = DEFAULT_BATCH_BYTES
     progress: Progress | None = None
     cursor: int = field(init=False, default=0)
     caught_up: bool = field(init=False, default=False)
@@ -126,6 +130,8 @@ class SyncSession:
     _synced_reported: bool = field(init=False, default=False)
     _acked_count: int = field(init=False, default=0)
     _relayed_seq: int = field(init=False, default=0)
+    # Relay seqs of this session's own updates, known exactly from one-at-a-time acks.
+    _own_seqs: set[int] = field(init=False, default_factory=set)
 
     def __post_init__(self) -> None:
         self.cursor = self.resume_cursor
@@ -210,6 +216,11 @@ class SyncSession:
         self._events.append(Received(len(updates), result.records))
 
     def _advance(self, seq: int) -> None:
+        # Our own updates right after the cursor need not come back: the cursor passes
+        # them, so a later session does not ask for (or get) them again.
+        while seq + 1 in self._own_seqs:
+            seq += 1
+        self._own_seqs = {s for s in self._own_seqs if s > seq}
         if seq > self.cursor:
             self.cursor = seq
             self._events.append(CursorAdvanced(seq))
@@ -228,6 +239,10 @@ class SyncSession:
         if upto:
             self.replica.acknowledge(upto)
         self._events.append(Acknowledged(upto, ack.seq))
+        # ack.seq is the relay log place of the last update it covers (of the others, when
+        # it covers several, the places are not known).
+        self._own_seqs.add(ack.seq)
+        self._advance(self.cursor)
 
     def _fail(self, code: int, reason: str, *, tell_peer: bool) -> None:
         if self.failed is None:
@@ -268,6 +283,12 @@ class SyncSession:
             entries = self.replica.outbox(self._sent_upto, self.batch)
             if not entries:
                 return
+            size = 0
+            for n, (_, update) in enumerate(entries):
+                size += len(update)
+                if n and size > self.batch_bytes:
+                    entries = entries[:n]
+                    break
             updates = [update for _, update in entries]
             update = updates[0] if len(updates) == 1 else merge_updates(*updates)
             self._sent_upto = entries[-1][0]

@@ -259,3 +259,45 @@ def test_refusal_from_peer_is_reported_not_answered(message: Error | AuthDenied)
     assert isinstance(failure, Failed)
     assert failure.reason == message.reason
     assert session.data_to_send() == []
+
+
+def test_outbox_entries_are_merged_only_up_to_the_byte_limit() -> None:
+    replica = make_replica("a", 1)
+    for n in range(6):
+        replica.create("contact", {"first_name": f"N{n}", "last_name": "x" * 400})
+    sizes = [len(update) for _, update in replica.outbox()]
+    session = SyncSession(replica, batch_bytes=sum(sizes[:2]))
+    session.connect()
+    messages = [m for m in sent(session) if isinstance(m, SyncUpdate)]
+    assert len(messages) == 3  # two entries per message: a third would pass the limit
+    peer = make_replica("b", 2)
+    peer.apply_remote([m.update for m in messages])
+    assert len(peer.list("contact")) == 6
+    alone = SyncSession(make_replica("c", 3), batch_bytes=1)
+    alone.replica.create("contact", {"first_name": "Big"})
+    alone.connect()
+    assert sum(isinstance(m, SyncUpdate) for m in sent(alone)) == 1  # one entry always goes
+
+
+def test_the_cursor_passes_own_updates_only_when_nothing_lies_between() -> None:
+    replica = make_replica("a", 1)
+    for n in range(4):
+        replica.create("contact", {"first_name": f"N{n}"})
+    session = SyncSession(replica, resume_cursor=10, batch=1)
+    session.connect()
+    session.data_to_send()
+    session.receive_data(encode(Ack(count=1, seq=11)))  # ours, right after the cursor
+    assert session.cursor == 11
+    assert CursorAdvanced(11) in session.events_received()
+    session.receive_data(encode(Ack(count=3, seq=14)))  # two more: the last one's is 14
+    assert session.cursor == 11
+    source = make_replica("src", 2)
+    source.create("contact", {"first_name": "Other"})
+    session.receive_data(encode(Relayed(12, source.outbox()[0][1])))
+    assert session.cursor == 12  # 13 may be ours or someone else's: not passed
+    session.receive_data(encode(Ack(count=4, seq=16)))  # ours is 16; 15 lies between
+    assert session.cursor == 12
+    session.receive_data(encode(Relayed(13, source.outbox()[0][1])))
+    assert session.cursor == 14  # 13 received, 14 ours
+    session.receive_data(encode(CaughtUp(15)))
+    assert session.cursor == 16  # 15 received, 16 ours
