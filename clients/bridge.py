@@ -37,6 +37,8 @@ from engine.sqlite_store import SqliteStore
 BRIDGE_CONFIG = "bridge.json"
 BRIDGE_STATE = "bridge.sqlite"
 DEFAULT_INTERVAL = 30 * 60
+#: Relay close codes that mean "try again later" rather than "this bridge is refused".
+TRANSIENT_CODES = frozenset({1001, 1006, 1011, 1012, 1013, 4429, 4500})
 
 
 @dataclass
@@ -194,12 +196,18 @@ class Bridge:
         return mirror.run()
 
     def _sync(self) -> None:
+        """Sync with the relay. A relay that cannot be reached (or is busy) is no reason to
+        stop mirroring Act!: the devices get it on a later pass. A relay that refuses the
+        bridge (token, space, size) is: that is raised, as the pass's error."""
         try:
             report = self.device.sync(timeout=self.config.sync_timeout)
         except SyncError as exc:
             self.state.write(meta={"last_sync_error": str(exc)})
-            self.say(f"relay not reached ({exc}); Act! is mirrored anyway, devices get it "
-                     "on the next sync")
+            if exc.code is not None and exc.code not in TRANSIENT_CODES:
+                self.state.write(meta={"last_error": f"relay: {exc}"})
+                raise
+            self.say(f"relay sync failed ({exc}); Act! is mirrored anyway, the devices get "
+                     "it on a later pass")
             return
         self.state.write(meta={"last_sync": str(self.clock()), "last_sync_error": ""})
         self.say(f"relay: sent {report.sent}, received {report.received} update(s)")

@@ -418,7 +418,7 @@ def test_an_unreachable_relay_does_not_stop_the_mirror(tmp_path: Path) -> None:
             b.config.sync_timeout = 2.0
             tally = b.once()
             assert tally.pulled == {"contact created": 1}
-            assert any("relay not reached" in line for line in lines)
+            assert any("relay sync failed" in line for line in lines)
             status = b.status()
             assert status["last_relay_error"] and status["waiting_for_relay"] == 1
 
@@ -591,3 +591,16 @@ def test_a_refused_record_is_reported_and_links_to_it_follow_once_it_is_in_act(
         assert act_note is not None and link_ids(act_note["contacts"]) == [made["id"]]
         with w.device("bob") as bob:
             assert bob.replica.get("note", note)["contact_ids"] == [new]
+
+
+def test_a_relay_that_refuses_the_bridge_fails_the_pass_with_its_reason(tmp_path: Path) -> None:
+    with world(tmp_path) as w:
+        seed_small(w)
+        config = json.loads((w.bridge_home / "config.json").read_text())
+        config["token"] = "hs_not_a_real_token"
+        (w.bridge_home / "config.json").write_text(json.dumps(config))
+        proc = bridge_cli(w, "once")
+        _, err = proc.communicate(timeout=TIMEOUT)
+        assert proc.returncode == 1 and "refused" in err and "4401" in err
+        with w.bridge() as b:
+            assert "relay" in (b.status()["last_error"] or "")
