@@ -136,6 +136,18 @@ class Mirror:
                 continue
             if not record["deleted"]:
                 self._create(kind, rid, self._flat(kind, record), None)
+                continue
+            # Deleted on a device meanwhile: if the create did land, delete it in Act! too.
+            started = self.state.pending(kind, rid) or self.clock()
+            body, _, _ = self._act_body(kind, rid, self._flat(kind, record))
+            lookup = self._lookup(kind, body, started)
+            found = self.act.find(RESOURCES[kind], lookup, top=2) if lookup else []
+            if len(found) == 1:
+                with suppress(ActNotFound):
+                    self.act.delete(RESOURCES[kind], str(found[0]["id"]))
+                self.tally.add("push", f"{kind} deleted")
+            self.state.write(known=[Known(kind, rid, None, {}, None, "local")],
+                             pending={(kind, rid): None})
 
     # ids ------------------------------------------------------------------------------------
 

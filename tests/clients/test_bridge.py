@@ -604,3 +604,23 @@ def test_a_relay_that_refuses_the_bridge_fails_the_pass_with_its_reason(tmp_path
         assert proc.returncode == 1 and "refused" in err and "4401" in err
         with w.bridge() as b:
             assert "relay" in (b.status()["last_error"] or "")
+
+
+def test_a_lost_create_of_a_record_deleted_meanwhile_is_deleted_in_act(tmp_path: Path) -> None:
+    with world(tmp_path) as w:
+        seed_small(w)
+        w.once()
+        with w.device("ann") as ann:
+            new = ann.replica.create("contact", {"first_name": "Gus", "last_name": "Ek"})
+            ann.replica.delete("contact", new)
+            ann.sync(timeout=TIMEOUT)
+        w.client().create("contacts", {"firstName": "Gus", "lastName": "Ek"})  # it landed
+        state = BridgeState(w.bridge_home / BRIDGE_STATE)
+        state.write(pending={("contact", new): int(time.time() * 1000)})
+        state.close()
+        tally = w.once()
+        assert tally.pushed == {"contact deleted": 1}
+        assert not [r for r in w.act_records("contact") if r["firstName"] == "Gus"]
+        with w.bridge() as b:
+            assert b.state.pendings() == []
+        assert w.once().to_dict() == {"pulled": {}, "pushed": {}, "problems": []}
