@@ -24,16 +24,17 @@ With ``dry_run`` nothing is written anywhere and the tally says what would move.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from clients.act_client import ActAmbiguous, ActBadRequest, ActClient, ActError, ActNotFound
+from clients.act_client import ActBadRequest, ActClient, ActError, ActNotFound
 from clients.act_mapping import READ_ONLY, RESOURCES, from_act, to_act
 from clients.act_wire import odata_string
-from clients.bridge_state import BridgeState, Known
+from clients.bridge_state import Attempt, BridgeState, Known
 from engine.errors import HandsyncError, ValidationError
 from engine.replica import Replica
 from engine.schema import CUSTOM_PREFIX, kind_spec, normalize_fields
@@ -105,6 +106,8 @@ class Mirror:
         self.say = progress or (lambda _: None)
         self.tally = Tally()
         self._custom: dict[str, dict[str, str] | None] = {}
+        # Act! ids that may be what an uncertain create made: not pulled this pass.
+        self._blocked: dict[str, set[str]] = {kind: set() for kind in ORDER}
         # Device-made records created in Act! under Act!'s id: the only ids that differ.
         self._to_local = {kind: state.renamed(kind) for kind in ORDER}
         self._to_act = {kind: {v: k for k, v in m.items()} for kind, m in self._to_local.items()}
@@ -123,7 +126,7 @@ class Mirror:
         return self.tally
 
     def settle_pending(self) -> None:
-        """Finish creates whose outcome is unknown (the bridge stopped, or Act! did not
+        """Settle creates whose outcome is unknown (the bridge stopped, or Act! did not
         answer) before anything is pulled: a record that did land in Act! must be known as
         the device's record, not pulled as a new one."""
         if self.dry:
@@ -138,13 +141,14 @@ class Mirror:
                 self._create(kind, rid, self._flat(kind, record), None)
                 continue
             # Deleted on a device meanwhile: if the create did land, delete it in Act! too.
-            started = self.state.pending(kind, rid) or self.clock()
-            body, _, _ = self._act_body(kind, rid, self._flat(kind, record))
-            lookup = self._lookup(kind, body, started)
-            found = self.act.find(RESOURCES[kind], lookup, top=2) if lookup else []
-            if len(found) == 1:
+            attempt = self.state.pending(kind, rid)
+            assert attempt is not None
+            landed = self._landed(kind, rid, attempt)
+            if landed is _UNSURE:
+                continue
+            if isinstance(landed, dict):
                 with suppress(ActNotFound):
-                    self.act.delete(RESOURCES[kind], str(found[0]["id"]))
+                    self.act.delete(RESOURCES[kind], str(landed["id"]))
                 self.tally.add("push", f"{kind} deleted")
             self.state.write(known=[Known(kind, rid, None, {}, None, "local")],
                              pending={(kind, rid): None})
@@ -232,6 +236,8 @@ class Mirror:
         with self.replica.batch():
             for body in page:
                 act_id = str(body["id"])
+                if act_id in self._blocked[kind]:
+                    continue
                 rid = self._local_id(kind, act_id)
                 record = self._pull_one(kind, rid, act_id, body, known.get(rid), now)
                 if record is not None:
@@ -423,52 +429,84 @@ class Mirror:
 
     def _create(self, kind: str, rid: str, current: dict[str, Any],
                 digest: str | None) -> bool:
+        """Create a device's record in Act!, never twice.
+
+        The exact body is recorded before the POST; if the outcome of an attempt is not
+        known (no answer, a 5xx, the bridge stopped), the next pass looks for what that
+        body made before it POSTs again (:meth:`_landed`)."""
         if self.dry:
             self.tally.add("push", f"{kind} created")
             return True
-        body, sent, adopt = self._act_body(kind, rid, current)
-        started = self.state.pending(kind, rid)
-        uncertain = started is not None  # an earlier attempt may have created it
-        if started is None:
-            started = self.clock()
-            self.state.write(pending={(kind, rid): started})
-        lookup = self._lookup(kind, body, started)
-        try:
-            if lookup is not None:
-                made = self.act.create_once(RESOURCES[kind], body, lookup, check_first=uncertain)
-            elif uncertain:
-                self.tally.problems.append(
-                    f"{kind} {rid}: an earlier create may have reached Act! and the record has "
-                    "nothing to look it up by (no name, e-mail, subject or text), so it is not "
-                    "sent again; give it a name and the bridge looks it up first")
+        attempt = self.state.pending(kind, rid)
+        if attempt is not None:
+            landed = self._landed(kind, rid, attempt)
+            if landed is _UNSURE:
                 return False
-            else:
-                made = self.act.create(RESOURCES[kind], body)
+            if isinstance(landed, dict):
+                return self._made(kind, rid, landed, attempt, current, found=True)
+        body, sent, adopt = self._act_body(kind, rid, current)
+        attempt = Attempt(self.clock(), body, sent, adopt)
+        self.state.write(pending={(kind, rid): attempt})
+        try:
+            made = self.act.create(RESOURCES[kind], body)
         except ActBadRequest as exc:
             self.tally.problems.append(f"Act! refused new {kind} {rid}: {exc}")
             self.state.write(known=[Known(kind, rid, None, {}, digest, "refused", str(exc))],
                              pending={(kind, rid): None})
             return False
-        except ActAmbiguous as exc:
-            self.tally.problems.append(f"{kind} {rid}: {exc}")
-            return False
+        # Any other failure ends the pass with the attempt recorded: the next pass looks
+        # for the record before it POSTs again.
+        return self._made(kind, rid, made, attempt, current, found=False)
+
+    def _made(self, kind: str, rid: str, made: Mapping[str, Any], attempt: Attempt,
+              current: dict[str, Any], *, found: bool) -> bool:
+        """Act! holds the record: remember its id, take what Act! filled in."""
         act_id = str(made["id"])
         self._to_local[kind][act_id] = rid
         self._to_act[kind][rid] = act_id
-        fields = self._absorb(kind, rid, made, sent, adopt, current, None)
+        fields = self._absorb(kind, rid, made, attempt.sent, attempt.adopt, current, None)
         self.state.write(known=[Known(kind, rid, act_id, fields, None, "live")],
                          pending={(kind, rid): None})
         self.tally.add("push", f"{kind} created")
-        return _all_sent(current, sent)
+        # A record found after an uncertain attempt may have been edited on a device since:
+        # compare it again, so those edits go as a PATCH.
+        return not found and _all_sent(current, attempt.sent)
+
+    def _landed(self, kind: str, rid: str, attempt: Attempt) -> dict[str, Any] | object | None:
+        """What an attempt whose outcome is unknown made in Act!: the record, None if it
+        made nothing, or _UNSURE (reported) when that cannot be told safely.
+
+        A candidate must match the lookup (created within the clock slack of the attempt),
+        hold every value of the exact body sent, and not be a record the bridge already
+        mirrors; exactly one must remain."""
+        lookup = self._lookup(kind, attempt.body, attempt.started_ms)
+        if lookup is None:
+            self.tally.problems.append(
+                f"{kind} {rid}: an earlier create may have reached Act! and the record has "
+                "nothing to look it up by (no name, e-mail, subject or text), so it is not "
+                "sent again; check Act! for it")
+            return _UNSURE
+        found = [r for r in self.act.find(RESOURCES[kind], lookup, top=20)
+                 if _holds(r, attempt.body) and not self.state.act_id_known(kind, str(r["id"]))]
+        if len(found) > 1:
+            ids = [str(r["id"]) for r in found]
+            self.tally.problems.append(
+                f"{kind} {rid}: an earlier create may have reached Act!, and several Act! "
+                f"records match it ({', '.join(ids)}); it is not sent again, and they are not "
+                "taken from Act!, until only one is left")
+            # One of them may be the device's record: none is pulled as a new one.
+            self._blocked[kind].update(ids)
+            return _UNSURE
+        return found[0] if found else None
 
     def _lookup(self, kind: str, body: Mapping[str, Any], started_ms: int) -> str | None:
-        """An OData filter matching only the record ``body`` creates, for ``create_once``."""
-        since = datetime.fromtimestamp(started_ms / 1000, UTC) - CLOCK_SLACK
+        """An OData filter for what ``body`` made if it was POSTed at ``started_ms``."""
+        started = datetime.fromtimestamp(started_ms / 1000, UTC)
         keys = {"contact": ("firstName", "lastName", "emailAddress", "company"),
                 "company": ("name",), "group": ("name",), "opportunity": ("name",),
                 "history": ("regarding", "startTime"), "activity": ("subject", "startTime"),
                 "note": ("displayDate",)}[kind]
-        terms = [f"{key} eq {odata_string(body[key])}" for key in keys
+        terms = [f"{key} eq {_literal(body[key])}" for key in keys
                  if isinstance(body.get(key), str) and body[key]]
         if kind == "note":
             text = "".join(c for c in str(body.get("noteText") or "")[:40]
@@ -477,8 +515,8 @@ class Mirror:
                 terms.append(f"contains(noteText, {odata_string(text)})")
         if not terms:
             return None
-        stamp = since.strftime("%Y-%m-%dT%H:%M:%S.") + f"{since.microsecond // 1000:03d}Z"
-        return " and ".join([*terms, f"created ge {stamp}"])
+        return " and ".join([*terms, f"created ge {_stamp(started - CLOCK_SLACK)}",
+                             f"created le {_stamp(started + CLOCK_SLACK)}"])
 
     def _patch(self, kind: str, rid: str, known: Known, changed: dict[str, Any]) -> bool:
         if self.dry:
@@ -537,18 +575,23 @@ class Mirror:
         names = set(sent)
         if fields is None:
             names |= {k for k in values if k not in device}
-        take = {k for k in names if k in adopt or k not in device
-                or sent.get(k, _NONE) == device.get(k)}
+        # Act!'s form of what the device had; values to adopt; fields Act! filled in that
+        # the device never had. Not a field the device changed since it was sent.
+        take = {k for k in names if k in adopt or (k not in sent and k not in device)
+                or sent.get(k, _NONE) == device.get(k, _NONE)}
         current = self._flat(kind, self.replica.get(kind, rid, include_deleted=True))
         new = {k: values.get(k) for k in take
                if current.get(k) != values.get(k) and k not in READ_ONLY}
-        if new:
-            # Stamped no earlier than now: these values follow from the device's edit, which
-            # they must replace even when Act!'s clock is behind the devices'.
-            now = self.clock()
-            stamp = max(edited_ms(answer, now), now) if answer is not None else now
-            self.replica.write_external(kind, rid, new, edited_ms=stamp, writer=WRITER,
-                                        seen=dict(device))
+        now = self.clock()
+        act_time = edited_ms(answer, now) if answer is not None else now
+        filled = {k: v for k, v in new.items() if k not in device}
+        if filled:  # Act!'s own values, at Act!'s time
+            self.replica.write_external(kind, rid, filled, edited_ms=act_time, writer=WRITER)
+        if replacing := {k: v for k, v in new.items() if k in device}:
+            # Act!'s form of the device's values, stamped no earlier than now: it must
+            # replace them even when Act!'s clock is behind the devices'.
+            self.replica.write_external(kind, rid, replacing, edited_ms=max(act_time, now),
+                                        writer=WRITER, seen=dict(device))
         held = dict(fields or {})
         held.update((k, values.get(k)) for k in names)
         return {k: v for k, v in held.items() if v is not None}
@@ -666,3 +709,60 @@ def _typed(value: Any, value_type: str) -> Any:
 
 _BOOLS = {"true": True, "yes": True, "1": True, "on": True,
           "false": False, "no": False, "0": False, "off": False}
+
+
+_UNSURE = object()
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$")
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _literal(value: str) -> str:
+    """An OData literal for a body value: date-times bare (OData v4 refuses a quoted string
+    compared with a DateTimeOffset property), everything else a quoted string."""
+    return value if _DATETIME.match(value) else odata_string(value)
+
+
+def _holds(record: Mapping[str, Any], body: Mapping[str, Any]) -> bool:
+    """True if an Act! record holds the text values of ``body``: compared trimmed and
+    case-insensitively (as Act! compares), date-times as instants. Values Act! may store
+    in another form (phones, numbers, nested addresses) and links are not compared: a
+    false "no" would make a duplicate."""
+    for key, value in body.items():
+        if not isinstance(value, str) or key == "noteText" or key.endswith(_REFORMATTED):
+            continue
+        if not _same(_field(record, key), value):
+            return False
+    custom = body.get("customFields")
+    have = _field(record, "customFields")
+    if isinstance(custom, Mapping) and custom:
+        if not isinstance(have, Mapping):
+            return False
+        return all(_same(_field(have, k), v) for k, v in custom.items() if isinstance(v, str))
+    return True
+
+
+_REFORMATTED = ("Phone", "Extension", "CountryCode")
+
+
+def _field(record: Mapping[str, Any], key: str) -> Any:
+    # .NET reads property names case-insensitively, so a body's name may differ in case.
+    if key in record:
+        return record[key]
+    lowered = key.lower()
+    return next((v for k, v in record.items() if k.lower() == lowered), None)
+
+
+def _same(have: Any, want: str) -> bool:
+    if not isinstance(have, str):
+        return not want.strip() and have is None
+    if _DATETIME.match(want) and _DATETIME.match(have.strip()):
+        return _instant(have) == _instant(want)
+    return have.strip().casefold() == want.strip().casefold()
+
+
+def _instant(text: str) -> datetime:
+    moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

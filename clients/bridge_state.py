@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.errors import CorruptStoreError
+from engine.errors import CorruptStoreError, StoreError
 
 FORMAT = "handsync-bridge"
 FORMAT_VERSION = "1"
@@ -41,8 +41,20 @@ CREATE UNIQUE INDEX known_act ON known (kind, act_id);
 CREATE TABLE members (group_id TEXT NOT NULL, contact_id TEXT NOT NULL,
                       PRIMARY KEY (group_id, contact_id));
 CREATE TABLE pending (kind TEXT NOT NULL, id TEXT NOT NULL, started_ms INTEGER NOT NULL,
+                      body TEXT NOT NULL, sent TEXT NOT NULL, adopt TEXT NOT NULL,
                       PRIMARY KEY (kind, id));
 """
+
+
+@dataclass
+class Attempt:
+    """A create sent to Act! whose outcome is not known: when it started, the exact body,
+    the fields as sent (handsync names and ids) and the values the devices were to adopt."""
+
+    started_ms: int
+    body: dict[str, Any]
+    sent: dict[str, Any]
+    adopt: dict[str, Any]
 
 
 @dataclass
@@ -167,11 +179,19 @@ class BridgeState:
 
     # pending creates ----------------------------------------------------------------------
 
-    def pending(self, kind: str, record_id: str) -> int | None:
-        """When a create of this record was started and not known to have finished."""
-        row = self.conn.execute("SELECT started_ms FROM pending WHERE kind = ? AND id = ?",
-                                (kind, record_id)).fetchone()
-        return int(row[0]) if row else None
+    def pending(self, kind: str, record_id: str) -> Attempt | None:
+        """The create of this record whose outcome is not known, if any."""
+        row = self.conn.execute("SELECT started_ms, body, sent, adopt FROM pending "
+                                "WHERE kind = ? AND id = ?", (kind, record_id)).fetchone()
+        if row is None:
+            return None
+        return Attempt(int(row[0]), json.loads(row[1]), json.loads(row[2]), json.loads(row[3]))
+
+    def act_id_known(self, kind: str, act_id: str) -> bool:
+        """True if some record of ``kind`` is already mirrored to or from this Act! id."""
+        row = self.conn.execute("SELECT 1 FROM known WHERE kind = ? AND lower(act_id) = ?",
+                                (kind, act_id.lower())).fetchone()
+        return row is not None
 
     def pendings(self) -> list[tuple[str, str]]:
         """Every (kind, id) whose create in Act! has an unknown outcome."""
@@ -182,22 +202,28 @@ class BridgeState:
 
     def write(self, *, known: Iterable[Known] = (), digests: Mapping[tuple[str, str], str] = {},
               meta: Mapping[str, str] = {}, members: Mapping[str, Iterable[str]] = {},
-              pending: Mapping[tuple[str, str], int | None] = {}) -> None:
+              pending: Mapping[tuple[str, str], Attempt | None] = {}) -> None:
         """Write everything given in one transaction.
 
-        ``known`` replaces whole rows; ``digests`` only sets the digest of known rows;
-        ``members`` replaces groups' member sets; ``pending`` sets (a time) or clears
-        (None) a pending create.
+        ``known`` replaces whole rows (StoreError, and nothing written, if that would give
+        one Act! id to two records); ``digests`` only sets the digest of known rows;
+        ``members`` replaces groups' member sets; ``pending`` records (an Attempt) or
+        clears (None) a create whose outcome is not known.
         """
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
-            conn.executemany(
-                "INSERT OR REPLACE INTO known (kind, id, act_id, fields, digest, state, note) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(k.kind, k.id, k.act_id, json.dumps(k.fields, ensure_ascii=False,
-                                                     sort_keys=True), k.digest, k.state, k.note)
-                 for k in known])
+            try:
+                conn.executemany(
+                    "INSERT INTO known (kind, id, act_id, fields, digest, state, note) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET "
+                    "act_id = excluded.act_id, fields = excluded.fields, "
+                    "digest = excluded.digest, state = excluded.state, note = excluded.note",
+                    [(k.kind, k.id, k.act_id, _dumps(k.fields), k.digest, k.state, k.note)
+                     for k in known])
+            except sqlite3.IntegrityError as exc:
+                raise StoreError(f"bridge state: an Act! id would belong to two records "
+                                 f"({exc}); nothing was written", path=self.path) from None
             conn.executemany("UPDATE known SET digest = ? WHERE kind = ? AND id = ?",
                              [(d, kind, rid) for (kind, rid), d in digests.items()])
             conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
@@ -206,16 +232,22 @@ class BridgeState:
                 conn.execute("DELETE FROM members WHERE group_id = ?", (group_id,))
                 conn.executemany("INSERT INTO members (group_id, contact_id) VALUES (?, ?)",
                                  [(group_id, c) for c in sorted(set(ids))])
-            for (kind, rid), started in pending.items():
-                if started is None:
+            for (kind, rid), attempt in pending.items():
+                if attempt is None:
                     conn.execute("DELETE FROM pending WHERE kind = ? AND id = ?", (kind, rid))
                 else:
-                    conn.execute("INSERT OR REPLACE INTO pending (kind, id, started_ms) "
-                                 "VALUES (?, ?, ?)", (kind, rid, started))
+                    conn.execute("INSERT OR REPLACE INTO pending (kind, id, started_ms, body, "
+                                 "sent, adopt) VALUES (?, ?, ?, ?, ?, ?)",
+                                 (kind, rid, attempt.started_ms, _dumps(attempt.body),
+                                  _dumps(attempt.sent), _dumps(attempt.adopt)))
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 def _known(kind: str, row: tuple[Any, ...]) -> Known:

@@ -3,12 +3,15 @@ thread, on a clock the test moves), a bridge home and device homes."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from clients.act_client import ActClient
 from clients.act_sandbox_store import SandboxStore
@@ -35,22 +38,23 @@ class World:
     homes: dict[str, Path] = field(default_factory=dict)
     clients: list[ActClient] = field(default_factory=list)
 
-    def client(self) -> ActClient:
+    def client(self, transport: httpx.BaseTransport | None = None) -> ActClient:
         """A fresh Act! client of the sandbox, on the sandbox's clock."""
         act = ActClient(self.act_url, DB, USER, PASSWORD, password_env=PASSWORD_ENV,
-                        clock=self.clock, trust_env=False, timeout=TIMEOUT)
+                        clock=self.clock, trust_env=False, timeout=TIMEOUT,
+                        transport=transport, sleep=lambda _: None)
         self.clients.append(act)
         return act
 
     @contextmanager
-    def bridge(self) -> Iterator[Bridge]:
+    def bridge(self, transport: httpx.BaseTransport | None = None) -> Iterator[Bridge]:
         """The bridge home, opened with a client of the sandbox."""
-        with Bridge(self.bridge_home, act=self.client()) as b:
+        with Bridge(self.bridge_home, act=self.client(transport)) as b:
             yield b
 
-    def once(self) -> Any:
+    def once(self, transport: httpx.BaseTransport | None = None) -> Any:
         """One bridge pass; returns its tally."""
-        with self.bridge() as b:
+        with self.bridge(transport) as b:
             return b.once()
 
     @contextmanager
@@ -95,6 +99,33 @@ def world(root: Path, seed_contacts: int = 0, **bridge: Any) -> Iterator[World]:
         finally:
             for act in w.clients:
                 act.close()
+
+
+class Recording(httpx.HTTPTransport):
+    """The real transport, recording every request; ``fail_posts`` makes POSTs fail:
+    ``"lost"`` sends them and then loses the answer (the record exists, the caller does not
+    know), ``"unsent"`` fails before sending (nothing is created)."""
+
+    def __init__(self, fail_posts: str | None = None) -> None:
+        super().__init__()
+        self.fail_posts = fail_posts
+        self.requests: list[tuple[str, str, Any]] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content) if request.content else None
+        self.requests.append((request.method, request.url.path, body))
+        if request.method == "POST" and self.fail_posts == "unsent":
+            raise httpx.ConnectError("refused (test)", request=request)
+        response = super().handle_request(request)
+        if request.method == "POST" and self.fail_posts == "lost":
+            response.read()
+            response.close()
+            raise httpx.ReadTimeout("answer lost (test)", request=request)
+        return response
+
+    def sent(self, method: str) -> list[tuple[str, Any]]:
+        """(path, JSON body) of each request with ``method``."""
+        return [(path, body) for m, path, body in self.requests if m == method]
 
 
 def _stop(relay: Any) -> None:

@@ -16,15 +16,14 @@ from typing import Any
 
 import pytest
 
-from clients.act_client import ActClient
+from clients.act_client import ActClient, ActUnavailable
 from clients.act_sandbox_seed import OTHER_USER
 from clients.act_sandbox_store import SandboxStore, user_id_for
 from clients.bridge import BRIDGE_CONFIG, BRIDGE_STATE, Bridge, BridgeConfig, init_bridge
-from clients.bridge_state import BridgeState
 from clients.device import HomeError
 from engine.errors import CorruptStoreError, HandsyncError, ValidationError
 from tests.clients.act_sandbox_helpers import DB, PASSWORD, TIMEOUT, USER, Clock, serve_sandbox
-from tests.clients.bridge_helpers import PASSWORD_ENV, World, world
+from tests.clients.bridge_helpers import PASSWORD_ENV, Recording, World, world
 from tests.clients.conftest import HANDSYNC
 
 
@@ -222,26 +221,6 @@ def test_records_made_on_a_device_go_to_act_once_with_their_links(tmp_path: Path
             assert got["full_name"] == "Dee Ng" and bob.replica.conflicts() == []
             assert bob.replica.get("note", note)["contact_ids"] == [new]
             assert bob.replica.get("history", history)["contact_ids"] == [ids["Ann"]]
-
-
-def test_a_create_whose_outcome_was_lost_is_looked_up_not_repeated(tmp_path: Path) -> None:
-    with world(tmp_path) as w:
-        seed_small(w)
-        w.once()
-        with w.device("ann") as ann:
-            new = ann.replica.create("contact", {"first_name": "Eve", "last_name": "Ek"})
-            ann.sync(timeout=TIMEOUT)
-        # The bridge died after Act! stored its POST and before it recorded the answer:
-        # the record is in Act!, and the bridge's state still says "create pending".
-        landed = w.client().create("contacts", {"firstName": "Eve", "lastName": "Ek"})
-        state = BridgeState(w.bridge_home / BRIDGE_STATE)
-        state.write(pending={("contact", new): int(time.time() * 1000)})
-        state.close()
-        tally = w.once()
-        assert tally.pushed == {"contact created": 1}
-        assert [r["id"] for r in w.act_records("contact") if r["firstName"] == "Eve"] == \
-            [landed["id"]]
-        assert w.once().pushed == {}
 
 
 def test_custom_fields_are_carried_and_unknown_ones_reported_not_dropped(
@@ -606,21 +585,98 @@ def test_a_relay_that_refuses_the_bridge_fails_the_pass_with_its_reason(tmp_path
             assert "relay" in (b.status()["last_error"] or "")
 
 
-def test_a_lost_create_of_a_record_deleted_meanwhile_is_deleted_in_act(tmp_path: Path) -> None:
+# ---------------------------------------------------------------- creates whose answer is lost
+
+def device_creates(w: World, fields: dict[str, Any]) -> str:
+    with w.device("ann") as ann:
+        rid = ann.replica.create("contact", fields)
+        ann.sync(timeout=TIMEOUT)
+    return rid
+
+
+def named(w: World, first: str) -> list[dict[str, Any]]:
+    return [r for r in w.act_records("contact") if r["firstName"] == first]
+
+
+def test_a_create_whose_answer_was_lost_is_found_not_repeated(tmp_path: Path) -> None:
     with world(tmp_path) as w:
         seed_small(w)
         w.once()
-        with w.device("ann") as ann:
-            new = ann.replica.create("contact", {"first_name": "Gus", "last_name": "Ek"})
-            ann.replica.delete("contact", new)
+        eve = device_creates(w, {"first_name": "Eve", "last_name": "Ek"})
+        with pytest.raises(ActUnavailable, match="may or may not have carried out"):
+            w.once(Recording(fail_posts="lost"))  # Act! stored it; the answer never came
+        assert len(named(w, "Eve")) == 1
+        with w.device("ann") as ann:  # edited after the POST, before the bridge knew
+            ann.replica.update("contact", eve, {"mobile_phone": "555 0101", "last_name": "Eck"})
             ann.sync(timeout=TIMEOUT)
-        w.client().create("contacts", {"firstName": "Gus", "lastName": "Ek"})  # it landed
-        state = BridgeState(w.bridge_home / BRIDGE_STATE)
-        state.write(pending={("contact", new): int(time.time() * 1000)})
-        state.close()
+        wire = Recording()
+        tally = w.once(wire)
+        assert tally.pushed == {"contact created": 1, "contact updated": 1}
+        assert [path for path, _ in wire.sent("POST")] == []  # looked up, not POSTed again
+        (made,) = named(w, "Eve")
+        assert (made["lastName"], made["mobilePhone"]) == ("Eck", "555 0101")
+        # Act! joined a new full name from the PATCHed last name: that comes back once.
+        assert w.once().to_dict() == {"pulled": {"contact updated": 1}, "pushed": {},
+                                      "problems": []}
+        assert w.once().to_dict() == {"pulled": {}, "pushed": {}, "problems": []}
+        with w.device("bob") as bob:
+            got = [r for r in bob.replica.list("contact") if r["first_name"] == "Eve"]
+            assert [(r["id"], r["last_name"], r["mobile_phone"], r["full_name"]) for r in got] \
+                == [(eve, "Eck", "555 0101", "Eve Eck")]
+            assert bob.replica.conflicts() == []
+
+
+def test_a_lookup_never_takes_a_record_it_did_not_make(tmp_path: Path) -> None:
+    with world(tmp_path) as w:
+        ids = seed_small(w)  # the office's Ann Lee, mirrored
+        w.once()
+        twin = device_creates(w, {"first_name": "Ann", "last_name": "Lee"})
+        with pytest.raises(ActUnavailable):
+            w.once(Recording(fail_posts="unsent"))  # the POST never reached Act!
+        tally = w.once()
+        assert tally.pushed == {"contact created": 1}
+        assert len(named(w, "Ann")) == 2 and act_contact(w, ids["Ann"])["jobTitle"] == "Buyer"
+        with w.bridge() as b:
+            known = b.state.known("contact", twin)
+            assert known is not None and known.act_id != ids["Ann"]
+
+
+def test_a_lost_create_of_a_record_deleted_meanwhile_deletes_only_what_it_made(
+        tmp_path: Path) -> None:
+    with world(tmp_path) as w:
+        ids = seed_small(w)
+        w.once()
+        gus = device_creates(w, {"first_name": "Ann", "last_name": "Lee", "job_title": "Temp"})
+        with pytest.raises(ActUnavailable):
+            w.once(Recording(fail_posts="lost"))
+        with w.device("ann") as ann:
+            ann.replica.delete("contact", gus)
+            ann.sync(timeout=TIMEOUT)
         tally = w.once()
         assert tally.pushed == {"contact deleted": 1}
-        assert not [r for r in w.act_records("contact") if r["firstName"] == "Gus"]
+        # The office's Ann Lee (same name, already mirrored) is untouched.
+        assert [r["id"] for r in named(w, "Ann")] == [ids["Ann"]]
         with w.bridge() as b:
             assert b.state.pendings() == []
         assert w.once().to_dict() == {"pulled": {}, "pushed": {}, "problems": []}
+
+
+def test_two_act_records_matching_a_lost_create_stop_it_and_say_so(tmp_path: Path) -> None:
+    with world(tmp_path) as w:
+        seed_small(w)
+        w.once()
+        device_creates(w, {"first_name": "Hal", "last_name": "Ek"})
+        with pytest.raises(ActUnavailable):
+            w.once(Recording(fail_posts="lost"))
+        w.client().create("contacts", {"firstName": "Hal", "lastName": "Ek"})  # a second one
+        for _ in range(2):
+            tally = w.once()
+            assert (tally.pulled, tally.pushed) == ({}, {})  # neither taken for a new one
+            assert any("several Act! records match" in p for p in tally.problems)
+        assert len(named(w, "Hal")) == 2  # nothing more was created
+        w.client().delete("contacts", named(w, "Hal")[1]["id"])  # someone removes one
+        tally = w.once()
+        assert tally.pushed == {"contact created": 1} and tally.problems == []
+        assert len(named(w, "Hal")) == 1
+        with w.device("bob") as bob:
+            assert len([r for r in bob.replica.list("contact") if r["first_name"] == "Hal"]) == 1
