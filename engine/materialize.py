@@ -47,12 +47,13 @@ RecordKey = tuple[str, str]  # (kind, record id)
 class _State:
     """What the materializer knows of one record."""
 
-    __slots__ = ("grouped", "resolved", "stored")
+    __slots__ = ("grouped", "resolved", "search_parts", "stored")
 
     def __init__(self, grouped: dict[str, list[Entry]]) -> None:
         self.grouped = grouped  # live entries by field, exactly as the document holds them
         self.resolved: Resolved | None = None  # resolved from ``grouped``, when known
         self.stored: RecordRow | None = None  # the row last handed to the store
+        self.search_parts: list[str | None] = []  # the search text of ``stored``, by field
 
 
 class Materializer:
@@ -62,6 +63,7 @@ class Materializer:
                  cache_records: int = ENTRY_CACHE_RECORDS) -> None:
         self._doc = doc
         self._roots = dict(roots)
+        self._native = {kind: root.integrated for kind, root in self._roots.items()}
         self._clock = clock
         self._cache_records = cache_records
         self._states: dict[RecordKey, _State] = {}
@@ -145,7 +147,7 @@ class Materializer:
 
     def _row(self, key: RecordKey, touched: set[str] | None, handle: Any) -> RecordRow | None:
         kind, rid = key
-        root = self._roots[kind].integrated
+        root = self._native[kind]
         record = root.get(handle, rid) if root.has(handle, rid) else None
         if not isinstance(record, NativeMap):
             # Not a record this engine wrote (a stock Yjs client's value, or a removed key):
@@ -172,10 +174,14 @@ class Materializer:
             changed = None
             resolved = resolve_entries(kind, rid, state.grouped, text)
         self._clock.observe(resolved.updated)
-        row = rows.build_row(resolved, state.stored if changed is not None else None, changed)
+        if changed is None or state.stored is None:
+            row = rows.build_row(resolved, search_parts=state.search_parts)  # fills them
+        else:
+            row = rows.build_row(resolved, state.stored, changed, state.search_parts)
         stored = state.stored
-        row.side_unchanged = stored is not None and stored.links == row.links \
-            and stored.conflicts == row.conflicts
+        if stored is not None:
+            row.side_unchanged = stored.links == row.links and stored.conflicts == row.conflicts
+            row.changed_columns = _changed_columns(stored, row)
         state.resolved, state.stored = resolved, row
         return row
 
@@ -184,6 +190,22 @@ class Materializer:
         if len(self._states) > self._cache_records:
             self._states.pop(next(iter(self._states)))
         return state
+
+
+# Columns a row rewrite may leave out when unchanged: the indexed ones. The rest are
+# always named (writing one costs nothing once the row is rewritten anyway).
+_ALWAYS = frozenset({"deleted", "updated_by", "search", "company_id", "company", "data"})
+_CHANGED = {(u, s): _ALWAYS | {n for n, c in (("updated", u), ("sort_key", s)) if c}
+            for u in (False, True) for s in (False, True)}
+
+
+def _changed_columns(stored: RecordRow, row: RecordRow) -> frozenset[str]:
+    """The columns of ``row`` that may differ from ``stored``, the row the store holds.
+
+    SQLite rewrites an index entry for every indexed column an UPDATE sets, even to
+    its old value, and each page it touches goes to the WAL at commit.
+    """
+    return _CHANGED[(stored.updated != row.updated, stored.sort_key != row.sort_key)]
 
 
 def _read_all(record: Any, handle: Any) -> dict[str, list[Entry]]:

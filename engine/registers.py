@@ -258,7 +258,9 @@ def refresh_fields(previous: Resolved, grouped: dict[str, list[Entry]],
     if deletes and _is_delete(winner(deletes)):
         return None  # which data entries a delete saw decides whether it stands
     data = dict(previous.data)
-    custom = dict(data.get("custom") or {})
+    custom = data.get("custom") or {}
+    if any(name.startswith(CUSTOM_PREFIX) for name in names):
+        custom = dict(custom)  # a copy to change; otherwise the same values are kept
     conflicts = [c for c in previous.conflicts if c.field not in names]
     kind, record_id = previous.kind, previous.record_id
     for name in names:

@@ -20,36 +20,39 @@ _SORT_SET = {kind: frozenset(names) for kind, names in _SORT_FIELDS.items()}
 _SEARCH_FIELDS = {kind: frozenset(spec.search) for kind, spec in KINDS.items()}
 _SEARCH_PLAN = {kind: tuple((name, spec.fields[name].type == "phone") for name in spec.search)
                 for kind, spec in KINDS.items()}
+_SEARCH_PLACE = {kind: {name: n for n, (name, _) in enumerate(plan)}
+                 for kind, plan in _SEARCH_PLAN.items()}
 _NON_DIGITS = re.compile(r"[^0-9]")
 _PHONE_CHARS = set("0123456789+-(). /")
 MAX_SEARCH_TEXT = 4096
 
 
 def build_row(resolved: Resolved, previous: RecordRow | None = None,
-              changed: AbstractSet[str] | None = None) -> RecordRow:
+              changed: AbstractSet[str] | None = None,
+              search_parts: list[str | None] | None = None) -> RecordRow:
     """Return the store row for a resolved record.
 
     With ``previous`` (this record's last row) and ``changed`` (the only fields that
     differ since), the search text and sort key are reused unless a changed field
-    feeds them.
+    feeds them. ``search_parts`` is the caller's cache of the record's search text,
+    one part per search field: filled here when empty, and then kept up to date in
+    place, so that a changed field only re-derives its own part. Pass it only
+    together with ``previous`` and ``changed``, or empty.
     """
     data = resolved.data
     kind = resolved.kind
-    if previous is not None and changed is not None and not _SEARCH_FIELDS[kind] & changed:
-        search = previous.search
-    else:
-        parts: list[str] = []
-        for name, is_phone in _SEARCH_PLAN[kind]:
-            value = data.get(name)
-            if value.__class__ is str:
-                parts.append(value[:MAX_SEARCH_TEXT].lower())
-                if is_phone:
-                    parts.append(_NON_DIGITS.sub("", value))
-        search = "\x1f".join(parts)
-    if previous is not None and changed is not None and not _SORT_SET[kind] & changed:
-        sort_key = previous.sort_key
-    else:
-        sort_key = "\x1f".join(str(data.get(n) or "").lower() for n in _SORT_FIELDS[kind])
+    search = sort_key = None
+    touched: AbstractSet[str] | None = None  # the search fields to re-derive; None: all
+    if previous is not None and changed is not None:
+        touched = _SEARCH_FIELDS[kind] & changed
+        if not touched:
+            search = previous.search
+        if not _SORT_SET[kind] & changed:
+            sort_key = previous.sort_key
+    if search is None:
+        search = _search_text(kind, data, touched, [] if search_parts is None else search_parts)
+    if sort_key is None:
+        sort_key = "\x1f".join([str(data.get(n) or "").lower() for n in _SORT_FIELDS[kind]])
     links = list(data.get("members" if kind == "group" else "contact_ids", []))
     return RecordRow(
         kind=kind, id=resolved.record_id, deleted=resolved.deleted,
@@ -58,6 +61,29 @@ def build_row(resolved: Resolved, previous: RecordRow | None = None,
         company_id=data.get("company_id"), company=data.get("company"), links=links,
         conflicts=[c.to_dict() for c in resolved.conflicts],
     )
+
+
+def _search_text(kind: str, data: dict[str, Any], touched: AbstractSet[str] | None,
+                 parts: list[str | None]) -> str:
+    """The search text, from ``parts`` brought up to date for the ``touched`` fields
+    (all of them when None or when ``parts`` is still empty)."""
+    plan = _SEARCH_PLAN[kind]
+    if touched is not None and len(parts) == len(plan):
+        place = _SEARCH_PLACE[kind]
+        for name in touched:
+            parts[place[name]] = _search_part(data.get(name), plan[place[name]][1])
+    else:
+        parts[:] = [_search_part(data.get(name), is_phone) for name, is_phone in plan]
+    return "\x1f".join([part for part in parts if part is not None])
+
+
+def _search_part(value: Any, is_phone: bool) -> str | None:
+    """One field's share of the search text: its text in lower case, and for a phone
+    also its digits; None when the field holds no text."""
+    if value.__class__ is not str:
+        return None
+    text: str = value[:MAX_SEARCH_TEXT].lower()
+    return f"{text}\x1f{_NON_DIGITS.sub('', value)}" if is_phone else text
 
 
 def to_record(row: RecordRow) -> dict[str, Any]:

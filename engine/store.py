@@ -61,6 +61,10 @@ class RecordRow:
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     #: A hint for commit(): links and conflicts are as the store already has them.
     side_unchanged: bool = False
+    #: A hint for commit(): the store holds this record, and only these columns (names
+    #: of the fields above, from ``deleted`` to ``data``) may differ from what it holds.
+    #: None: write the whole row.
+    changed_columns: frozenset[str] | None = None
 
 
 @dataclass(slots=True)

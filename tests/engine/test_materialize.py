@@ -79,6 +79,13 @@ def test_refresh_fields_gives_what_resolving_the_whole_record_gives(
         assert list(refreshed.data) == list(whole.data)  # same field order, same JSON
         prev_row = rows.build_row(previous)
         assert rows.build_row(refreshed, prev_row, changed) == rows.build_row(whole)
+        # With the search text cached by field, only the changed fields' parts are redone.
+        parts: list[str | None] = []
+        prev_row = rows.build_row(previous, search_parts=parts)
+        assert rows.build_row(refreshed, prev_row, changed, parts) == rows.build_row(whole)
+        fresh: list[str | None] = []
+        rows.build_row(whole, search_parts=fresh)
+        assert parts == fresh
 
 
 def test_refresh_fields_declines_deletes_membership_and_new_fields() -> None:

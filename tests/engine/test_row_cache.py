@@ -124,3 +124,61 @@ def test_a_new_replicas_first_big_sync_is_stored_as_its_snapshot(tmp_path: Path)
     again.apply_remote([small.diff()])
     assert again.store.stats()["log_entries"] == 1
     again.close()
+
+
+def stored_columns(path: Path) -> list[tuple[object, ...]]:
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(
+            "SELECT kind, id, deleted, updated, updated_by, sort_key, search, company_id, "
+            "company, data FROM records ORDER BY kind, id").fetchall()
+    finally:
+        conn.close()
+
+
+def test_rows_updated_column_by_column_are_stored_exactly_as_written_whole(
+        tmp_path: Path) -> None:
+    # Cached rows are written with an UPDATE of the columns that may have changed only;
+    # every stored column must still be what a replica writing whole rows stores.
+    a = Replica(SqliteStore(tmp_path / "a.sqlite"), clock=counter(1_000), replica_id="a")
+    b = Replica(SqliteStore(tmp_path / "b.sqlite"), clock=counter(2_000), replica_id="b")
+    ids = [a.create("contact", {"first_name": f"P{n}", "last_name": "Smith",
+                                "mobile_phone": f"+1 555 01{n:02d}", "company": "Acme"})
+           for n in range(6)]
+    exchange(a, b)
+    b.update("contact", ids[0], {"job_title": "CEO"})           # no indexed column changes
+    b.update("contact", ids[1], {"last_name": "Adams"})         # the sort key changes
+    b.update("contact", ids[2], {"mobile_phone": "555 0199"})   # the search text changes
+    b.update("contact", ids[3], {"company": "Blue Ridge"})      # company and sort key
+    a.update("contact", ids[4], {"email": "mine@x.example"})    # a conflict: `updated`
+    b.update("contact", ids[4], {"email": "theirs@x.example"})  # may stay as it was
+    exchange(a, b)
+    a.update("contact", ids[5], {"job_title": "CFO"})
+    a.delete("contact", ids[5])
+    exchange(a, b)
+    assert a.list("contact")[0]["last_name"] == "Adams"
+    assert [r["id"] for r in a.search("5550199")] == [ids[2]]
+    fresh_path = tmp_path / "fresh.sqlite"
+    fresh = Replica(SqliteStore(fresh_path), clock=counter(3_000), replica_id="f")
+    fresh.apply_remote([a.diff()])
+    for replica in (a, b, fresh):
+        replica.close()
+    expected = stored_columns(fresh_path)
+    assert stored_columns(tmp_path / "a.sqlite") == expected
+    assert stored_columns(tmp_path / "b.sqlite") == expected
+
+
+def test_a_row_hint_for_a_row_the_store_lacks_writes_the_whole_row(tmp_path: Path) -> None:
+    from engine.store import Batch, RecordQuery, RecordRow
+
+    store = SqliteStore(tmp_path / "s.sqlite")
+    row = RecordRow(kind="contact", id="c1", deleted=False, updated=5, updated_by="a",
+                    data={"id": "c1", "first_name": "Ann"}, sort_key="ann", links=["c0"],
+                    side_unchanged=True, changed_columns=frozenset({"data"}))
+    store.commit(Batch(rows=[row]))
+    (stored,) = store.query(RecordQuery("contact"))
+    assert (stored.data, stored.sort_key, stored.updated, stored.links) == (
+        row.data, "ann", 5, ["c0"])
+    store.close()

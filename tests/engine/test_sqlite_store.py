@@ -193,3 +193,44 @@ def test_a_failed_commit_leaves_the_file_usable(tmp_path: Path) -> None:
     assert [e.update for e in again.log()] == [b"u1", b"u3"]
     assert list(again.get_rows("contact", ["c1", "c2"])) == ["c1"]
     again.close()
+
+
+def test_checkpoints_run_in_the_background_and_keep_the_wal_small(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import engine.sqlite_store
+
+    monkeypatch.setattr(engine.sqlite_store, "CHECKPOINT_AFTER_PAGES", 50)
+    path = tmp_path / "s.sqlite"
+    store = SqliteStore(path)
+    store.conn.execute("PRAGMA wal_autocheckpoint=0")  # only the background ones run
+    sizes = []
+    for start in range(0, 3000, 100):
+        store.commit(Batch(rows=[row(f"c{n}", note="x" * 500) for n in range(start, start + 100)]))
+        store.wait_for_checkpoint()
+        sizes.append(os.path.getsize(f"{path}-wal"))
+    # Without checkpoints the WAL would hold all 30 commits (over 1.5 MB of rows); a
+    # checkpointed WAL starts again from its beginning.
+    assert max(sizes) < 4 * sizes[1]
+    assert len(store.query(RecordQuery("contact"))) == 3000
+    store.close()
+    assert not os.path.exists(f"{path}-wal")  # the last connection folded it back
+
+
+def test_a_failed_background_checkpoint_is_raised_by_the_next_commit(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import engine.sqlite_store
+
+    monkeypatch.setattr(engine.sqlite_store, "CHECKPOINT_AFTER_PAGES", 1)
+    store = SqliteStore(tmp_path / "s.sqlite")
+    broken = sqlite3.connect(tmp_path / "s.sqlite", check_same_thread=False)
+    broken.close()
+    store._checkpoint_conn = broken  # as if its disk failed under it
+    store.commit(Batch(rows=[row("c1")]))
+    store.wait_for_checkpoint()
+    with pytest.raises(StoreError, match="background checkpoint failed"):
+        store.commit(Batch(rows=[row("c2")]))  # nothing of it is written
+    store._checkpoint_conn = None  # the disk is back: the next checkpoint opens a new one
+    store.commit(Batch(rows=[row("c3")]))
+    store.wait_for_checkpoint()
+    assert {r.id for r in store.query(RecordQuery("contact"))} == {"c1", "c3"}
+    store.close()
