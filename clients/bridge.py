@@ -154,22 +154,30 @@ class Bridge:
         """One pass: relay sync, mirror both ways, relay sync. Act! errors are raised (and
         kept as the last error); a relay that cannot be reached only skips the syncs."""
         passes = int(self.state.get("passes", "0") or 0)
+        # Sweeps are counted by attempts, not successes: a pass that keeps failing must
+        # not keep the sweep (which may be what settles the failure) from ever running.
+        attempts = int(self.state.get("attempts", "0") or 0)
+        self.state.write(meta={"attempts": str(attempts + 1)})
         if sweep is None:
-            sweep = passes % self.config.sweep_every == 0
+            sweep = (attempts % self.config.sweep_every == 0
+                     or self.state.get("sweep_due") == "1")
         if sync:
             self._sync()
         started = self.clock()
         try:
             tally = self._mirror(dry_run=False, sweep=sweep)
-        except HandsyncError as exc:
-            self.state.write(meta={"last_error": failure_text(exc),
+        except Exception as exc:
+            self.state.write(meta={"last_error": failure_text(exc), "sweep_due": "1",
                                    "last_attempt": str(started)})
             raise
         totals = json.loads(self.state.get("totals", "{}") or "{}")
         for direction in ("pull", "push"):
             totals[direction] = totals.get(direction, 0) + tally.total(direction)
+        due = "1" if tally.sweep_due or (self.state.get("sweep_due") == "1" and not sweep) \
+            else ""
         self.state.write(meta={
-            "passes": str(passes + 1), "last_poll": str(started), "last_attempt": str(started),
+            "passes": str(passes + 1), "sweep_due": due,
+            "last_poll": str(started), "last_attempt": str(started),
             "last_error": "", "last_pass": json.dumps(tally.to_dict()),
             "last_pass_ms": str(self.clock() - started), "totals": json.dumps(totals)})
         if sync:
@@ -226,6 +234,8 @@ class Bridge:
                 self.say(summary(tally))
             except HandsyncError as exc:
                 self.say(f"pass failed: {exc}")
+            except Exception as exc:  # a bug must not stop the service: say it, go on
+                self.say(f"pass failed, unexpectedly: {failure_text(exc)}")
             done += 1
             if passes is not None and done >= passes:
                 break

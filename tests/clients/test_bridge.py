@@ -680,3 +680,90 @@ def test_two_act_records_matching_a_lost_create_stop_it_and_say_so(tmp_path: Pat
         assert len(named(w, "Hal")) == 1
         with w.device("bob") as bob:
             assert len([r for r in bob.replica.list("contact") if r["first_name"] == "Hal"]) == 1
+
+
+# ---------------------------------------------------------------- awkward sequences
+
+def test_a_failed_membership_change_does_not_stop_the_sweep_that_settles_it(
+        tmp_path: Path) -> None:
+    with world(tmp_path, sweep_every=5) as w:
+        ids = seed_small(w)
+        w.once()  # a sweep pass
+        w.client().delete("groups", ids["group"])
+        with w.device("ann") as ann:
+            ann.replica.add_to_group(ids["group"], ids["Bob"])
+            ann.sync(timeout=TIMEOUT)
+        tally = w.once()  # not a sweep pass: Act! refuses the member, the pass goes on
+        assert any(f"group {ids['group']}: membership not changed" in p
+                   for p in tally.problems)
+        tally = w.once()  # sweeps because the last pass asked for it
+        assert tally.pulled == {"group deleted": 1}
+        with w.device("bob") as bob:
+            assert bob.replica.list("group") == []
+
+
+def test_a_private_record_restored_on_a_device_is_not_made_public(tmp_path: Path) -> None:
+    with world(tmp_path) as w:
+        ids = seed_small(w)
+        w.once()
+        w.clock.now += 1
+        w.client().patch("contacts", ids["Bob"], {"isPrivate": True})
+        w.once()
+        with w.device("ann") as ann:
+            ann.replica.restore("contact", ids["Bob"])
+            ann.sync(timeout=TIMEOUT)
+        wire = Recording()
+        tally = w.once(wire)
+        assert wire.sent("POST") == [] and len(named(w, "Bob")) == 1
+        assert any("private in Act!" in p for p in tally.problems)
+        with w.device("bob") as bob:
+            assert ids["Bob"] not in {r["id"] for r in bob.replica.list("contact")}
+
+
+def test_a_device_edit_of_links_keeps_links_to_private_records(tmp_path: Path) -> None:
+    with world(tmp_path) as w:
+        ids = seed_small(w)
+        act = w.client()
+        secret = act.create("contacts", {"firstName": "Pat", "isPrivate": True})["id"]
+        note = act.create("notes", {"noteText": "Both", "contacts": [{"id": ids["Ann"]},
+                                                                     {"id": secret}]})["id"]
+        w.once()
+        with w.device("ann") as ann:
+            ann.replica.update("note", note, {"contact_ids": [*ann.replica.get(
+                "note", note)["contact_ids"], ids["Bob"]]})
+            ann.sync(timeout=TIMEOUT)
+        assert w.once().pushed == {"note updated": 1}
+        stored = w.act_store.get("note", note)
+        assert stored is not None
+        assert set(link_ids(stored["contacts"])) == {ids["Ann"], ids["Bob"], secret}
+
+
+def test_a_record_deleted_in_act_but_edited_on_a_device_is_kept_and_sent_again(
+        tmp_path: Path) -> None:
+    with world(tmp_path) as w:
+        ids = seed_small(w)
+        w.once()
+        w.client().delete("contacts", ids["Cid"])
+        with w.device("ann") as ann:
+            ann.replica.update("contact", ids["Cid"], {"job_title": "Partner"})
+            ann.sync(timeout=TIMEOUT)
+        tally = w.once()
+        assert any("edited on a device: kept" in p for p in tally.problems)
+        assert tally.pushed == {"contact created": 1}
+        (again,) = named(w, "Cid")
+        assert again["jobTitle"] == "Partner" and again["id"] != ids["Cid"]
+        with w.device("bob") as bob:
+            assert bob.replica.get("contact", ids["Cid"])["job_title"] == "Partner"
+        assert w.once().pushed == {}
+
+
+def test_act_stamps_without_a_time_zone_are_read_as_utc(tmp_path: Path) -> None:
+    with world(tmp_path) as w:
+        seed_small(w)
+        w.once()
+        with w.bridge() as b:
+            cursor = b.state.get("cursor.contact")
+            assert cursor is not None and cursor.endswith("Z")
+            b.state.write(meta={"cursor.contact": cursor[:-1]})  # as some servers send it
+            b.once()  # reads from that stamp, as UTC, without failing
+            assert b.status()["last_error"] is None
