@@ -378,20 +378,46 @@ class Mirror:
                                            "is private in Act!: taken off the devices again")
                 return False
             known = None  # restored on a device after it left Act!: it goes back as new
+        if record["deleted"] and (known is None or known.act_id is None):
+            if not self.dry:
+                self.state.write(known=[Known(kind, rid, None, {}, digest, "local")])
+            return True
+        if known is None or known.act_id is None:
+            return self._create(kind, rid, self._flat(kind, record), digest)
+        if not record["deleted"] and _all_sent(self._flat(kind, record), known.fields) \
+                and _all_sent(known.fields, self._flat(kind, record)):
+            return True  # nothing to send
+        # Act! may have changed the record since this pass pulled (the pass takes a while):
+        # take that first, so a write never overwrites an Act! edit it has not seen.
+        known, record = self._refresh(kind, rid, known, record)
+        if known.state != "live":
+            return True  # made private in Act! meanwhile: withdrawn from the devices
         if record["deleted"]:
-            if known is None or known.act_id is None:
-                if not self.dry:
-                    self.state.write(known=[Known(kind, rid, None, {}, digest, "local")])
-                return True
             return self._delete(kind, rid, known)
         current = self._flat(kind, record)
-        if known is None or known.act_id is None:
-            return self._create(kind, rid, current, digest)
         changed = {k: v for k, v in current.items() if known.fields.get(k, _NONE) != v}
         changed.update((k, None) for k in known.fields if k not in current)
         if not changed:
             return True
         return self._patch(kind, rid, known, changed)
+
+    def _refresh(self, kind: str, rid: str, known: Known,
+                 record: dict[str, Any]) -> tuple[Known, dict[str, Any]]:
+        """Read the record from Act! again and take any change made there since it was
+        last read; return the new memory of it and the replica's record."""
+        if self.dry:
+            return known, record
+        assert known.act_id is not None
+        params = {"format": "text"} if kind == "note" else None
+        try:
+            body = self.act.get(RESOURCES[kind], known.act_id, params)
+        except ActNotFound:
+            return known, record  # gone or private meanwhile: the write says so, the sweep acts
+        fresh = self._pull_one(kind, rid, known.act_id, body, known, self.clock())
+        if fresh is None:
+            return known, record
+        self.state.write(known=[fresh])
+        return fresh, self.replica.get(kind, rid, include_deleted=True)
 
     def _flat(self, kind: str, record: Mapping[str, Any]) -> dict[str, Any]:
         spec = kind_spec(kind)

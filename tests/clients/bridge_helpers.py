@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,16 +104,22 @@ def world(root: Path, seed_contacts: int = 0, **bridge: Any) -> Iterator[World]:
 class Recording(httpx.HTTPTransport):
     """The real transport, recording every request; ``fail_posts`` makes POSTs fail:
     ``"lost"`` sends them and then loses the answer (the record exists, the caller does not
-    know), ``"unsent"`` fails before sending (nothing is created)."""
+    know), ``"unsent"`` fails before sending (nothing is created). ``before`` runs an
+    action (an edit in Act! by someone else) just before the first call to a path."""
 
-    def __init__(self, fail_posts: str | None = None) -> None:
+    def __init__(self, fail_posts: str | None = None,
+                 before: tuple[str, Callable[[], None]] | None = None) -> None:
         super().__init__()
         self.fail_posts = fail_posts
+        self.before = before  # (path, action): run the action once, before that path's call
         self.requests: list[tuple[str, str, Any]] = []
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content) if request.content else None
         self.requests.append((request.method, request.url.path, body))
+        if self.before is not None and request.url.path.endswith(self.before[0]):
+            action, self.before = self.before[1], None
+            action()
         if request.method == "POST" and self.fail_posts == "unsent":
             raise httpx.ConnectError("refused (test)", request=request)
         response = super().handle_request(request)

@@ -114,9 +114,14 @@ def test_edits_on_both_sides_meet_field_by_field_without_echo(tmp_path: Path) ->
             ann.sync(timeout=TIMEOUT)
         w.clock.now += 1
         w.client().patch("contacts", ids["Ann"], {"lastName": "Leigh"})
-        tally = w.once()
+        wire = Recording()
+        tally = w.once(wire)
         assert tally.pushed == {"contact updated": 1}
         assert tally.pulled == {"contact updated": 1}
+        # Only the fields the device changed went to Act!.
+        assert wire.sent("PATCH") == [(f"/act.web.api/api/contacts/{ids['Ann']}",
+                                       {"jobTitle": "Head Buyer",
+                                        "customFields": {"user1": "y"}})]
         act = act_contact(w, ids["Ann"])
         # Act!'s own edit survived the device's PATCH: only the changed fields were sent.
         assert (act["jobTitle"], act["lastName"], act["customFields"]["user1"]) == \
@@ -767,3 +772,23 @@ def test_act_stamps_without_a_time_zone_are_read_as_utc(tmp_path: Path) -> None:
             b.state.write(meta={"cursor.contact": cursor[:-1]})  # as some servers send it
             b.once()  # reads from that stamp, as UTC, without failing
             assert b.status()["last_error"] is None
+
+
+def test_an_act_edit_made_while_the_pass_runs_is_not_overwritten(tmp_path: Path) -> None:
+    with world(tmp_path) as w:
+        ids = seed_small(w)
+        w.once()
+        with w.device("ann") as ann:
+            ann.replica.update("contact", ids["Ann"], {"job_title": "From the phone"})
+            ann.sync(timeout=TIMEOUT)
+
+        def office_edits() -> None:  # after this pass pulled, before it writes to Ann
+            w.clock.now = time.time() + 60
+            w.client().patch("contacts", ids["Ann"], {"jobTitle": "From the office"})
+
+        w.once(Recording(before=(f"/api/contacts/{ids['Ann']}", office_edits)))
+        assert act_contact(w, ids["Ann"])["jobTitle"] == "From the office"
+        with w.device("bob") as bob:
+            assert bob.replica.get("contact", ids["Ann"])["job_title"] == "From the office"
+            assert [(c["field"], c["value"]) for c in bob.replica.conflicts()] == \
+                [("job_title", "From the phone")]
