@@ -268,6 +268,7 @@ def read_status(home: Path, state: BridgeState | None = None,
                 store.close()
         meta = state.meta()
         counts = state.counts()
+        refused = state.notes()
     finally:
         if own:
             state.close()
@@ -287,7 +288,7 @@ def read_status(home: Path, state: BridgeState | None = None,
         "last_pass_seconds": round(int(meta.get("last_pass_ms") or 0) / 1000, 3),
         "passes": int(meta.get("passes") or 0),
         "last_pulled": last.get("pulled", {}), "last_pushed": last.get("pushed", {}),
-        "problems": last.get("problems", []),
+        "problems": last.get("problems", []), "refused_by_act": refused,
         "total_pulled": totals.get("pull", 0), "total_pushed": totals.get("push", 0),
         "mirrored": counts, "waiting_for_relay": waiting,
         "last_error": meta.get("last_error") or None,

@@ -573,6 +573,7 @@ class Mirror:
         assert known.act_id is not None
         body, sent, adopt = self._act_body(kind, rid, changed, known.fields)
         answer = None
+        refused: list[str] = []
         if body:
             try:
                 answer = self.act.patch(RESOURCES[kind], known.act_id, body)
@@ -581,17 +582,41 @@ class Mirror:
                 self.tally.problems.append(f"{kind} {rid}: no longer in Act!; not sent")
                 return False
             except ActBadRequest as exc:
-                self.tally.problems.append(f"Act! refused the change of {kind} {rid}: {exc}")
-                self.state.write(known=[Known(kind, rid, known.act_id, known.fields, None,
-                                              "live", str(exc))])
-                return True  # tried again when the record changes again
+                # One bad value must not hold back the others: send them one by one.
+                answer, refused = self._patch_each(kind, rid, known.act_id, changed, exc)
+                for name in refused:
+                    sent.pop(name, None)
+                    adopt.pop(name, None)
         fields = dict(known.fields)
         fields.update(sent)
         fields = self._absorb(kind, rid, answer, sent, adopt, changed, fields)
-        self.state.write(known=[Known(kind, rid, known.act_id, fields)])
-        if body:
+        note = "; ".join(refused) if refused else None
+        self.state.write(known=[Known(kind, rid, known.act_id, fields, None, "live", note)])
+        if body and len(refused) < len(changed):
             self.tally.add("push", f"{kind} updated")
-        return _all_sent(changed, sent)
+        # A refused value is tried again when the record changes again, not every pass.
+        return bool(refused) or _all_sent(changed, sent)
+
+    def _patch_each(self, kind: str, rid: str, act_id: str, changed: Mapping[str, Any],
+                    first: ActBadRequest) -> tuple[dict[str, Any] | None, list[str]]:
+        """PATCH ``changed`` field by field after Act! refused them together; return
+        Act!'s last answer and the refused fields (each reported)."""
+        if len(changed) == 1:
+            name = next(iter(changed))
+            self.tally.problems.append(f"Act! refused {kind} {rid} {name}: {first}")
+            return None, [name]
+        answer: dict[str, Any] | None = None
+        refused: list[str] = []
+        for name, value in changed.items():
+            body, _, _ = self._act_body(kind, rid, {name: value})
+            if not body:
+                continue
+            try:
+                answer = self.act.patch(RESOURCES[kind], act_id, body) or answer
+            except ActBadRequest as exc:
+                self.tally.problems.append(f"Act! refused {kind} {rid} {name}: {exc}")
+                refused.append(name)
+        return answer, refused
 
     def _absorb(self, kind: str, rid: str, answer: Mapping[str, Any] | None,
                 sent: Mapping[str, Any], adopt: Mapping[str, Any], device: Mapping[str, Any],

@@ -161,6 +161,12 @@ class BridgeState:
                                  (kind,))
         return {str(a): str(i) for a, i in rows}
 
+    def notes(self, limit: int = 50) -> list[str]:
+        """What Act! refused, per record, as it stands (a later success clears it)."""
+        rows = self.conn.execute("SELECT kind, id, note FROM known WHERE note IS NOT NULL "
+                                 "ORDER BY kind, id LIMIT ?", (limit,))
+        return [f"{kind} {rid}: {note}" for kind, rid, note in rows]
+
     def counts(self) -> dict[str, dict[str, int]]:
         """Known records per kind and state."""
         out: dict[str, dict[str, int]] = {}

@@ -792,3 +792,26 @@ def test_an_act_edit_made_while_the_pass_runs_is_not_overwritten(tmp_path: Path)
             assert bob.replica.get("contact", ids["Ann"])["job_title"] == "From the office"
             assert [(c["field"], c["value"]) for c in bob.replica.conflicts()] == \
                 [("job_title", "From the phone")]
+
+
+def test_a_value_act_refuses_does_not_hold_back_the_others(tmp_path: Path) -> None:
+    with world(tmp_path, seed_contacts=20) as w:
+        w.once()
+        contact = next(iter(public(w, "contact")))
+        with w.device("ann") as ann:
+            ann.replica.update("contact", contact, {"custom": {"customerSince": "long ago"},
+                                                    "job_title": "Chief Tester"})
+            ann.sync(timeout=TIMEOUT)
+        tally = w.once()
+        assert tally.pushed == {"contact updated": 1}, tally
+        assert any("customerSince" in p for p in tally.problems)
+        assert act_contact(w, contact)["jobTitle"] == "Chief Tester"
+        with w.device("ann") as ann:
+            ann.replica.update("contact", contact, {"job_title": "Test Director"})
+            ann.sync(timeout=TIMEOUT)
+        w.once()
+        assert act_contact(w, contact)["jobTitle"] == "Test Director"
+        tally = w.once()
+        assert tally.pushed == {} and tally.problems == []  # not retried every pass
+        with w.bridge() as b:
+            assert any("customerSince" in n for n in b.status()["refused_by_act"])
