@@ -14,10 +14,13 @@ Each pass:
 2. **Writes the import file** beside it (``<name>.import.csv``): every contact whose
    values on the devices differ from the last export, one row each, with Act!'s id in
    ``Contact ID`` (empty for a contact made on a device) and our id in ``handsync id``.
+   A contact Act! has carries only its changed values (other cells stay empty, so an
+   import does not overwrite what was changed in Act! since); a new one carries all.
    The file is rewritten whole on each pass, so it always holds exactly what Act! still
-   lacks; importing it twice does no harm. Map ``handsync id`` to a user field when
-   importing and include that field in the export: a contact made on a device is then
-   recognised in the next export instead of coming back as a second contact.
+   lacks. Import it once: a row without a Contact ID creates a contact each time it is
+   imported. Map ``handsync id`` to a user field when importing and include that field
+   in the export: a contact made on a device is then recognised in the next export
+   instead of coming back as a second contact.
 
 Values Act! has not confirmed (by a new export) are never taken as Act!'s, so a value
 waiting in the import file is not overwritten by the older export.
@@ -141,12 +144,16 @@ def _write_import(mirror: Mirror, export: Path) -> None:
                    and k not in READ_ONLY and v is not None}
         current.update((CUSTOM_PREFIX + k, v) for k, v in (record.get("custom") or {}).items())
         held = known.fields if known is not None and known.state == "live" else {}
-        if known is not None and current == {k: v for k, v in held.items()
-                                             if k not in READ_ONLY}:
+        new = known is None or known.act_id is None
+        # A contact Act! has gets only the values that differ from its export, so an
+        # import does not overwrite what someone changed in Act! since (a value cleared
+        # on a device cannot be written this way: an empty cell means "unchanged").
+        values = current if new else {k: v for k, v in current.items()
+                                      if held.get(k) != v}
+        if not values:
             continue
         rows.append({ID_COLUMN: (known.act_id if known else None) or "", OUR_ID_COLUMN: rid,
-                     **current})
-        new = known is None or known.act_id is None
+                     **values})
         mirror.tally.add("push", "contact created" if new else "contact updated")
         if known is None and not mirror.dry:
             state.write(known=[Known(KIND, rid, None, {}, None, "local")])

@@ -441,7 +441,8 @@ def test_csv_mode_reads_exports_by_id_and_writes_what_act_lacks(tmp_path: Path) 
             assert b.once().pushed == {"contact created": 1, "contact updated": 1}
         rows = import_file.read_text(encoding="utf-8-sig").splitlines()
         assert rows[0].startswith("Contact ID,handsync id,")
-        assert any(r.startswith(f"{A_ID},{A_ID},") and "Head Buyer" in r for r in rows)
+        (row_a,) = [r for r in rows if r.startswith(f"{A_ID},{A_ID},")]
+        assert "Head Buyer" in row_a and "ann@acme.example" not in row_a  # changed values only
         assert any(r.startswith(f",{new},") and "Cy" in r for r in rows)
         # The user imports that file into Act!, edits Bob there, and exports again.
         export.write_text(EXPORT_HEADER
