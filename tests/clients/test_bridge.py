@@ -20,6 +20,7 @@ from clients.act_client import ActClient, ActUnavailable
 from clients.act_sandbox_seed import OTHER_USER
 from clients.act_sandbox_store import SandboxStore, user_id_for
 from clients.bridge import BRIDGE_CONFIG, BRIDGE_STATE, Bridge, BridgeConfig, init_bridge
+from clients.bridge_state import BridgeState
 from clients.device import HomeError
 from engine.errors import CorruptStoreError, HandsyncError, ValidationError
 from tests.clients.act_sandbox_helpers import DB, PASSWORD, TIMEOUT, USER, Clock, serve_sandbox
@@ -327,6 +328,7 @@ def test_wrong_credentials_say_which_settings_to_check(tmp_path: Path) -> None:
 
 def test_a_bridge_killed_mid_mirror_resumes_without_duplicates(tmp_path: Path) -> None:
     with world(tmp_path, seed_contacts=2000, page_size=200) as w:
+        before = {kind: len(w.act_records(kind)) for kind in ("contact", "note")}
         proc = bridge_cli(w, "once")
         assert proc.stderr is not None
         for _ in range(200):  # bounded: the pass prints a line per 500 records
@@ -336,7 +338,6 @@ def test_a_bridge_killed_mid_mirror_resumes_without_duplicates(tmp_path: Path) -
         assert "pulled 500 contacts" in line
         proc.kill()
         proc.communicate(timeout=TIMEOUT)
-        before = {kind: len(w.act_records(kind)) for kind in ("contact", "note")}
         with w.bridge() as b:
             tally = b.once()
         # It went on from where it stopped: not every contact had to be taken again.
@@ -816,3 +817,27 @@ def test_a_value_act_refuses_does_not_hold_back_the_others(tmp_path: Path) -> No
         assert tally.pushed == {} and tally.problems == []  # not retried every pass
         with w.bridge() as b:
             assert any("customerSince" in n for n in b.status()["refused_by_act"])
+
+
+def test_a_crash_between_the_replica_and_the_bridge_state_repeats_safely(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with world(tmp_path, seed_contacts=50) as w:
+        real = BridgeState.write
+        calls = {"n": 0}
+
+        def crash_on_third(self: BridgeState, **kw: Any) -> None:
+            calls["n"] += 1
+            if calls["n"] == 3 and kw.get("known"):
+                raise KeyboardInterrupt  # the process dies after a replica commit
+            real(self, **kw)
+
+        monkeypatch.setattr(BridgeState, "write", crash_on_third)
+        with pytest.raises(KeyboardInterrupt), w.bridge() as b:
+            b.once()
+        monkeypatch.setattr(BridgeState, "write", real)
+        w.once()
+        assert w.once().to_dict() == {"pulled": {}, "pushed": {}, "problems": []}
+        with w.device("ann") as ann:
+            for kind in ("contact", "note", "history", "activity", "group", "company"):
+                assert {r["id"] for r in ann.replica.list(kind)} == set(public(w, kind)), kind
+            assert ann.replica.conflicts() == []
