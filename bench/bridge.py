@@ -51,7 +51,7 @@ if Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().parent:
 
 from clients.act_client import ActClient
 from clients.bridge import Bridge, BridgeConfig, init_bridge
-from clients.bridge_mirror import Tally
+from clients.bridge_rules import Tally
 from clients.device import Device, init_home
 from relay.store import RelayStore
 

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from clients.act_client import ActClient
-from clients.bridge_mirror import Mirror, Tally, failure_text
+from clients.bridge_mirror import Mirror
+from clients.bridge_rules import Tally, failure_text
 from clients.bridge_state import BridgeState
 from clients.connection import SyncError
 from clients.device import (

@@ -38,7 +38,8 @@ from typing import Any, cast
 
 from clients.act_client import ActClient
 from clients.act_mapping import READ_ONLY
-from clients.bridge_mirror import NOT_MIRRORED, Mirror, Tally, edited_ms
+from clients.bridge_mirror import Mirror
+from clients.bridge_rules import NOT_MIRRORED, Tally, edited_ms
 from clients.bridge_state import BridgeState, Known
 from clients.exchange import ExchangeError, read_rows, read_text
 from engine.errors import HandsyncError, ValidationError

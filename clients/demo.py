@@ -25,7 +25,7 @@ from clients.act_sandbox import ActSandbox, SandboxConfig, make_server
 from clients.act_sandbox_seed import seed
 from clients.act_sandbox_store import SandboxStore
 from clients.bridge import Bridge, BridgeConfig, init_bridge, summary
-from clients.bridge_mirror import Tally
+from clients.bridge_rules import Tally
 from clients.device import Device, init_home, wall_clock
 from relay.hub import RelayConfig
 from relay.server import RelayServer
