@@ -4,6 +4,8 @@ thread, on a clock the test moves), a bridge home and device homes."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -14,12 +16,12 @@ from typing import Any
 import httpx
 
 from clients.act_client import ActClient
-from clients.act_sandbox_store import SandboxStore
+from clients.act_sandbox_store import SandboxStore, user_id_for
 from clients.bridge import Bridge, BridgeConfig, init_bridge
 from clients.device import Device, init_home
 from relay.store import RelayStore
 from tests.clients.act_sandbox_helpers import DB, PASSWORD, TIMEOUT, USER, Clock, serve_sandbox
-from tests.clients.conftest import start_relay
+from tests.clients.conftest import HANDSYNC, start_relay
 
 PASSWORD_ENV = "HANDSYNC_TEST_ACT_PASSWORD"
 
@@ -140,3 +142,53 @@ def _stop(relay: Any) -> None:
     relay.wait(timeout=TIMEOUT)
     if relay.stderr is not None:
         relay.stderr.close()
+
+
+# ---------------------------------------------------------------- shared by the tests
+
+def visible(w: World, kind: str) -> dict[str, dict[str, Any]]:
+    """The records of ``kind`` the bridge's user may see in Act!, by id."""
+    me = user_id_for(USER)
+    return {r["id"]: r for r in w.act_records(kind)
+            if not r.get("isPrivate") or r.get("_owner") == me}
+
+def public(w: World, kind: str) -> dict[str, dict[str, Any]]:
+    """The records of ``kind`` that reach devices: visible and not private."""
+    return {i: r for i, r in visible(w, kind).items() if not r.get("isPrivate")}
+
+def link_ids(links: list[Any]) -> list[str]:
+    """The ids of a stored link list (the sandbox keeps bare ids; the API sends objects)."""
+    return [link["id"] if isinstance(link, dict) else link for link in links]
+
+def act_contact(w: World, rid: str) -> dict[str, Any]:
+    record = w.act_store.get("contact", rid)
+    assert record is not None
+    return record
+
+def seed_small(w: World) -> dict[str, str]:
+    act = w.client()
+    company = act.create("companies", {"name": "Acme"})["id"]
+    ids = {"company": company}
+    for name in ("Ann", "Bob", "Cid"):
+        ids[name] = act.create("contacts", {"firstName": name, "lastName": "Lee",
+                                            "companyID": company, "jobTitle": "Buyer",
+                                            "customFields": {"user1": "x"}})["id"]
+    ids["group"] = act.create("groups", {"name": "Key accounts"})["id"]
+    act.add_to_group(ids["group"], [ids["Ann"]])
+    ids["note"] = act.create("notes", {"noteText": "Met at the fair",
+                                       "contacts": [{"id": ids["Ann"]}]})["id"]
+    return ids
+
+def bridge_cli(w: World, *args: str, password: str = PASSWORD) -> subprocess.Popen[str]:
+    env = {**os.environ, PASSWORD_ENV: password}
+    return subprocess.Popen([HANDSYNC, "bridge", *args, "--home", str(w.bridge_home)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+def device_creates(w: World, fields: dict[str, Any]) -> str:
+    with w.device("ann") as ann:
+        rid = ann.replica.create("contact", fields)
+        ann.sync(timeout=TIMEOUT)
+    return rid
+
+def named(w: World, first: str) -> list[dict[str, Any]]:
+    return [r for r in w.act_records("contact") if r["firstName"] == first]
