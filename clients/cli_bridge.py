@@ -115,12 +115,7 @@ def bridge_once(home: Path, as_json: bool) -> None:
     Example:
         handsync bridge once --home ~/bridge
     """
-    with _open(home) as b:
-        try:
-            tally = b.once()
-        except HandsyncError as exc:
-            raise click.ClickException(str(exc)) from exc
-    click.echo(json.dumps(tally.to_dict(), indent=2) if as_json else summary(tally))
+    _pass(home, as_json, dry_run=False)
 
 
 @bridge.command("review")
@@ -133,13 +128,19 @@ def bridge_review(home: Path, as_json: bool) -> None:
     Example:
         handsync bridge review --home ~/bridge
     """
+    _pass(home, as_json, dry_run=True)
+
+
+def _pass(home: Path, as_json: bool, *, dry_run: bool) -> None:
     with _open(home) as b:
         try:
-            tally = b.review()
+            tally = b.review() if dry_run else b.once()
         except HandsyncError as exc:
             raise click.ClickException(str(exc)) from exc
-    click.echo(json.dumps(tally.to_dict(), indent=2) if as_json else
-               "would move " + summary(tally))
+    if as_json:
+        click.echo(json.dumps(tally.to_dict(), indent=2))
+    else:
+        click.echo(("would move " if dry_run else "") + summary(tally))
 
 
 @bridge.command("run")

@@ -7,6 +7,7 @@ Devices are real device homes syncing through the relay; Act! is the sandbox on
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import time
 from pathlib import Path
@@ -382,3 +383,21 @@ def test_a_relay_that_refuses_the_bridge_fails_the_pass_with_its_reason(tmp_path
         assert proc.returncode == 1 and "refused" in err and "4401" in err
         with w.bridge() as b:
             assert "relay" in (b.status()["last_error"] or "")
+
+
+def test_the_commands_print_what_moved(tmp_path: Path) -> None:
+    with world(tmp_path) as w:
+        seed_small(w)
+        env = {**os.environ, PASSWORD_ENV: PASSWORD}
+        home = ["--home", str(w.bridge_home)]
+        review = subprocess.run([HANDSYNC, "bridge", "review", *home, "--json"], env=env,
+                                capture_output=True, text=True, timeout=TIMEOUT)
+        assert review.returncode == 0, review.stderr
+        assert json.loads(review.stdout)["pulled"]["contact created"] == 3
+        once = subprocess.run([HANDSYNC, "bridge", "once", *home], env=env,
+                              capture_output=True, text=True, timeout=TIMEOUT)
+        assert once.returncode == 0, once.stderr
+        assert once.stdout.startswith("from Act!: 1 company created, 3 contact created")
+        again = subprocess.run([HANDSYNC, "bridge", "review", *home], env=env,
+                               capture_output=True, text=True, timeout=TIMEOUT)
+        assert again.stdout.strip() == "would move from Act!: nothing; to Act!: nothing"
