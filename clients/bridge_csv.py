@@ -139,8 +139,11 @@ def _write_import(mirror: Mirror, export: Path) -> None:
         except HandsyncError:
             continue  # deleted on a device: an import cannot delete, Act! keeps it
         known = known_all.get(rid)
-        if known is not None and known.state in ("hidden", "gone"):
+        if known is not None and known.state == "hidden":
             continue
+        if known is not None and known.state == "gone":
+            # Gone from the export but edited on a device (kept): it goes back as new.
+            known = None
         current = {k: v for k, v in record.items() if k in spec.fields
                    and k not in READ_ONLY and v is not None}
         current.update((CUSTOM_PREFIX + k, v) for k, v in (record.get("custom") or {}).items())

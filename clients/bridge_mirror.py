@@ -59,6 +59,10 @@ class Mirror(Pusher):
         self._custom: dict[str, dict[str, str] | None] = {}
         # Act! ids that may be what an uncertain create made: not pulled this pass.
         self._blocked: dict[str, set[str]] = {kind: set() for kind in ORDER}
+        # Creates whose outcome could not be told this pass (reported once).
+        self._unsure: set[tuple[str, str]] = set()
+        # (kind, id, field) of custom fields Act! does not have: never sent.
+        self._unsendable: set[tuple[str, str, str]] = set()
         # Device-made records created in Act! under Act!'s id: the only ids that differ.
         self._to_local = {kind: state.renamed(kind) for kind in ORDER}
         self._to_act = {kind: {v: k for k, v in m.items()} for kind, m in self._to_local.items()}
@@ -146,11 +150,25 @@ class Mirror(Pusher):
             return None
         if not live and self._exists(kind, rid) == "deleted":
             self.replica.restore(kind, rid)  # back in Act!'s view (made public again)
+        elif live and self._deleted_since(kind, rid, edited):
+            # Deleted on a device after this Act! edit was made (Act!'s echo of the
+            # bridge's own write, say): the newer delete stands, and goes to Act!.
+            return Known(kind, rid, act_id, values, None, "live")
         written = self.replica.write_external(kind, rid, changed, edited_ms=edited,
                                               writer=WRITER, seen=before)
         if written or not live:
             self.tally.add("pull", f"{kind} {what}")
         return Known(kind, rid, act_id, values, known.digest if known else None, "live")
+
+    def _deleted_since(self, kind: str, rid: str, edited: int) -> bool:
+        """True if the record is deleted in the replica by an edit newer than ``edited``."""
+        try:
+            record = self.replica.get(kind, rid, include_deleted=True)
+        except HandsyncError:
+            return False
+        stamp = record.get("updated_at")
+        return bool(record["deleted"]) and isinstance(stamp, str) and \
+            edited_ms({"edited": stamp}, 0) >= edited
 
     def _exists(self, kind: str, rid: str) -> str | None:
         try:
@@ -169,8 +187,17 @@ class Mirror(Pusher):
     def sweep_deletes(self, kind: str) -> None:
         """Records mirrored from Act! that Act! no longer lists leave the devices."""
         mirrored = self.state.act_ids(kind)
-        if mirrored:
-            self.gone(kind, mirrored, {a.lower() for a in self.act.list_ids(RESOURCES[kind])})
+        hidden = self.state.act_ids(kind, "hidden")
+        if not mirrored and not hidden:
+            return
+        listed = {a.lower() for a in self.act.list_ids(RESOURCES[kind])}
+        self.gone(kind, mirrored, listed)
+        # A private record deleted in Act!: no longer private there, so a device that
+        # restores it may send it back as new.
+        vanished = [rid for rid, a in hidden.items() if a.lower() not in listed]
+        if vanished and not self.dry:
+            self.state.write(known=[Known(kind, rid, hidden[rid], {}, None, "gone")
+                                    for rid in vanished])
 
     def gone(self, kind: str, mirrored: Mapping[str, str], listed: set[str]) -> None:
         """Mirrored records (handsync id → Act! id) whose Act! id is not ``listed`` (lower
@@ -182,14 +209,19 @@ class Mirror(Pusher):
             self.tally.add("pull", f"{kind} deleted", len(gone))
             return
         known = self.state.known_many(kind, gone)
+        digests = self.replica.record_digests(kind)
         with self.replica.batch():
             for rid in gone:
                 try:
                     record = self.replica.get(kind, rid)
                 except HandsyncError:
                     continue  # deleted on the devices too
-                if not all_sent(self._flat(kind, record), known[rid].fields) or \
-                        not all_sent(known[rid].fields, self._flat(kind, record)):
+                # Edited on a device since the bridge last settled it, in a way Act! does
+                # not hold yet (a value Act! refused or a field it lacks does not count).
+                edited = digests.get(rid) != known[rid].digest and not (
+                    all_sent(self._flat(kind, record), known[rid].fields)
+                    and all_sent(known[rid].fields, self._flat(kind, record)))
+                if edited:
                     # Edited on a device and not yet in Act!: what was typed is kept (as
                     # the engine keeps an edit made concurrently with a delete), and the
                     # record goes back to Act! as a new one.

@@ -18,9 +18,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from contextlib import suppress
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from clients.act_client import ActBadRequest, ActClient, ActNotFound
+from clients.act_client import (
+    ActAccessDenied,
+    ActBadRequest,
+    ActBadResponse,
+    ActClient,
+    ActError,
+    ActNotFound,
+    ActUnavailable,
+)
 from clients.act_mapping import READ_ONLY, RESOURCES, from_act, to_act
 from clients.act_wire import odata_string
 from clients.bridge_rules import (
@@ -36,6 +44,7 @@ from clients.bridge_rules import (
     all_sent,
     edited_ms,
     holds_text,
+    note_snippet,
     odata_literal,
     stamp_text,
     typed_value,
@@ -44,6 +53,8 @@ from clients.bridge_state import Attempt, BridgeState, Known
 from engine.errors import HandsyncError, ValidationError
 from engine.replica import Replica
 from engine.schema import CUSTOM_PREFIX, kind_spec, normalize_fields
+
+_T = TypeVar("_T")
 
 
 class Pusher:
@@ -59,6 +70,8 @@ class Pusher:
     _to_local: dict[str, dict[str, str]]
     _to_act: dict[str, dict[str, str]]
     _blocked: dict[str, set[str]]
+    _unsure: set[tuple[str, str]]
+    _unsendable: set[tuple[str, str, str]]
 
     def _pull_one(self, kind: str, rid: str, act_id: str, body: Mapping[str, Any],
                   known: Known | None, now: int) -> Known | None:
@@ -77,21 +90,47 @@ class Pusher:
             except HandsyncError:
                 self.state.write(pending={(kind, rid): None})
                 continue
-            if not record["deleted"]:
-                self._create(kind, rid, self._flat(kind, record), None)
-                continue
-            # Deleted on a device meanwhile: if the create did land, delete it in Act! too.
             attempt = self.state.pending(kind, rid)
             assert attempt is not None
-            landed = self._landed(kind, rid, attempt)
-            if landed is UNSURE:
+            if not record["deleted"]:
+                # Only looked up here; a POST that must be sent again goes with the push,
+                # after the pull, so that a POST whose outcome is unknown again is looked
+                # up before the next pull rather than taken by it.
+                landed = self._one(kind, rid, self._landed, kind, rid, attempt)
+                if isinstance(landed, dict):
+                    self._one(kind, rid, self._made, kind, rid, landed, attempt,
+                              self._flat(kind, record), found=True)
                 continue
+            # Deleted on a device meanwhile: if the create did land, delete it in Act! too.
+            # Deleting what the attempt made needs a match on every value sent.
+            landed = self._one(kind, rid, self._landed, kind, rid, attempt, strict=True)
+            if landed is UNSURE or landed is False:
+                continue  # kept pending: looked at again next pass
             if isinstance(landed, dict):
                 with suppress(ActNotFound):
                     self.act.delete(RESOURCES[kind], str(landed["id"]))
                 self.tally.add("push", f"{kind} deleted")
             self.state.write(known=[Known(kind, rid, None, {}, None, "local")],
                              pending={(kind, rid): None})
+
+    def _one(self, kind: str, rid: str, step: Callable[..., _T], *args: Any,
+             **kwargs: Any) -> _T | bool:
+        """Run one record's step. Act! failing on this record alone (a 5xx or 403 answer,
+        an answer that is not what the API promises, the record gone) is reported and the
+        pass goes on with the others: False, the record is looked at again next pass. Act!
+        not answering at all, refusing the login or limiting the rate ends the pass."""
+        try:
+            return step(*args, **kwargs)
+        except ActUnavailable as exc:
+            if exc.status is None:
+                raise
+            failure: ActError = exc
+        except (ActAccessDenied, ActBadResponse, ActNotFound) as exc:
+            failure = exc
+        self.tally.problems.append(f"{kind} {rid}: Act! failed on this record ({failure}); "
+                                   "tried again on the next pass")
+        self.tally.sweep_due = self.tally.sweep_due or isinstance(failure, ActNotFound)
+        return False
 
     # ids ------------------------------------------------------------------------------------
 
@@ -166,7 +205,8 @@ class Pusher:
             known = self.state.known_many(kind, chunk)
             settled: dict[tuple[str, str], str] = {}
             for rid in chunk:
-                if self._push_one(kind, rid, known.get(rid), now_digests[rid]):
+                if self._one(kind, rid, self._push_one, kind, rid, known.get(rid),
+                             now_digests[rid]):
                     settled[(kind, rid)] = now_digests[rid]
             if not self.dry:
                 self.state.write(digests=settled)
@@ -260,7 +300,11 @@ class Pusher:
             for name in [k for k in values if k.startswith(CUSTOM_PREFIX)]:
                 short = name[len(CUSTOM_PREFIX):]
                 if short not in types:
-                    del values[name], sent[name]
+                    # Kept on the devices, not sent: it counts as settled (like a refused
+                    # value), so it neither holds a record back nor keeps it from a delete.
+                    del values[name]
+                    sent.pop(name)
+                    self._unsendable.add((kind, rid, name))
                     self.tally.problems.append(
                         f"{kind} {rid}: Act! has no custom field {short!r}; kept on the "
                         "devices, not sent")
@@ -329,24 +373,26 @@ class Pusher:
         self.tally.add("push", f"{kind} created")
         # A record found after an uncertain attempt may have been edited on a device since:
         # compare it again, so those edits go as a PATCH.
-        return not found and all_sent(current, attempt.sent)
+        return not found and all_sent({k: v for k, v in current.items()
+                                       if (kind, rid, k) not in self._unsendable},
+                                      attempt.sent)
 
-    def _landed(self, kind: str, rid: str, attempt: Attempt) -> dict[str, Any] | object | None:
+    def _landed(self, kind: str, rid: str, attempt: Attempt, *,
+                strict: bool = False) -> dict[str, Any] | object | None:
         """What an attempt whose outcome is unknown made in Act!: the record, None if it
         made nothing, or UNSURE (reported) when that cannot be told safely.
 
-        A candidate must match the lookup (created within the clock slack of the attempt),
-        hold every value of the exact body sent, and not be a record the bridge already
-        mirrors; exactly one must remain."""
-        lookup = self._lookup(kind, attempt.body, attempt.started_ms)
-        if lookup is None:
-            self.tally.problems.append(
-                f"{kind} {rid}: an earlier create may have reached Act! and the record has "
-                "nothing to look it up by (no name, e-mail, subject or text), so it is not "
-                "sent again; check Act! for it")
-            return UNSURE
-        found = [r for r in self.act.find(RESOURCES[kind], lookup, top=20)
-                 if holds_text(r, attempt.body) and not self.state.act_id_known(kind, str(r["id"]))]
+        A candidate must match the lookup (created within the clock slack of the attempt,
+        with the body's name, e-mail, subject or note text when it has one), hold the
+        values of the exact body sent (every value, phones by digits, when ``strict`` or
+        when nothing else identifies it), and not be a record the bridge already mirrors;
+        exactly one must remain. Several are reported and held back from the pull."""
+        if (kind, rid) in self._unsure:
+            return UNSURE  # reported once a pass
+        lookup, keyed = self._lookup(kind, attempt.body, attempt.started_ms)
+        found = [r for r in self.act.find(RESOURCES[kind], lookup, top=50)
+                 if holds_text(r, attempt.body, strict=strict or not keyed)
+                 and not self.state.act_id_known(kind, str(r["id"]))]
         if len(found) > 1:
             ids = [str(r["id"]) for r in found]
             self.tally.problems.append(
@@ -355,11 +401,14 @@ class Pusher:
                 "taken from Act!, until only one is left")
             # One of them may be the device's record: none is pulled as a new one.
             self._blocked[kind].update(ids)
+            self._unsure.add((kind, rid))
             return UNSURE
         return found[0] if found else None
 
-    def _lookup(self, kind: str, body: Mapping[str, Any], started_ms: int) -> str | None:
-        """An OData filter for what ``body`` made if it was POSTed at ``started_ms``."""
+    def _lookup(self, kind: str, body: Mapping[str, Any],
+                started_ms: int) -> tuple[str, bool]:
+        """An OData filter for what ``body`` made if it was POSTed at ``started_ms``, and
+        whether it names the record (False: only the time window; compare every value)."""
         started = datetime.fromtimestamp(started_ms / 1000, UTC)
         keys = {"contact": ("firstName", "lastName", "emailAddress", "company"),
                 "company": ("name",), "group": ("name",), "opportunity": ("name",),
@@ -367,15 +416,11 @@ class Pusher:
                 "note": ("displayDate",)}[kind]
         terms = [f"{key} eq {odata_literal(body[key])}" for key in keys
                  if isinstance(body.get(key), str) and body[key]]
-        if kind == "note":
-            text = "".join(c for c in str(body.get("noteText") or "")[:40]
-                           if c.isalnum() or c == " ").strip()
-            if text:
-                terms.append(f"contains(noteText, {odata_string(text)})")
-        if not terms:
-            return None
-        return " and ".join([*terms, f"created ge {stamp_text(started - CLOCK_SLACK)}",
-                             f"created le {stamp_text(started + CLOCK_SLACK)}"])
+        if kind == "note" and (snippet := note_snippet(str(body.get("noteText") or ""))):
+            terms.append(f"contains(noteText, {odata_string(snippet)})")
+        window = [f"created ge {stamp_text(started - CLOCK_SLACK)}",
+                  f"created le {stamp_text(started + CLOCK_SLACK)}"]
+        return " and ".join([*terms, *window]), bool(terms)
 
     def _patch(self, kind: str, rid: str, known: Known, changed: dict[str, Any]) -> bool:
         if self.dry:
@@ -406,7 +451,8 @@ class Pusher:
         if body and len(refused) < len(changed):
             self.tally.add("push", f"{kind} updated")
         # A refused value is tried again when the record changes again, not every pass.
-        return bool(refused) or all_sent(changed, sent)
+        return all_sent({k: v for k, v in changed.items() if k not in refused
+                         and (kind, rid, k) not in self._unsendable}, sent)
 
     def _patch_each(self, kind: str, rid: str, act_id: str, changed: Mapping[str, Any],
                     first: ActBadRequest) -> tuple[dict[str, Any] | None, list[str]]:

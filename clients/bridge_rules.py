@@ -132,23 +132,57 @@ def odata_literal(value: str) -> str:
     return value if _DATETIME.match(value) else odata_string(value)
 
 
-def holds_text(record: Mapping[str, Any], body: Mapping[str, Any]) -> bool:
-    """True if an Act! record holds the text values of ``body``: compared trimmed and
-    case-insensitively (as Act! compares), date-times as instants. Values Act! may store
-    in another form (phones, numbers, nested addresses) and links are not compared: a
-    false "no" would make a duplicate."""
+def holds_text(record: Mapping[str, Any], body: Mapping[str, Any], *,
+               strict: bool = False) -> bool:
+    """True if an Act! record holds the values of ``body``.
+
+    Text is compared trimmed and case-insensitively (as Act! compares), date-times as
+    instants, dates by calendar day. Values Act! may store in another form (phones,
+    numbers, nested addresses) and links are left out, since a false "no" would make a
+    duplicate; with ``strict`` (when nothing else identifies the record) phones are
+    compared by their digits and numbers and flags by value too."""
     for key, value in body.items():
-        if not isinstance(value, str) or key == "noteText" or key.endswith(_REFORMATTED):
+        if key == "noteText" or isinstance(value, Mapping | list):
             continue
-        if not _same(_field(record, key), value):
+        have = _field(record, key)
+        if isinstance(value, str) and not key.endswith(_REFORMATTED):
+            if not _same(have, value):
+                return False
+        elif strict and not _loosely_same(have, value):
             return False
     custom = body.get("customFields")
-    have = _field(record, "customFields")
+    have_custom = _field(record, "customFields")
     if isinstance(custom, Mapping) and custom:
-        if not isinstance(have, Mapping):
+        if not isinstance(have_custom, Mapping):
             return False
-        return all(_same(_field(have, k), v) for k, v in custom.items() if isinstance(v, str))
+        return all(_same(_field(have_custom, k), v) for k, v in custom.items()
+                   if isinstance(v, str))
     return True
+
+
+def _loosely_same(have: Any, want: Any) -> bool:
+    if isinstance(want, str) and isinstance(have, str):
+        return _DIGITS.sub("", have) == _DIGITS.sub("", want)
+    if want in (None, "") or have in (None, ""):
+        return want in (None, "") and have in (None, "")
+    return bool(have == want)
+
+
+_DIGITS = re.compile(r"[^0-9]")
+
+
+def note_snippet(text: str) -> str | None:
+    """Up to 40 characters of a note's text to find it by with ``contains``: the longest
+    run, near the start, of characters that Act!'s RTF storage keeps as they are
+    (printable ASCII other than backslash and braces). None if no run of 4 exists."""
+    best = ""
+    for run in re.findall(r"[ -\[\]-z|~]+", text[:400].replace("\\", "\n")):
+        run = run.strip()
+        if len(run) > len(best):
+            best = run
+        if len(best) >= 40:
+            break
+    return best[:40].strip() if len(best.strip()) >= 4 else None
 
 
 _REFORMATTED = ("Phone", "Extension", "CountryCode")
@@ -167,7 +201,13 @@ def _same(have: Any, want: str) -> bool:
         return not want.strip() and have is None
     if _DATETIME.match(want) and _DATETIME.match(have.strip()):
         return instant(have) == instant(want)
+    if _DATE.match(want) and have.strip()[:10] == want and (
+            len(have.strip()) == 10 or have.strip()[10:].startswith("T00:00:00")):
+        return True  # a date Act! sends as midnight
     return have.strip().casefold() == want.strip().casefold()
+
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def instant(text: str) -> datetime:

@@ -26,6 +26,15 @@ from tests.clients.conftest import HANDSYNC, start_relay
 PASSWORD_ENV = "HANDSYNC_TEST_ACT_PASSWORD"
 
 
+class Ticking(Clock):
+    """The sandbox's clock: moved by the test, and a millisecond on at every reading, so
+    that each Act! write gets its own ``edited`` stamp, as on a real server."""
+
+    def __call__(self) -> float:
+        self.now += 0.001
+        return self.now
+
+
 @dataclass
 class World:
     """A relay, the sandbox, a bridge home and two device homes (ann, bob)."""
@@ -82,7 +91,7 @@ def world(root: Path, seed_contacts: int = 0, **bridge: Any) -> Iterator[World]:
     store.create_space("acme", now)
     tokens = {name: store.issue_token("acme", name, now)[1] for name in ("bridge", "ann", "bob")}
     store.close()
-    clock = Clock(time.time() - 300)  # five minutes behind: tests can move it either way
+    clock = Ticking(time.time() - 300)  # five minutes behind: tests can move it either way
     with ExitStack() as stack:
         relay, port = start_relay(data)
         stack.callback(_stop, relay)
@@ -110,9 +119,11 @@ class Recording(httpx.HTTPTransport):
     action (an edit in Act! by someone else) just before the first call to a path."""
 
     def __init__(self, fail_posts: str | None = None,
-                 before: tuple[str, Callable[[], None]] | None = None) -> None:
+                 before: tuple[str, Callable[[], None]] | None = None,
+                 refuse: Callable[[str, Any], bool] | None = None) -> None:
         super().__init__()
         self.fail_posts = fail_posts
+        self.refuse = refuse  # (method, JSON body) -> answer 500 without calling Act!
         self.before = before  # (path, action): run the action once, before that path's call
         self.requests: list[tuple[str, str, Any]] = []
 
@@ -122,6 +133,8 @@ class Recording(httpx.HTTPTransport):
         if self.before is not None and request.url.path.endswith(self.before[0]):
             action, self.before = self.before[1], None
             action()
+        if self.refuse is not None and self.refuse(request.method, body):
+            return httpx.Response(500, json={"Message": "An error has occurred (test)."})
         if request.method == "POST" and self.fail_posts == "unsent":
             raise httpx.ConnectError("refused (test)", request=request)
         response = super().handle_request(request)

@@ -296,3 +296,94 @@ def test_a_crash_between_the_replica_and_the_bridge_state_repeats_safely(
             for kind in ("contact", "note", "history", "activity", "group", "company"):
                 assert {r["id"] for r in ann.replica.list(kind)} == set(public(w, kind)), kind
             assert ann.replica.conflicts() == []
+
+
+def test_a_lost_create_of_a_note_with_punctuation_is_found_not_repeated(
+        tmp_path: Path) -> None:
+    with world(tmp_path) as w:
+        ids = seed_small(w)
+        w.once()
+        with w.device("ann") as ann:
+            note = ann.replica.create("note", {"text": "Called, left message (again!)",
+                                               "contact_ids": [ids["Ann"]]})
+            ann.sync(timeout=TIMEOUT)
+        with pytest.raises(ActUnavailable):
+            w.once(Recording(fail_posts="lost"))
+        assert w.once().pushed == {"note created": 1}
+        made = [r for r in w.act_records("note") if r["noteText"].startswith("Called")]
+        assert len(made) == 1
+        with w.device("bob") as bob:
+            assert [n["id"] for n in bob.replica.list("note", linked_to=ids["Ann"])
+                    if n["text"].startswith("Called")] == [note]
+
+
+def test_a_lost_create_with_no_name_is_found_by_its_values(tmp_path: Path) -> None:
+    with world(tmp_path) as w:
+        seed_small(w)
+        w.once()
+        device_creates(w, {"mobile_phone": "+1 555 0199"})
+        with pytest.raises(ActUnavailable):
+            w.once(Recording(fail_posts="lost"))
+        w.client().create("contacts", {"mobilePhone": "+1 555 0100"})  # another, meanwhile
+        w.once()
+        phones = sorted(r["mobilePhone"] for r in w.act_records("contact") if r["mobilePhone"])
+        assert phones == ["+1 555 0100", "+1 555 0199"]
+        with w.device("bob") as bob:
+            assert sorted(r.get("mobile_phone") or "" for r in bob.replica.list("contact")
+                          if not r.get("first_name")) == ["+1 555 0100", "+1 555 0199"]
+
+
+def test_an_act_delete_sticks_when_a_device_holds_a_value_act_never_took(
+        tmp_path: Path) -> None:
+    with world(tmp_path) as w:
+        ids = seed_small(w)
+        w.once()
+        with w.device("ann") as ann:
+            ann.replica.update("contact", ids["Cid"], {"custom": {"no such field": "x"}})
+            ann.sync(timeout=TIMEOUT)
+        w.once()  # reported, kept on the devices, not sent
+        w.client().delete("contacts", ids["Cid"])
+        tally = w.once()
+        assert tally.pulled == {"contact deleted": 1} and tally.pushed == {}
+        assert named(w, "Cid") == []
+
+
+def test_act_echoing_the_bridges_write_does_not_undo_a_later_device_delete(
+        tmp_path: Path) -> None:
+    with world(tmp_path) as w:
+        ids = seed_small(w)
+        w.once()
+        with w.device("ann") as ann:
+            ann.replica.update("contact", ids["Cid"], {"first_name": "Cyd"})
+            ann.sync(timeout=TIMEOUT)
+        w.once()  # Act! joins a new full name: its edit comes back on the next pull
+        w.clock.now = time.time()
+        with w.device("bob") as bob:
+            bob.replica.delete("contact", ids["Cid"])
+            bob.sync(timeout=TIMEOUT)
+        tally = w.once()
+        assert tally.pushed == {"contact deleted": 1}
+        assert w.act_store.get("contact", ids["Cid"]) is None
+        with w.device("ann") as ann:
+            assert ids["Cid"] not in {r["id"] for r in ann.replica.list("contact")}
+
+
+def test_one_record_act_fails_on_does_not_hold_back_the_rest(tmp_path: Path) -> None:
+    with world(tmp_path) as w:
+        ids = seed_small(w)
+        w.once()
+        device_creates(w, {"first_name": "Poison", "last_name": "Pill"})
+        w.clock.now += 1
+        w.client().patch("contacts", ids["Bob"], {"jobTitle": "Office edit"})
+
+        def poison(method: str, body: Any) -> bool:
+            return method == "POST" and isinstance(body, dict) and body.get("firstName") == \
+                "Poison"
+
+        for _ in range(2):
+            tally = w.once(Recording(refuse=poison))
+            assert any("Poison" in p or "failed on this record" in p for p in tally.problems)
+        with w.device("bob") as bob:
+            assert bob.replica.get("contact", ids["Bob"])["job_title"] == "Office edit"
+        assert w.once().pushed == {"contact created": 1}  # Act! takes it once it can
+        assert len(named(w, "Poison")) == 1
