@@ -357,8 +357,9 @@ class Pusher:
             self.state.write(known=[Known(kind, rid, None, {}, digest, "refused", str(exc))],
                              pending={(kind, rid): None})
             return False
-        # Any other failure ends the pass with the attempt recorded: the next pass looks
-        # for the record before it POSTs again.
+        # Any other failure leaves the attempt recorded (and ends the pass, or is reported
+        # for this record alone: see _one): the next pass looks for the record before it
+        # POSTs again.
         return self._made(kind, rid, made, attempt, current, found=False)
 
     def _made(self, kind: str, rid: str, made: Mapping[str, Any], attempt: Attempt,
