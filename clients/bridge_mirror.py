@@ -90,7 +90,7 @@ class Mirror(Pusher):
         page: list[dict[str, Any]] = []
         for body in self.act.iter_changed(RESOURCES[kind], since, self.page_size, params):
             page.append(body)
-            if len(page) >= BATCH:
+            if len(page) >= min(BATCH, self.page_size):  # progress kept per Act! page
                 self._pull_page(kind, page)
                 page = []
         if page:

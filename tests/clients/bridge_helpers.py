@@ -81,10 +81,13 @@ class World:
 
 
 @contextmanager
-def world(root: Path, seed_contacts: int = 0, **bridge: Any) -> Iterator[World]:
+def world(root: Path, seed_contacts: int = 0, sandbox: dict[str, Any] | None = None,
+          **bridge: Any) -> Iterator[World]:
     """Everything running. The sandbox clock starts five minutes before the real time, so
     Act!'s ``edited`` stamps and the devices' clocks are comparable, and a test can put an
-    Act! edit before or after a device's edit while Act!'s clock only moves forward."""
+    Act! edit before or after a device's edit while Act!'s clock only moves forward.
+    ``sandbox`` holds SandboxConfig settings (envelope, rate limit); the rest go to the
+    bridge's settings."""
     data = root / "relay"
     store = RelayStore(data)
     now = int(time.time() * 1000)
@@ -95,7 +98,8 @@ def world(root: Path, seed_contacts: int = 0, **bridge: Any) -> Iterator[World]:
     with ExitStack() as stack:
         relay, port = start_relay(data)
         stack.callback(_stop, relay)
-        url, act_store = stack.enter_context(serve_sandbox(root, clock, seed_contacts))
+        url, act_store = stack.enter_context(serve_sandbox(root, clock, seed_contacts,
+                                                                 **(sandbox or {})))
         relay_url = f"ws://127.0.0.1:{port}"
         home = root / "bridge"
         init_bridge(home, BridgeConfig(act_url=url, database=DB, user=USER,

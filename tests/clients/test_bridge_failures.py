@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
-from clients.act_client import ActUnavailable
+from clients.act_client import ActClient, ActUnavailable
+from clients.bridge import Bridge
 from clients.bridge_state import BridgeState
-from tests.clients.act_sandbox_helpers import TIMEOUT
+from tests.clients.act_sandbox_helpers import DB, PASSWORD, TIMEOUT, USER
 from tests.clients.bridge_helpers import (
     Recording,
     act_contact,
@@ -32,11 +33,11 @@ def test_a_bridge_killed_mid_mirror_resumes_without_duplicates(tmp_path: Path) -
         before = {kind: len(w.act_records(kind)) for kind in ("contact", "note")}
         proc = bridge_cli(w, "once")
         assert proc.stderr is not None
-        for _ in range(200):  # bounded: the pass prints a line per 500 records
+        for _ in range(200):  # bounded: the pass prints a line per page of records
             line = proc.stderr.readline()
-            if not line or "pulled 500 contacts" in line:
+            if not line or "pulled 200 contacts" in line:
                 break
-        assert "pulled 500 contacts" in line
+        assert "pulled 200 contacts" in line
         proc.kill()
         proc.communicate(timeout=TIMEOUT)
         with w.bridge() as b:
@@ -387,3 +388,31 @@ def test_one_record_act_fails_on_does_not_hold_back_the_rest(tmp_path: Path) -> 
             assert bob.replica.get("contact", ids["Bob"])["job_title"] == "Office edit"
         assert w.once().pushed == {"contact created": 1}  # Act! takes it once it can
         assert len(named(w, "Poison")) == 1
+
+
+def test_a_pass_waits_out_act_rate_limit_and_completes(tmp_path: Path) -> None:
+    with world(tmp_path, seed_contacts=300, sandbox={"rate_limit": 25, "rate_window": 30},
+               page_size=100) as w:
+        waits: list[float] = []
+
+        def sleep(seconds: float) -> None:  # the wait passes on the sandbox's clock
+            waits.append(seconds)
+            w.clock.now += seconds
+
+        act = ActClient(w.act_url, DB, USER, PASSWORD, clock=w.clock, sleep=sleep,
+                        trust_env=False, timeout=TIMEOUT)
+        with Bridge(w.bridge_home, act=act) as b:
+            tally = b.once()
+            assert b.status()["last_error"] is None
+        assert waits and all(0 < s <= 31 for s in waits)  # it waited for the window
+        assert tally.pulled["contact created"] == len(public(w, "contact"))
+        with w.device("ann") as ann:
+            assert {r["id"] for r in ann.replica.list("contact")} == set(public(w, "contact"))
+
+
+def test_the_value_envelope_mirrors_the_same(tmp_path: Path) -> None:
+    with world(tmp_path, seed_contacts=30, sandbox={"envelope": "value"}) as w:
+        tally = w.once()
+        assert tally.pulled["contact created"] == len(public(w, "contact"))
+        assert tally.problems == []
+        assert w.once().to_dict() == {"pulled": {}, "pushed": {}, "problems": []}
