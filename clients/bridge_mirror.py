@@ -63,6 +63,8 @@ class Mirror(Pusher):
         self._unsure: set[tuple[str, str]] = set()
         # (kind, id, field) of custom fields Act! does not have: never sent.
         self._unsendable: set[tuple[str, str, str]] = set()
+        # Dry run: records already counted (the push would otherwise count them again).
+        self._counted: set[tuple[str, str]] = set()
         # Device-made records created in Act! under Act!'s id: the only ids that differ.
         self._to_local = {kind: state.renamed(kind) for kind in ORDER}
         self._to_act = {kind: {v: k for k, v in m.items()} for kind, m in self._to_local.items()}
@@ -205,9 +207,6 @@ class Mirror(Pusher):
         gone = [rid for rid, act_id in mirrored.items() if act_id.lower() not in listed]
         if not gone:
             return
-        if self.dry:
-            self.tally.add("pull", f"{kind} deleted", len(gone))
-            return
         known = self.state.known_many(kind, gone)
         digests = self.replica.record_digests(kind)
         with self.replica.batch():
@@ -228,9 +227,15 @@ class Mirror(Pusher):
                     self.tally.problems.append(
                         f"{kind} {rid} is gone from Act! but was edited on a device: kept, "
                         "and created again in Act!")
+                    if self.dry:  # a real pass counts it when the push creates it
+                        self.tally.add("push", f"{kind} created")
+                        self._counted.add((kind, rid))
                     continue
-                self.replica.delete(kind, rid)
+                if not self.dry:
+                    self.replica.delete(kind, rid)
                 self.tally.add("pull", f"{kind} deleted")
+        if self.dry:
+            return
         self.state.write(known=[Known(kind, rid, known[rid].act_id, {}, None, "gone")
                                 for rid in gone])
         self.say(f"{len(gone)} {RESOURCES[kind]} gone from Act!")

@@ -72,6 +72,7 @@ class Pusher:
     _blocked: dict[str, set[str]]
     _unsure: set[tuple[str, str]]
     _unsendable: set[tuple[str, str, str]]
+    _counted: set[tuple[str, str]]
 
     def _pull_one(self, kind: str, rid: str, act_id: str, body: Mapping[str, Any],
                   known: Known | None, now: int) -> Known | None:
@@ -82,9 +83,17 @@ class Pusher:
         """Settle creates whose outcome is unknown (the bridge stopped, or Act! did not
         answer) before anything is pulled: a record that did land in Act! must be known as
         the device's record, not pulled as a new one."""
-        if self.dry:
-            return
         for kind, rid in self.state.pendings():
+            if self.dry:
+                # Read-only: what an attempt made is not counted as a new Act! record.
+                attempt = self.state.pending(kind, rid)
+                assert attempt is not None
+                landed = self._one(kind, rid, self._landed, kind, rid, attempt)
+                if isinstance(landed, dict):
+                    self._blocked[kind].add(str(landed["id"]))
+                    self.tally.add("push", f"{kind} created")
+                    self._counted.add((kind, rid))
+                continue
             try:
                 record = self.replica.get(kind, rid, include_deleted=True)
             except HandsyncError:
@@ -214,6 +223,8 @@ class Pusher:
     def _push_one(self, kind: str, rid: str, known: Known | None, digest: str) -> bool:
         """Push one record; True when it is settled at ``digest`` (not looked at again until
         it changes), False when the next pass must compare it again."""
+        if (kind, rid) in self._counted:
+            return True
         try:
             record = self.replica.get(kind, rid, include_deleted=True)
         except HandsyncError:
