@@ -36,6 +36,8 @@ class Ticking(Clock):
 
 
 @dataclass
+
+
 class World:
     """A relay, the sandbox, a bridge home and two device homes (ann, bob)."""
 
@@ -81,6 +83,8 @@ class World:
 
 
 @contextmanager
+
+
 def world(root: Path, seed_contacts: int = 0, sandbox: dict[str, Any] | None = None,
           **bridge: Any) -> Iterator[World]:
     """Everything running. The sandbox clock starts five minutes before the real time, so
@@ -163,24 +167,29 @@ def _stop(relay: Any) -> None:
 
 # ---------------------------------------------------------------- shared by the tests
 
+
 def visible(w: World, kind: str) -> dict[str, dict[str, Any]]:
     """The records of ``kind`` the bridge's user may see in Act!, by id."""
     me = user_id_for(USER)
     return {r["id"]: r for r in w.act_records(kind)
             if not r.get("isPrivate") or r.get("_owner") == me}
 
+
 def public(w: World, kind: str) -> dict[str, dict[str, Any]]:
     """The records of ``kind`` that reach devices: visible and not private."""
     return {i: r for i, r in visible(w, kind).items() if not r.get("isPrivate")}
+
 
 def link_ids(links: list[Any]) -> list[str]:
     """The ids of a stored link list (the sandbox keeps bare ids; the API sends objects)."""
     return [link["id"] if isinstance(link, dict) else link for link in links]
 
+
 def act_contact(w: World, rid: str) -> dict[str, Any]:
     record = w.act_store.get("contact", rid)
     assert record is not None
     return record
+
 
 def seed_small(w: World) -> dict[str, str]:
     act = w.client()
@@ -196,16 +205,19 @@ def seed_small(w: World) -> dict[str, str]:
                                        "contacts": [{"id": ids["Ann"]}]})["id"]
     return ids
 
+
 def bridge_cli(w: World, *args: str, password: str = PASSWORD) -> subprocess.Popen[str]:
     env = {**os.environ, PASSWORD_ENV: password}
     return subprocess.Popen([HANDSYNC, "bridge", *args, "--home", str(w.bridge_home)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
 
 def device_creates(w: World, fields: dict[str, Any]) -> str:
     with w.device("ann") as ann:
         rid = ann.replica.create("contact", fields)
         ann.sync(timeout=TIMEOUT)
     return rid
+
 
 def named(w: World, first: str) -> list[dict[str, Any]]:
     return [r for r in w.act_records("contact") if r["firstName"] == first]

@@ -69,6 +69,7 @@ def test_initial_mirror_of_5000_contacts_reaches_a_device_with_links_and_groups(
                 set(members) & set(public(w, "contact"))
         assert w.once().to_dict() == {"pulled": {}, "pushed": {}, "problems": []}
 
+
 def test_edits_on_both_sides_meet_field_by_field_without_echo(tmp_path: Path) -> None:
     with world(tmp_path) as w:
         ids = seed_small(w)
@@ -99,7 +100,10 @@ def test_edits_on_both_sides_meet_field_by_field_without_echo(tmp_path: Path) ->
         # No echo: what the bridge wrote to Act! does not come back, and nothing loops.
         assert w.once().to_dict() == {"pulled": {}, "pushed": {}, "problems": []}
 
+
 @pytest.mark.parametrize("newest", ["act", "device"])
+
+
 def test_the_same_field_edited_on_both_sides_settles_on_the_newest_everywhere(
         tmp_path: Path, newest: str) -> None:
     with world(tmp_path) as w:
@@ -122,6 +126,7 @@ def test_the_same_field_edited_on_both_sides_settles_on_the_newest_everywhere(
                 conflicts = dev.replica.conflicts("contact", ids["Bob"])
                 assert [(c["field"], c["value"]) for c in conflicts] == [("job_title", loser)]
 
+
 def test_a_delete_on_either_side_reaches_the_other(tmp_path: Path) -> None:
     with world(tmp_path) as w:
         ids = seed_small(w)
@@ -137,6 +142,7 @@ def test_a_delete_on_either_side_reaches_the_other(tmp_path: Path) -> None:
         with w.device("bob") as bob:
             assert {r["id"] for r in bob.replica.list("contact")} == {ids["Ann"]}
         assert w.once().to_dict() == {"pulled": {}, "pushed": {}, "problems": []}
+
 
 def test_group_membership_changes_on_either_side_reach_the_other(tmp_path: Path) -> None:
     with world(tmp_path) as w:
@@ -155,6 +161,7 @@ def test_group_membership_changes_on_either_side_reach_the_other(tmp_path: Path)
             assert bob.replica.get("group", ids["group"])["members"] == \
                 sorted([ids["Bob"], ids["Cid"]])
         assert w.once().to_dict() == {"pulled": {}, "pushed": {}, "problems": []}
+
 
 def test_records_made_on_a_device_go_to_act_once_with_their_links(tmp_path: Path) -> None:
     with world(tmp_path) as w:
@@ -188,6 +195,7 @@ def test_records_made_on_a_device_go_to_act_once_with_their_links(tmp_path: Path
             assert bob.replica.get("note", note)["contact_ids"] == [new]
             assert bob.replica.get("history", history)["contact_ids"] == [ids["Ann"]]
 
+
 def test_custom_fields_are_carried_and_unknown_ones_reported_not_dropped(
         tmp_path: Path) -> None:
     with world(tmp_path) as w:
@@ -203,6 +211,7 @@ def test_custom_fields_are_carried_and_unknown_ones_reported_not_dropped(
         with w.device("bob") as bob:
             assert bob.replica.get("contact", ids["Cid"])["custom"] == \
                 {"user1": "x", "user2": "gold", "Shoe size": 44}
+
 
 def test_private_records_never_reach_devices_and_leave_them_when_made_private(
         tmp_path: Path) -> None:
@@ -227,6 +236,7 @@ def test_private_records_never_reach_devices_and_leave_them_when_made_private(
             assert mine not in {r["id"] for r in bob.replica.list("contact",
                                                                   include_deleted=True)}
 
+
 def test_review_counts_both_ways_and_changes_nothing(tmp_path: Path) -> None:
     with world(tmp_path) as w:
         ids = seed_small(w)
@@ -248,6 +258,7 @@ def test_review_counts_both_ways_and_changes_nothing(tmp_path: Path) -> None:
         tally = w.once()
         assert (tally.pulled, tally.pushed) == (review.pulled, review.pushed)
 
+
 def test_status_says_when_it_polled_synced_and_what_moved(tmp_path: Path) -> None:
     with world(tmp_path) as w:
         seed_small(w)
@@ -262,6 +273,7 @@ def test_status_says_when_it_polled_synced_and_what_moved(tmp_path: Path) -> Non
         assert status["mirrored"]["contact"] == {"live": 3}
         assert status["last_error"] is None and status["waiting_for_relay"] == 0
 
+
 def test_wrong_credentials_say_which_settings_to_check(tmp_path: Path) -> None:
     with world(tmp_path) as w:
         seed_small(w)
@@ -271,6 +283,7 @@ def test_wrong_credentials_say_which_settings_to_check(tmp_path: Path) -> None:
         assert USER in err and DB in err and PASSWORD_ENV in err and "--user" in err
         with w.bridge() as b:
             assert USER in (b.status()["last_error"] or "")
+
 
 @pytest.mark.parametrize(("settings", "words"), [
     ({"database": DB, "user": USER}, "--act-url is required"),
@@ -282,12 +295,15 @@ def test_wrong_credentials_say_which_settings_to_check(tmp_path: Path) -> None:
     ({"act_url": "http://x/act.web.api", "database": DB, "user": USER, "page_size": 9000},
      "1 to 5000"),
 ])
+
+
 def test_bad_settings_are_refused_and_create_nothing(tmp_path: Path, settings: dict[str, Any],
                                                      words: str) -> None:
     with pytest.raises(ValidationError, match=words):
         init_bridge(tmp_path / "b", BridgeConfig(**settings), relay="ws://127.0.0.1:1",
                     space="acme", token="t")
     assert not (tmp_path / "b").exists()
+
 
 def test_a_damaged_or_foreign_bridge_file_is_refused_and_left_alone(tmp_path: Path) -> None:
     home = tmp_path / "b"
@@ -309,6 +325,7 @@ def test_a_damaged_or_foreign_bridge_file_is_refused_and_left_alone(tmp_path: Pa
         Bridge(home)
     assert foreign.read_bytes() == data
 
+
 def test_an_unreachable_relay_does_not_stop_the_mirror(tmp_path: Path) -> None:
     clock = Clock(time.time())
     with serve_sandbox(tmp_path, clock) as (url, _):
@@ -327,6 +344,7 @@ def test_an_unreachable_relay_does_not_stop_the_mirror(tmp_path: Path) -> None:
             status = b.status()
             assert status["last_relay_error"] and status["waiting_for_relay"] == 1
 
+
 def test_run_keeps_its_interval_and_a_failed_pass_does_not_stop_it(tmp_path: Path) -> None:
     with world(tmp_path) as w:
         seed_small(w)
@@ -344,6 +362,7 @@ def test_run_keeps_its_interval_and_a_failed_pass_does_not_stop_it(tmp_path: Pat
             assert lines[-1].startswith("from Act!: 1 company created, 3 contact created")
             assert b.status()["passes"] == 1 and b.status()["last_error"] is None
 
+
 def test_status_can_be_read_while_the_bridge_holds_its_home(tmp_path: Path) -> None:
     with world(tmp_path) as w:
         seed_small(w)
@@ -353,6 +372,7 @@ def test_status_can_be_read_while_the_bridge_holds_its_home(tmp_path: Path) -> N
                                   capture_output=True, text=True, timeout=TIMEOUT)
         assert done.returncode == 0, done.stderr
         assert "last_act_poll: 20" in done.stdout and "passes: 1" in done.stdout
+
 
 def test_custom_values_are_sent_in_the_type_act_describes(tmp_path: Path) -> None:
     with world(tmp_path, seed_contacts=20) as w:
@@ -371,6 +391,7 @@ def test_custom_values_are_sent_in_the_type_act_describes(tmp_path: Path) -> Non
             assert (mine["customerSince"], mine["newsletter"]) == (2021, True)
             assert bob.replica.conflicts() == []
         assert w.once().to_dict() == {"pulled": {}, "pushed": {}, "problems": []}
+
 
 def test_a_relay_that_refuses_the_bridge_fails_the_pass_with_its_reason(tmp_path: Path) -> None:
     with world(tmp_path) as w:

@@ -14,14 +14,17 @@ from tests.clients.bridge_helpers import World, world
 
 EXPORT_HEADER = "Contact ID,First Name,Last Name,E-mail,Job Title,Edit Date,User 1,handsync id\r\n"
 
+
 A_ID, B_ID, C_ID = ("6f4a3b1e-0d5c-4f8e-9a71-2b3c4d5e6f01", "6f4a3b1e-0d5c-4f8e-9a71-2b3c4d5e6f02",
                     "6f4a3b1e-0d5c-4f8e-9a71-2b3c4d5e6f03")
+
 
 def csv_bridge(w: World, export: Path) -> Path:
     home = w.root / "csv-bridge"
     init_bridge(home, BridgeConfig(act_csv=str(export)), relay=w.relay_url, space="acme",
                 token=w.tokens["bridge"])
     return home
+
 
 def test_csv_mode_reads_exports_by_id_and_writes_what_act_lacks(tmp_path: Path) -> None:
     with world(tmp_path) as w:
@@ -70,12 +73,15 @@ def test_csv_mode_reads_exports_by_id_and_writes_what_act_lacks(tmp_path: Path) 
         with Bridge(home) as b:
             assert b.once().pulled == {"contact deleted": 1}
 
+
 @pytest.mark.parametrize(("text", "words"), [
     ("First Name,Last Name\r\nAnn,Lee\r\n", "no Act! id"),
     ("Contact ID,First Name\r\n", "holds no contacts"),
     ("Contact ID,First Name\r\n" + B_ID + ",Bob\r\n\"unclosed,Ann\r\n",
      "row 3: .*not a valid record id"),
 ])
+
+
 def test_a_bad_export_is_refused_and_changes_nothing(tmp_path: Path, text: str,
                                                      words: str) -> None:
     with world(tmp_path) as w:
@@ -90,6 +96,7 @@ def test_a_bad_export_is_refused_and_changes_nothing(tmp_path: Path, text: str,
                 b.once()
             assert b.device.replica.list("contact") == before
             assert re.search(words, b.status()["last_error"])
+
 
 def test_a_value_the_space_cannot_hold_is_left_out_and_reported(tmp_path: Path) -> None:
     with world(tmp_path) as w:

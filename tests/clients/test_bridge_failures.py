@@ -49,6 +49,7 @@ def test_a_bridge_killed_mid_mirror_resumes_without_duplicates(tmp_path: Path) -
             assert {r["id"] for r in ann.replica.list("contact")} == set(public(w, "contact"))
             assert len(ann.replica.list("note")) == len(public(w, "note"))
 
+
 def test_a_refused_record_is_reported_and_links_to_it_follow_once_it_is_in_act(
         tmp_path: Path) -> None:
     with world(tmp_path, seed_contacts=20) as w:
@@ -73,6 +74,7 @@ def test_a_refused_record_is_reported_and_links_to_it_follow_once_it_is_in_act(
         assert act_note is not None and link_ids(act_note["contacts"]) == [made["id"]]
         with w.device("bob") as bob:
             assert bob.replica.get("note", note)["contact_ids"] == [new]
+
 
 def test_a_create_whose_answer_was_lost_is_found_not_repeated(tmp_path: Path) -> None:
     with world(tmp_path) as w:
@@ -101,6 +103,7 @@ def test_a_create_whose_answer_was_lost_is_found_not_repeated(tmp_path: Path) ->
                 == [(eve, "Eck", "555 0101", "Eve Eck")]
             assert bob.replica.conflicts() == []
 
+
 def test_a_lookup_never_takes_a_record_it_did_not_make(tmp_path: Path) -> None:
     with world(tmp_path) as w:
         ids = seed_small(w)  # the office's Ann Lee, mirrored
@@ -114,6 +117,7 @@ def test_a_lookup_never_takes_a_record_it_did_not_make(tmp_path: Path) -> None:
         with w.bridge() as b:
             known = b.state.known("contact", twin)
             assert known is not None and known.act_id != ids["Ann"]
+
 
 def test_a_lost_create_of_a_record_deleted_meanwhile_deletes_only_what_it_made(
         tmp_path: Path) -> None:
@@ -133,6 +137,7 @@ def test_a_lost_create_of_a_record_deleted_meanwhile_deletes_only_what_it_made(
         with w.bridge() as b:
             assert b.state.pendings() == []
         assert w.once().to_dict() == {"pulled": {}, "pushed": {}, "problems": []}
+
 
 def test_two_act_records_matching_a_lost_create_stop_it_and_say_so(tmp_path: Path) -> None:
     with world(tmp_path) as w:
@@ -154,6 +159,7 @@ def test_two_act_records_matching_a_lost_create_stop_it_and_say_so(tmp_path: Pat
         with w.device("bob") as bob:
             assert len([r for r in bob.replica.list("contact") if r["first_name"] == "Hal"]) == 1
 
+
 def test_a_failed_membership_change_does_not_stop_the_sweep_that_settles_it(
         tmp_path: Path) -> None:
     with world(tmp_path, sweep_every=5) as w:
@@ -170,6 +176,7 @@ def test_a_failed_membership_change_does_not_stop_the_sweep_that_settles_it(
         assert tally.pulled == {"group deleted": 1}
         with w.device("bob") as bob:
             assert bob.replica.list("group") == []
+
 
 def test_a_private_record_restored_on_a_device_is_not_made_public(tmp_path: Path) -> None:
     with world(tmp_path) as w:
@@ -188,6 +195,7 @@ def test_a_private_record_restored_on_a_device_is_not_made_public(tmp_path: Path
         with w.device("bob") as bob:
             assert ids["Bob"] not in {r["id"] for r in bob.replica.list("contact")}
 
+
 def test_a_device_edit_of_links_keeps_links_to_private_records(tmp_path: Path) -> None:
     with world(tmp_path) as w:
         ids = seed_small(w)
@@ -204,6 +212,7 @@ def test_a_device_edit_of_links_keeps_links_to_private_records(tmp_path: Path) -
         stored = w.act_store.get("note", note)
         assert stored is not None
         assert set(link_ids(stored["contacts"])) == {ids["Ann"], ids["Bob"], secret}
+
 
 def test_a_record_deleted_in_act_but_edited_on_a_device_is_kept_and_sent_again(
         tmp_path: Path) -> None:
@@ -223,6 +232,7 @@ def test_a_record_deleted_in_act_but_edited_on_a_device_is_kept_and_sent_again(
             assert bob.replica.get("contact", ids["Cid"])["job_title"] == "Partner"
         assert w.once().pushed == {}
 
+
 def test_act_stamps_without_a_time_zone_are_read_as_utc(tmp_path: Path) -> None:
     with world(tmp_path) as w:
         seed_small(w)
@@ -233,6 +243,7 @@ def test_act_stamps_without_a_time_zone_are_read_as_utc(tmp_path: Path) -> None:
             b.state.write(meta={"cursor.contact": cursor[:-1]})  # as some servers send it
             b.once()  # reads from that stamp, as UTC, without failing
             assert b.status()["last_error"] is None
+
 
 def test_an_act_edit_made_while_the_pass_runs_is_not_overwritten(tmp_path: Path) -> None:
     with world(tmp_path) as w:
@@ -252,6 +263,7 @@ def test_an_act_edit_made_while_the_pass_runs_is_not_overwritten(tmp_path: Path)
             assert bob.replica.get("contact", ids["Ann"])["job_title"] == "From the office"
             assert [(c["field"], c["value"]) for c in bob.replica.conflicts()] == \
                 [("job_title", "From the phone")]
+
 
 def test_a_value_act_refuses_does_not_hold_back_the_others(tmp_path: Path) -> None:
     with world(tmp_path, seed_contacts=20) as w:
@@ -274,6 +286,7 @@ def test_a_value_act_refuses_does_not_hold_back_the_others(tmp_path: Path) -> No
         assert tally.pushed == {} and tally.problems == []  # not retried every pass
         with w.bridge() as b:
             assert any("customerSince" in n for n in b.status()["refused_by_act"])
+
 
 def test_a_crash_between_the_replica_and_the_bridge_state_repeats_safely(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
