@@ -3,32 +3,21 @@ with Act!'s own edit time, and follow the same conflict rules as device edits.""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
 from engine.clock import stamp_wall_ms
 from engine.errors import ValidationError
 from engine.replica import Replica
 from engine.store import MemoryStore
+from tests.engine.helpers import Clock
 
 T = 1_795_000_000_000  # ms
 GUID = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
 
 
-def clock(start: int) -> Callable[[], int]:
-    now = [start]
-
-    def read() -> int:
-        now[0] += 1
-        return now[0]
-
-    return read
-
-
 def pair() -> tuple[Replica, Replica]:
-    bridge = Replica(MemoryStore(), clock=clock(T), replica_id="bridge")
-    phone = Replica(MemoryStore(), clock=clock(T), replica_id="phone")
+    bridge = Replica(MemoryStore(), clock=Clock(T), replica_id="bridge")
+    phone = Replica(MemoryStore(), clock=Clock(T), replica_id="phone")
     return bridge, phone
 
 

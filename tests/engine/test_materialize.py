@@ -4,7 +4,6 @@ give exactly what resolving the whole record from scratch gives."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from hypothesis import given, settings
@@ -23,21 +22,12 @@ from engine.registers import (
 )
 from engine.replica import Replica
 from engine.store import MemoryStore
+from tests.engine.helpers import Clock
 
 T = 1_700_000_000_000
 FIELDS = ["first_name", "last_name", "email", "job_title", "mobile_phone", "custom:Region",
           DELETED]
 VALUES = st.one_of(st.none(), st.sampled_from(["a", "B", "ann@x.example", "+1 555 0100", "x"]))
-
-
-def counter(start: int) -> Callable[[], int]:
-    now = [start]
-
-    def clock() -> int:
-        now[0] += 1
-        return now[0]
-
-    return clock
 
 
 def entry(name: str, tick: int, replica: str, value: Any) -> Entry:
@@ -131,7 +121,7 @@ def apply_op(replica: Replica, rid: str, what: str, choice: int) -> None:
 
 
 def scratch_view(replica: Replica) -> tuple[object, object]:
-    scratch = Replica(MemoryStore(), clock=counter(0), replica_id="scratch")
+    scratch = Replica(MemoryStore(), clock=Clock(0), replica_id="scratch")
     scratch.apply_remote([replica.diff()])
     return scratch.list("contact", include_deleted=True), scratch.conflicts()
 
@@ -140,8 +130,8 @@ def scratch_view(replica: Replica) -> tuple[object, object]:
 @given(steps=ops, cache=st.sampled_from([1, 3, 1000]))
 def test_rows_kept_change_by_change_match_the_document_resolved_whole(
         steps: list[tuple[str, int, str, int]], cache: int) -> None:
-    a = Replica(MemoryStore(), clock=counter(1_000), replica_id="a")
-    b = Replica(MemoryStore(), clock=counter(1_000), replica_id="b")
+    a = Replica(MemoryStore(), clock=Clock(1_000), replica_id="a")
+    b = Replica(MemoryStore(), clock=Clock(1_000), replica_id="b")
     for replica in (a, b):
         replica._rows._cache_records = cache  # evictions must not change any row
     ids = [a.create("contact", {"first_name": f"P{i}", "last_name": "Smith",

@@ -3,21 +3,11 @@ what the SQLite store holds must stay exactly what a fresh replica derives."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from engine.replica import Replica
 from engine.sqlite_store import SqliteStore
-
-
-def counter(start: int) -> Callable[[], int]:
-    now = [start]
-
-    def clock() -> int:
-        now[0] += 1
-        return now[0]
-
-    return clock
+from tests.engine.helpers import Clock
 
 
 def exchange(a: Replica, b: Replica) -> None:
@@ -26,7 +16,7 @@ def exchange(a: Replica, b: Replica) -> None:
 
 
 def stored_view(path: Path) -> tuple[object, object, object]:
-    fresh = Replica(SqliteStore(path), clock=counter(0))
+    fresh = Replica(SqliteStore(path), clock=Clock(0))
     try:
         return (fresh.list("contact", include_deleted=True), fresh.conflicts(),
                 fresh.list("group", include_deleted=True))
@@ -35,8 +25,8 @@ def stored_view(path: Path) -> tuple[object, object, object]:
 
 
 def test_rows_links_and_conflicts_stay_exact_through_cached_updates(tmp_path: Path) -> None:
-    a = Replica(SqliteStore(tmp_path / "a.sqlite"), clock=counter(1_000), replica_id="a")
-    b = Replica(SqliteStore(tmp_path / "b.sqlite"), clock=counter(2_000), replica_id="b")
+    a = Replica(SqliteStore(tmp_path / "a.sqlite"), clock=Clock(1_000), replica_id="a")
+    b = Replica(SqliteStore(tmp_path / "b.sqlite"), clock=Clock(2_000), replica_id="b")
     ann = a.create("contact", {"first_name": "Ann", "email": "ann@x.example"})
     team = a.create("group", {"name": "Team"})
     a.add_to_group(team, ann)
@@ -68,10 +58,10 @@ def test_rows_links_and_conflicts_stay_exact_through_cached_updates(tmp_path: Pa
 def test_apply_remote_reports_progress_over_the_records_it_resolves() -> None:
     from engine.store import MemoryStore
 
-    source = Replica(MemoryStore(), clock=counter(1), replica_id="src")
+    source = Replica(MemoryStore(), clock=Clock(1), replica_id="src")
     for n in range(1200):
         source.create("contact", {"first_name": f"N{n}"})
-    target = Replica(MemoryStore(), clock=counter(5), replica_id="dst")
+    target = Replica(MemoryStore(), clock=Clock(5), replica_id="dst")
     calls: list[tuple[int, int]] = []
     target.apply_remote([source.diff()], progress=lambda done, total: calls.append((done, total)))
     assert calls[-1] == (1200, 1200)
@@ -86,7 +76,7 @@ def test_resolve_cannot_clear_a_required_field_and_writes_nothing() -> None:
     from engine.errors import ValidationError
     from engine.store import MemoryStore
 
-    replica = Replica(MemoryStore(), clock=counter(1), replica_id="a")
+    replica = Replica(MemoryStore(), clock=Clock(1), replica_id="a")
     gid = replica.create("group", {"name": "Team"})
     before = replica.store.stats()
     with pytest.raises(ValidationError) as caught:
@@ -100,7 +90,7 @@ def test_a_new_replicas_first_big_sync_is_stored_as_its_snapshot(tmp_path: Path)
     from engine.replica import COMPACT_MIN_BYTES
     from engine.store import MemoryStore
 
-    a = Replica(MemoryStore(), clock=counter(1_000), replica_id="a")
+    a = Replica(MemoryStore(), clock=Clock(1_000), replica_id="a")
     n = 0
     while len(a.diff()) <= COMPACT_MIN_BYTES:
         for _ in range(100):
@@ -108,18 +98,18 @@ def test_a_new_replicas_first_big_sync_is_stored_as_its_snapshot(tmp_path: Path)
                                  "email": f"p{n}@example.com"})
             n += 1
     path = tmp_path / "b.sqlite"
-    b = Replica(SqliteStore(path), clock=counter(2_000), replica_id="b")
+    b = Replica(SqliteStore(path), clock=Clock(2_000), replica_id="b")
     full = a.diff()
     assert b.apply_remote([full]).records == n
     stats = b.store.stats()
     assert (stats["log_entries"], stats["records"]) == (0, n)
     assert stats["snapshot_bytes"] > COMPACT_MIN_BYTES
     b.close()
-    again = Replica(SqliteStore(path), clock=counter(3_000))
+    again = Replica(SqliteStore(path), clock=Clock(3_000))
     assert again.state_vector() == a.state_vector()
     assert again.list(limit=3) == a.list(limit=3)
     # Not fresh any more: a second big update is logged as usual.
-    small = Replica(MemoryStore(), clock=counter(4_000), replica_id="c")
+    small = Replica(MemoryStore(), clock=Clock(4_000), replica_id="c")
     small.create("contact", {"first_name": "Zed"})
     again.apply_remote([small.diff()])
     assert again.store.stats()["log_entries"] == 1
@@ -142,8 +132,8 @@ def test_rows_updated_column_by_column_are_stored_exactly_as_written_whole(
         tmp_path: Path) -> None:
     # Cached rows are written with an UPDATE of the columns that may have changed only;
     # every stored column must still be what a replica writing whole rows stores.
-    a = Replica(SqliteStore(tmp_path / "a.sqlite"), clock=counter(1_000), replica_id="a")
-    b = Replica(SqliteStore(tmp_path / "b.sqlite"), clock=counter(2_000), replica_id="b")
+    a = Replica(SqliteStore(tmp_path / "a.sqlite"), clock=Clock(1_000), replica_id="a")
+    b = Replica(SqliteStore(tmp_path / "b.sqlite"), clock=Clock(2_000), replica_id="b")
     ids = [a.create("contact", {"first_name": f"P{n}", "last_name": "Smith",
                                 "mobile_phone": f"+1 555 01{n:02d}", "company": "Acme"})
            for n in range(6)]
@@ -161,7 +151,7 @@ def test_rows_updated_column_by_column_are_stored_exactly_as_written_whole(
     assert a.list("contact")[0]["last_name"] == "Adams"
     assert [r["id"] for r in a.search("5550199")] == [ids[2]]
     fresh_path = tmp_path / "fresh.sqlite"
-    fresh = Replica(SqliteStore(fresh_path), clock=counter(3_000), replica_id="f")
+    fresh = Replica(SqliteStore(fresh_path), clock=Clock(3_000), replica_id="f")
     fresh.apply_remote([a.diff()])
     for replica in (a, b, fresh):
         replica.close()

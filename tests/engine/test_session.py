@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
 from engine.codec import (
@@ -31,21 +29,12 @@ from engine.session import (
     SyncSession,
 )
 from engine.store import MemoryStore
-
-
-def counter_clock(start: int = 1_750_000_000_000) -> Callable[[], int]:
-    now = [start]
-
-    def clock() -> int:
-        now[0] += 1
-        return now[0]
-
-    return clock
+from tests.engine.helpers import Clock
 
 
 def make_replica(name: str, client_id: int) -> Replica:
     ids = iter(f"{name}-id-{n}" for n in range(10_000))
-    return Replica(MemoryStore(), clock=counter_clock(), replica_id=name,
+    return Replica(MemoryStore(), clock=Clock(1_750_000_000_000), replica_id=name,
                    new_id=lambda: next(ids), client_id=client_id)
 
 
