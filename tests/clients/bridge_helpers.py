@@ -19,6 +19,7 @@ from clients.act_client import ActClient
 from clients.act_sandbox_store import SandboxStore, user_id_for
 from clients.bridge import Bridge, BridgeConfig, init_bridge
 from clients.device import Device, init_home
+from engine.replica import Replica
 from relay.store import RelayStore
 from tests.clients.act_sandbox_helpers import DB, PASSWORD, TIMEOUT, USER, Clock, serve_sandbox
 from tests.clients.conftest import HANDSYNC, start_relay
@@ -76,6 +77,13 @@ class World:
         with Device(self.homes[name]) as dev:
             dev.sync(timeout=TIMEOUT)
             yield dev
+
+    @contextmanager
+    def edits(self, name: str) -> Iterator[Replica]:
+        """A device's replica to edit, synced before and after the block."""
+        with self.device(name) as dev:
+            yield dev.replica
+            dev.sync(timeout=TIMEOUT)
 
     def act_records(self, kind: str) -> list[dict[str, Any]]:
         """What the sandbox stores of ``kind``, private records of others included."""
@@ -213,9 +221,8 @@ def bridge_cli(w: World, *args: str, password: str = PASSWORD) -> subprocess.Pop
 
 
 def device_creates(w: World, fields: dict[str, Any]) -> str:
-    with w.device("ann") as ann:
-        rid = ann.replica.create("contact", fields)
-        ann.sync(timeout=TIMEOUT)
+    with w.edits("ann") as ann:
+        rid = ann.create("contact", fields)
     return rid
 
 

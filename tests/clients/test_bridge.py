@@ -74,10 +74,9 @@ def test_edits_on_both_sides_meet_field_by_field_without_echo(tmp_path: Path) ->
     with world(tmp_path) as w:
         ids = seed_small(w)
         w.once()
-        with w.device("ann") as ann:
-            ann.replica.update("contact", ids["Ann"], {"job_title": "Head Buyer",
+        with w.edits("ann") as ann:
+            ann.update("contact", ids["Ann"], {"job_title": "Head Buyer",
                                                        "custom": {"user1": "y"}})
-            ann.sync(timeout=TIMEOUT)
         w.clock.now += 1
         w.client().patch("contacts", ids["Ann"], {"lastName": "Leigh"})
         wire = Recording()
@@ -112,9 +111,8 @@ def test_the_same_field_edited_on_both_sides_settles_on_the_newest_everywhere(
         device_edit = int(time.time() * 1000)
         w.clock.now = device_edit / 1000 + (30 if newest == "act" else -60)
         w.client().patch("contacts", ids["Bob"], {"jobTitle": "From Act!"})
-        with w.device("ann") as ann:
-            ann.replica.update("contact", ids["Bob"], {"job_title": "From the phone"})
-            ann.sync(timeout=TIMEOUT)
+        with w.edits("ann") as ann:
+            ann.update("contact", ids["Bob"], {"job_title": "From the phone"})
         w.once()
         w.once()
         winner, loser = ("From Act!", "From the phone") if newest == "act" else \
@@ -132,9 +130,8 @@ def test_a_delete_on_either_side_reaches_the_other(tmp_path: Path) -> None:
         ids = seed_small(w)
         w.once()
         w.client().delete("contacts", ids["Bob"])  # no delete feed: found by the sweep
-        with w.device("ann") as ann:
-            ann.replica.delete("contact", ids["Cid"])
-            ann.sync(timeout=TIMEOUT)
+        with w.edits("ann") as ann:
+            ann.delete("contact", ids["Cid"])
         tally = w.once()
         assert tally.pulled.get("contact deleted") == 1
         assert tally.pushed.get("contact deleted") == 1
@@ -149,10 +146,9 @@ def test_group_membership_changes_on_either_side_reach_the_other(tmp_path: Path)
         ids = seed_small(w)
         w.once()
         w.client().add_to_group(ids["group"], [ids["Bob"]])  # leaves `edited` alone
-        with w.device("ann") as ann:
-            ann.replica.add_to_group(ids["group"], ids["Cid"])
-            ann.replica.remove_from_group(ids["group"], ids["Ann"])
-            ann.sync(timeout=TIMEOUT)
+        with w.edits("ann") as ann:
+            ann.add_to_group(ids["group"], ids["Cid"])
+            ann.remove_from_group(ids["group"], ids["Ann"])
         tally = w.once()
         assert tally.pulled == {"group members added": 1}
         assert tally.pushed == {"group members added": 1, "group members removed": 1}
@@ -167,14 +163,13 @@ def test_records_made_on_a_device_go_to_act_once_with_their_links(tmp_path: Path
     with world(tmp_path) as w:
         ids = seed_small(w)
         w.once()
-        with w.device("ann") as ann:
-            new = ann.replica.create("contact", {"first_name": "Dee", "last_name": "Ng",
+        with w.edits("ann") as ann:
+            new = ann.create("contact", {"first_name": "Dee", "last_name": "Ng",
                                                  "email": "dee@ng.example"})
-            note = ann.replica.create("note", {"text": "Call back", "contact_ids": [new]})
-            history = ann.replica.create("history", {"regarding": "Visit",
+            note = ann.create("note", {"text": "Call back", "contact_ids": [new]})
+            history = ann.create("history", {"regarding": "Visit",
                                                      "contact_ids": [ids["Ann"]]})
-            ann.replica.add_to_group(ids["group"], new)
-            ann.sync(timeout=TIMEOUT)
+            ann.add_to_group(ids["group"], new)
         tally = w.once()
         assert tally.pushed == {"contact created": 1, "note created": 1, "history created": 1,
                                 "group members added": 1}
@@ -201,10 +196,9 @@ def test_custom_fields_are_carried_and_unknown_ones_reported_not_dropped(
     with world(tmp_path) as w:
         ids = seed_small(w)
         w.once()
-        with w.device("ann") as ann:
-            ann.replica.update("contact", ids["Cid"], {"custom": {"user2": "gold",
+        with w.edits("ann") as ann:
+            ann.update("contact", ids["Cid"], {"custom": {"user2": "gold",
                                                                   "Shoe size": 44}})
-            ann.sync(timeout=TIMEOUT)
         tally = w.once()
         assert act_contact(w, ids["Cid"])["customFields"]["user2"] == "gold"
         assert any("Shoe size" in p for p in tally.problems)
@@ -243,10 +237,9 @@ def test_review_counts_both_ways_and_changes_nothing(tmp_path: Path) -> None:
         w.once()
         w.clock.now += 1
         w.client().patch("contacts", ids["Ann"], {"jobTitle": "CFO"})
-        with w.device("ann") as ann:
-            ann.replica.update("contact", ids["Bob"], {"job_title": "CTO"})
-            ann.replica.create("company", {"name": "Initech"})
-            ann.sync(timeout=TIMEOUT)
+        with w.edits("ann") as ann:
+            ann.update("contact", ids["Bob"], {"job_title": "CTO"})
+            ann.create("company", {"name": "Initech"})
         act_before = json.dumps(sorted(map(str, w.act_records("contact"))))
         with w.bridge() as b:
             review = b.review()
@@ -378,10 +371,9 @@ def test_custom_values_are_sent_in_the_type_act_describes(tmp_path: Path) -> Non
     with world(tmp_path, seed_contacts=20) as w:
         w.once()
         contact = next(iter(public(w, "contact")))
-        with w.device("ann") as ann:
-            ann.replica.update("contact", contact, {"custom": {"customerSince": "2021",
+        with w.edits("ann") as ann:
+            ann.update("contact", contact, {"custom": {"customerSince": "2021",
                                                                "newsletter": "yes"}})
-            ann.sync(timeout=TIMEOUT)
         tally = w.once()
         assert tally.pushed == {"contact updated": 1} and tally.problems == []
         custom = act_contact(w, contact)["customFields"]

@@ -9,7 +9,6 @@ import pytest
 
 from clients.bridge import Bridge, BridgeConfig, init_bridge
 from engine.errors import HandsyncError
-from tests.clients.act_sandbox_helpers import TIMEOUT
 from tests.clients.bridge_helpers import World, world
 
 EXPORT_HEADER = "Contact ID,First Name,Last Name,E-mail,Job Title,Edit Date,User 1,handsync id\r\n"
@@ -37,11 +36,10 @@ def test_csv_mode_reads_exports_by_id_and_writes_what_act_lacks(tmp_path: Path) 
         with Bridge(home) as b:
             assert b.once().pulled == {"contact created": 2}
         import_file = tmp_path / "contacts.import.csv"
-        with w.device("ann") as ann:
-            assert ann.replica.get("contact", A_ID)["custom"] == {"User 1": "gold"}
-            ann.replica.update("contact", A_ID, {"job_title": "Head Buyer"})
-            new = ann.replica.create("contact", {"first_name": "Cy", "last_name": "Fox"})
-            ann.sync(timeout=TIMEOUT)
+        with w.edits("ann") as ann:
+            assert ann.get("contact", A_ID)["custom"] == {"User 1": "gold"}
+            ann.update("contact", A_ID, {"job_title": "Head Buyer"})
+            new = ann.create("contact", {"first_name": "Cy", "last_name": "Fox"})
         with Bridge(home) as b:
             assert b.once().pushed == {"contact created": 1, "contact updated": 1}
         rows = import_file.read_text(encoding="utf-8-sig").splitlines()

@@ -54,20 +54,18 @@ def test_a_refused_record_is_reported_and_links_to_it_follow_once_it_is_in_act(
         tmp_path: Path) -> None:
     with world(tmp_path, seed_contacts=20) as w:
         w.once()
-        with w.device("ann") as ann:
-            new = ann.replica.create("contact", {"first_name": "Flo",
+        with w.edits("ann") as ann:
+            new = ann.create("contact", {"first_name": "Flo",
                                                  "custom": {"customerSince": "long ago"}})
-            note = ann.replica.create("note", {"text": "Flo's note", "contact_ids": [new]})
-            ann.sync(timeout=TIMEOUT)
+            note = ann.create("note", {"text": "Flo's note", "contact_ids": [new]})
         tally = w.once()
         assert tally.pushed == {"note created": 1}
         assert any("refused new contact" in p and "customerSince" in p for p in tally.problems)
         act_note = next(r for r in w.act_records("note") if r["noteText"] == "Flo's note")
         assert link_ids(act_note["contacts"]) == []
         assert w.once().to_dict() == {"pulled": {}, "pushed": {}, "problems": []}
-        with w.device("ann") as ann:
-            ann.replica.update("contact", new, {"custom": {"customerSince": 1999}})
-            ann.sync(timeout=TIMEOUT)
+        with w.edits("ann") as ann:
+            ann.update("contact", new, {"custom": {"customerSince": 1999}})
         assert w.once().pushed == {"contact created": 1, "note updated": 1}
         made = next(r for r in w.act_records("contact") if r["firstName"] == "Flo")
         act_note = w.act_store.get("note", act_note["id"])
@@ -127,9 +125,8 @@ def test_a_lost_create_of_a_record_deleted_meanwhile_deletes_only_what_it_made(
         gus = device_creates(w, {"first_name": "Ann", "last_name": "Lee", "job_title": "Temp"})
         with pytest.raises(ActUnavailable):
             w.once(Recording(fail_posts="lost"))
-        with w.device("ann") as ann:
-            ann.replica.delete("contact", gus)
-            ann.sync(timeout=TIMEOUT)
+        with w.edits("ann") as ann:
+            ann.delete("contact", gus)
         tally = w.once()
         assert tally.pushed == {"contact deleted": 1}
         # The office's Ann Lee (same name, already mirrored) is untouched.
@@ -166,9 +163,8 @@ def test_a_failed_membership_change_does_not_stop_the_sweep_that_settles_it(
         ids = seed_small(w)
         w.once()  # a sweep pass
         w.client().delete("groups", ids["group"])
-        with w.device("ann") as ann:
-            ann.replica.add_to_group(ids["group"], ids["Bob"])
-            ann.sync(timeout=TIMEOUT)
+        with w.edits("ann") as ann:
+            ann.add_to_group(ids["group"], ids["Bob"])
         tally = w.once()  # not a sweep pass: Act! refuses the member, the pass goes on
         assert any(f"group {ids['group']}: membership not changed" in p
                    for p in tally.problems)
@@ -185,9 +181,8 @@ def test_a_private_record_restored_on_a_device_is_not_made_public(tmp_path: Path
         w.clock.now += 1
         w.client().patch("contacts", ids["Bob"], {"isPrivate": True})
         w.once()
-        with w.device("ann") as ann:
-            ann.replica.restore("contact", ids["Bob"])
-            ann.sync(timeout=TIMEOUT)
+        with w.edits("ann") as ann:
+            ann.restore("contact", ids["Bob"])
         wire = Recording()
         tally = w.once(wire)
         assert wire.sent("POST") == [] and len(named(w, "Bob")) == 1
@@ -204,10 +199,9 @@ def test_a_device_edit_of_links_keeps_links_to_private_records(tmp_path: Path) -
         note = act.create("notes", {"noteText": "Both", "contacts": [{"id": ids["Ann"]},
                                                                      {"id": secret}]})["id"]
         w.once()
-        with w.device("ann") as ann:
-            ann.replica.update("note", note, {"contact_ids": [*ann.replica.get(
+        with w.edits("ann") as ann:
+            ann.update("note", note, {"contact_ids": [*ann.get(
                 "note", note)["contact_ids"], ids["Bob"]]})
-            ann.sync(timeout=TIMEOUT)
         assert w.once().pushed == {"note updated": 1}
         stored = w.act_store.get("note", note)
         assert stored is not None
@@ -220,9 +214,8 @@ def test_a_record_deleted_in_act_but_edited_on_a_device_is_kept_and_sent_again(
         ids = seed_small(w)
         w.once()
         w.client().delete("contacts", ids["Cid"])
-        with w.device("ann") as ann:
-            ann.replica.update("contact", ids["Cid"], {"job_title": "Partner"})
-            ann.sync(timeout=TIMEOUT)
+        with w.edits("ann") as ann:
+            ann.update("contact", ids["Cid"], {"job_title": "Partner"})
         tally = w.once()
         assert any("edited on a device: kept" in p for p in tally.problems)
         assert tally.pushed == {"contact created": 1}
@@ -249,9 +242,8 @@ def test_an_act_edit_made_while_the_pass_runs_is_not_overwritten(tmp_path: Path)
     with world(tmp_path) as w:
         ids = seed_small(w)
         w.once()
-        with w.device("ann") as ann:
-            ann.replica.update("contact", ids["Ann"], {"job_title": "From the phone"})
-            ann.sync(timeout=TIMEOUT)
+        with w.edits("ann") as ann:
+            ann.update("contact", ids["Ann"], {"job_title": "From the phone"})
 
         def office_edits() -> None:  # after this pass pulled, before it writes to Ann
             w.clock.now = time.time() + 60
@@ -269,17 +261,15 @@ def test_a_value_act_refuses_does_not_hold_back_the_others(tmp_path: Path) -> No
     with world(tmp_path, seed_contacts=20) as w:
         w.once()
         contact = next(iter(public(w, "contact")))
-        with w.device("ann") as ann:
-            ann.replica.update("contact", contact, {"custom": {"customerSince": "long ago"},
+        with w.edits("ann") as ann:
+            ann.update("contact", contact, {"custom": {"customerSince": "long ago"},
                                                     "job_title": "Chief Tester"})
-            ann.sync(timeout=TIMEOUT)
         tally = w.once()
         assert tally.pushed == {"contact updated": 1}, tally
         assert any("customerSince" in p for p in tally.problems)
         assert act_contact(w, contact)["jobTitle"] == "Chief Tester"
-        with w.device("ann") as ann:
-            ann.replica.update("contact", contact, {"job_title": "Test Director"})
-            ann.sync(timeout=TIMEOUT)
+        with w.edits("ann") as ann:
+            ann.update("contact", contact, {"job_title": "Test Director"})
         w.once()
         assert act_contact(w, contact)["jobTitle"] == "Test Director"
         tally = w.once()
@@ -317,10 +307,9 @@ def test_a_lost_create_of_a_note_with_punctuation_is_found_not_repeated(
     with world(tmp_path) as w:
         ids = seed_small(w)
         w.once()
-        with w.device("ann") as ann:
-            note = ann.replica.create("note", {"text": "Called, left message (again!)",
+        with w.edits("ann") as ann:
+            note = ann.create("note", {"text": "Called, left message (again!)",
                                                "contact_ids": [ids["Ann"]]})
-            ann.sync(timeout=TIMEOUT)
         with pytest.raises(ActUnavailable):
             w.once(Recording(fail_posts="lost"))
         assert w.once().pushed == {"note created": 1}
@@ -352,9 +341,8 @@ def test_an_act_delete_sticks_when_a_device_holds_a_value_act_never_took(
     with world(tmp_path) as w:
         ids = seed_small(w)
         w.once()
-        with w.device("ann") as ann:
-            ann.replica.update("contact", ids["Cid"], {"custom": {"no such field": "x"}})
-            ann.sync(timeout=TIMEOUT)
+        with w.edits("ann") as ann:
+            ann.update("contact", ids["Cid"], {"custom": {"no such field": "x"}})
         w.once()  # reported, kept on the devices, not sent
         w.client().delete("contacts", ids["Cid"])
         tally = w.once()
@@ -367,14 +355,12 @@ def test_act_echoing_the_bridges_write_does_not_undo_a_later_device_delete(
     with world(tmp_path) as w:
         ids = seed_small(w)
         w.once()
-        with w.device("ann") as ann:
-            ann.replica.update("contact", ids["Cid"], {"first_name": "Cyd"})
-            ann.sync(timeout=TIMEOUT)
+        with w.edits("ann") as ann:
+            ann.update("contact", ids["Cid"], {"first_name": "Cyd"})
         w.once()  # Act! joins a new full name: its edit comes back on the next pull
         w.clock.now = time.time()
-        with w.device("bob") as bob:
-            bob.replica.delete("contact", ids["Cid"])
-            bob.sync(timeout=TIMEOUT)
+        with w.edits("bob") as bob:
+            bob.delete("contact", ids["Cid"])
         tally = w.once()
         assert tally.pushed == {"contact deleted": 1}
         assert w.act_store.get("contact", ids["Cid"]) is None
@@ -439,9 +425,8 @@ def test_review_counts_awkward_cases_as_the_pass_then_moves_them(tmp_path: Path)
         with pytest.raises(ActUnavailable):
             w.once(Recording(fail_posts="lost"))  # landed in Act!; the bridge does not know
         w.client().delete("contacts", ids["Cid"])
-        with w.device("ann") as ann:
-            ann.replica.update("contact", ids["Cid"], {"job_title": "Partner"})
-            ann.sync(timeout=TIMEOUT)
+        with w.edits("ann") as ann:
+            ann.update("contact", ids["Cid"], {"job_title": "Partner"})
         with w.bridge() as b:
             review = b.review()
         assert (review.pulled, review.pushed) == ({}, {"contact created": 2})
