@@ -28,17 +28,16 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from clients.act_client import ActBadRequest, ActClient, ActNotFound
-from clients.act_mapping import RESOURCES, from_act
+from clients.act_mapping import RESOURCES, changed_fields, from_act
 from clients.bridge_push import Pusher
 from clients.bridge_rules import (
     BATCH,
-    MISSING,
     ORDER,
     WRITER,
     Tally,
-    all_sent,
     edited_ms,
     instant,
+    same_values,
 )
 from clients.bridge_state import BridgeState, Known
 from engine.errors import HandsyncError
@@ -142,8 +141,7 @@ class Mirror(Pusher):
             return Known(kind, rid, act_id, {}, None, "hidden")
         values = self.accepted(kind, rid, raw)
         before = known.fields if live and known else {}
-        changed = {k: v for k, v in values.items() if before.get(k, MISSING) != v}
-        changed.update((k, None) for k in before if k not in values)
+        changed = changed_fields(before, values)  # both without unset values
         if not changed and live:
             return None
         what = "updated" if live else "created"
@@ -217,9 +215,8 @@ class Mirror(Pusher):
                     continue  # deleted on the devices too
                 # Edited on a device since the bridge last settled it, in a way Act! does
                 # not hold yet (a value Act! refused or a field it lacks does not count).
-                edited = digests.get(rid) != known[rid].digest and not (
-                    all_sent(self._flat(kind, record), known[rid].fields)
-                    and all_sent(known[rid].fields, self._flat(kind, record)))
+                edited = digests.get(rid) != known[rid].digest and \
+                    not same_values(self._flat(kind, record), known[rid].fields)
                 if edited:
                     # Edited on a device and not yet in Act!: what was typed is kept (as
                     # the engine keeps an edit made concurrently with a delete), and the

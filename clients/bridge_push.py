@@ -29,7 +29,7 @@ from clients.act_client import (
     ActNotFound,
     ActUnavailable,
 )
-from clients.act_mapping import READ_ONLY, RESOURCES, from_act, to_act
+from clients.act_mapping import READ_ONLY, RESOURCES, changed_fields, from_act, to_act
 from clients.act_wire import odata_string
 from clients.bridge_rules import (
     BATCH,
@@ -46,6 +46,7 @@ from clients.bridge_rules import (
     holds_text,
     note_snippet,
     odata_literal,
+    same_values,
     stamp_text,
     typed_value,
 )
@@ -246,8 +247,7 @@ class Pusher:
             return True
         if known is None or known.act_id is None:
             return self._create(kind, rid, self._flat(kind, record), digest)
-        if not record["deleted"] and all_sent(self._flat(kind, record), known.fields) \
-                and all_sent(known.fields, self._flat(kind, record)):
+        if not record["deleted"] and same_values(self._flat(kind, record), known.fields):
             return True  # nothing to send
         # Act! may have changed the record since this pass pulled (the pass takes a while):
         # take that first, so a write never overwrites an Act! edit it has not seen.
@@ -257,8 +257,7 @@ class Pusher:
         if record["deleted"]:
             return self._delete(kind, rid, known)
         current = self._flat(kind, record)
-        changed = {k: v for k, v in current.items() if known.fields.get(k, MISSING) != v}
-        changed.update((k, None) for k in known.fields if k not in current)
+        changed = changed_fields(known.fields, current)  # both without unset values
         if not changed:
             return True
         return self._patch(kind, rid, known, changed)

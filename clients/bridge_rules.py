@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from clients.act_client import ActError
 from clients.act_mapping import READ_ONLY
 from clients.act_wire import odata_string
 from engine.errors import HandsyncError
@@ -83,9 +82,13 @@ MISSING: Any = _Missing()
 
 
 def failure_text(exc: BaseException) -> str:
-    """One line for the status: the error's own message."""
-    return f"{type(exc).__name__}: {exc}" if not isinstance(exc, ActError | HandsyncError) \
-        else str(exc)
+    """One line for the status: our errors' own message, others' with their type."""
+    return str(exc) if isinstance(exc, HandsyncError) else f"{type(exc).__name__}: {exc}"
+
+
+def same_values(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """True if two records' values are the same, Act!'s own stamps left aside."""
+    return all_sent(a, b) and all_sent(b, a)
 
 
 def all_sent(fields: Mapping[str, Any], sent: Mapping[str, Any]) -> bool:
