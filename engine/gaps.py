@@ -32,13 +32,13 @@ from pycrdt import Doc, get_update, merge_updates
 from engine.codec import Reader, decode_state_vector
 from engine.errors import ProtocolError
 from engine.store import Loaded
-from engine.updates import is_ready, read_shape
+from engine.updates import is_ready, merge, read_shape
 
 
 def checked_merge(updates: list[bytes]) -> bytes:
     """Merge updates into one; ProtocolError (nothing applied) if one cannot be decoded."""
     try:
-        return merge_updates(*updates)
+        return merge(updates)
     except ValueError:
         for index, update in enumerate(updates):
             try:
@@ -155,7 +155,7 @@ def load_document(loaded: Loaded, client_id: int | None) -> tuple[Doc[Any], GapT
         if loaded.snapshot:
             doc.apply_update(loaded.snapshot)
         if not careful and log:
-            tail = log[0] if len(log) == 1 else merge_updates(*log)
+            tail = log[0] if len(log) == 1 else merge(log)
             doc.apply_update(tail)
             if not left_waiting(doc, tail):
                 return gaps

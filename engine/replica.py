@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pycrdt import Doc, Map, TransactionEvent, merge_updates
+from pycrdt import Doc, Map, TransactionEvent
 
 from engine import rows
 from engine.clock import HybridClock, make_stamp
@@ -42,6 +42,7 @@ from engine.gaps import GapTracker, checked_merge, left_waiting, load_document
 from engine.materialize import Materializer, Progress
 from engine.schema import KINDS, kind_spec, normalize_value
 from engine.store import LOCAL, Batch, RecordQuery, Store
+from engine.updates import merge
 
 COMPACT_MIN_BYTES = 1 << 20
 
@@ -308,7 +309,7 @@ class Replica(RecordEdits):
             updates, self._batched = self._batched, None
             if len(updates) > 1:
                 # One log entry for the block: peers then integrate it in one step.
-                updates = [(merge_updates(*(u for u, _, _ in updates)), LOCAL, updates[-1][2])]
+                updates = [(merge([u for u, _, _ in updates]), LOCAL, updates[-1][2])]
             self._commit_dirty(updates)
 
     def _commit_dirty(self, updates: builtins.list[tuple[bytes, str, int]],

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pycrdt import merge_updates
-
 from engine.codec import (
     PROTOCOL_VERSION,
     Ack,
@@ -43,6 +41,7 @@ from engine.codec import (
 from engine.errors import ProtocolError
 from engine.materialize import Progress
 from engine.replica import Replica
+from engine.updates import merge
 
 DEFAULT_BATCH = 256
 DEFAULT_WINDOW = 64
@@ -290,7 +289,7 @@ class SyncSession:
                     entries = entries[:n]
                     break
             updates = [update for _, update in entries]
-            update = updates[0] if len(updates) == 1 else merge_updates(*updates)
+            update = updates[0] if len(updates) == 1 else merge(updates)
             self._sent_upto = entries[-1][0]
             self._in_flight.append(_Flight(self._sent_upto))
             self._synced_reported = False

@@ -12,7 +12,7 @@ from pycrdt import Array, Doc, Map, Text, get_update, merge_updates
 
 from engine.codec import decode_state_vector
 from engine.errors import ProtocolError
-from engine.updates import is_ready, read_shape
+from engine.updates import is_ready, merge, read_shape
 
 VALUES = st.recursive(
     st.one_of(st.none(), st.booleans(), st.integers(-2**40, 2**40), st.floats(allow_nan=False),
@@ -92,3 +92,38 @@ def test_an_item_whose_origin_is_missing_is_not_ready() -> None:
 def test_malformed_structs_are_a_protocol_error(update: bytes) -> None:
     with pytest.raises(ProtocolError):
         read_shape(update)
+
+
+def _edits(writers: int, rounds: int) -> list[bytes]:
+    """Updates of several documents editing one map and one text, exchanged as they go."""
+    docs: list[Doc[Any]] = [Doc(client_id=n + 1) for n in range(writers)]
+    updates: list[bytes] = []
+    for doc in docs:
+        doc.observe(lambda event: updates.append(event.update))
+    for r in range(rounds):
+        for n, doc in enumerate(docs):
+            with doc.transaction():
+                doc.get("m", type=Map)[f"k{r % 7}"] = f"{n}.{r}"
+                doc.get("t", type=Text).insert(0, str(r % 10))
+            if r % 3 == 0:  # now and then the others see it, so later edits refer to it
+                for other in docs:
+                    if other is not doc:
+                        other.apply_update(doc.get_update(other.get_state()))
+    return updates
+
+
+EDITS = _edits(3, 12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(data=st.data(), fan_in=st.integers(2, 5))
+def test_merging_in_rounds_makes_the_update_one_merge_makes(data: st.DataObject,
+                                                            fan_in: int) -> None:
+    # Any subset in any order, holes included: the rounds change the cost, not the result.
+    chosen = data.draw(st.lists(st.sampled_from(EDITS), min_size=1, max_size=40))
+    assert merge(chosen, fan_in) == merge_updates(*chosen)
+
+
+def test_merging_in_rounds_refuses_a_malformed_update() -> None:
+    with pytest.raises(ValueError):
+        merge([*EDITS[:20], b"\x01\x02\xff", *EDITS[20:]], 4)
