@@ -194,7 +194,8 @@ class Materializer:
 
 # Columns a row rewrite may leave out when unchanged: the indexed ones. The rest are
 # always named (writing one costs nothing once the row is rewritten anyway).
-_ALWAYS = frozenset({"deleted", "updated_by", "search", "company_id", "company", "data"})
+_ALWAYS = frozenset({"deleted", "updated_by", "sort_tail", "search", "company_id", "company",
+                     "data"})
 _CHANGED = {(u, s): _ALWAYS | {n for n, c in (("updated", u), ("sort_key", s)) if c}
             for u in (False, True) for s in (False, True)}
 

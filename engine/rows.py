@@ -10,13 +10,17 @@ from engine.registers import Resolved, stamp_to_iso
 from engine.schema import KINDS
 from engine.store import RecordRow
 
+# Lists are ordered by these fields, then by the tail's, then by id. The tail's fields only
+# break ties; they are not in the store's index, so editing them costs no index update.
 _SORT_FIELDS = {
-    "contact": ("last_name", "first_name", "full_name", "company", "email"),
+    "contact": ("last_name", "first_name", "full_name", "company"),
     "company": ("name",), "group": ("name",), "opportunity": ("name",),
     "note": ("display_date", "created"), "history": ("start_time", "regarding"),
     "activity": ("start_time", "subject"),
 }
+_SORT_TAIL = {kind: ("email",) if kind == "contact" else () for kind in _SORT_FIELDS}
 _SORT_SET = {kind: frozenset(names) for kind, names in _SORT_FIELDS.items()}
+_TAIL_SET = {kind: frozenset(names) for kind, names in _SORT_TAIL.items()}
 _SEARCH_FIELDS = {kind: frozenset(spec.search) for kind, spec in KINDS.items()}
 _SEARCH_PLAN = {kind: tuple((name, spec.fields[name].type == "phone") for name in spec.search)
                 for kind, spec in KINDS.items()}
@@ -41,7 +45,7 @@ def build_row(resolved: Resolved, previous: RecordRow | None = None,
     """
     data = resolved.data
     kind = resolved.kind
-    search = sort_key = None
+    search = sort_key = sort_tail = None
     touched: AbstractSet[str] | None = None  # the search fields to re-derive; None: all
     if previous is not None and changed is not None:
         touched = _SEARCH_FIELDS[kind] & changed
@@ -49,18 +53,31 @@ def build_row(resolved: Resolved, previous: RecordRow | None = None,
             search = previous.search
         if not _SORT_SET[kind] & changed:
             sort_key = previous.sort_key
+        if not _TAIL_SET[kind] & changed:
+            sort_tail = previous.sort_tail
     if search is None:
         search = _search_text(kind, data, touched, [] if search_parts is None else search_parts)
     if sort_key is None:
-        sort_key = "\x1f".join([str(data.get(n) or "").lower() for n in _SORT_FIELDS[kind]])
+        sort_key = _sort_text(data, _SORT_FIELDS[kind])
+    if sort_tail is None:
+        sort_tail = _sort_text(data, _SORT_TAIL[kind])
     links = list(data.get("members" if kind == "group" else "contact_ids", []))
     return RecordRow(
         kind=kind, id=resolved.record_id, deleted=resolved.deleted,
         updated=resolved.updated, updated_by=resolved.updated_by, data=data,
-        search=search, sort_key=sort_key,
+        search=search, sort_key=sort_key, sort_tail=sort_tail,
         company_id=data.get("company_id"), company=data.get("company"), links=links,
         conflicts=[c.to_dict() for c in resolved.conflicts],
     )
+
+
+def sort_texts(kind: str, data: dict[str, Any]) -> tuple[str, str]:
+    """A record's sort key and sort tail (see :class:`engine.store.RecordRow`)."""
+    return _sort_text(data, _SORT_FIELDS[kind]), _sort_text(data, _SORT_TAIL[kind])
+
+
+def _sort_text(data: dict[str, Any], names: tuple[str, ...]) -> str:
+    return "\x1f".join([str(data.get(n) or "").lower() for n in names])
 
 
 def _search_text(kind: str, data: dict[str, Any], touched: AbstractSet[str] | None,

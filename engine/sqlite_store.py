@@ -24,6 +24,7 @@ import orjson
 import sqlite_utils
 
 from engine.errors import CorruptStoreError, StoreError
+from engine.rows import sort_texts
 from engine.store import (
     LOCAL,
     Batch,
@@ -36,7 +37,9 @@ from engine.store import (
 )
 
 FORMAT = "handsync-replica"
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"
+#: Versions this handsync opens and brings up to FORMAT_VERSION (see _migrate).
+MIGRATES_FROM = ("1",)
 CACHE_KIB = 64 * 1024
 WAL_CHECKPOINT_PAGES = 16000
 CHECKPOINT_AFTER_PAGES = 8000
@@ -50,7 +53,7 @@ CREATE TABLE outbox (seq INTEGER PRIMARY KEY, "update" BLOB NOT NULL, at_ms INTE
 CREATE TABLE records (kind TEXT NOT NULL, id TEXT NOT NULL, deleted INTEGER NOT NULL,
                       updated INTEGER NOT NULL, updated_by TEXT NOT NULL, sort_key TEXT NOT NULL,
                       search TEXT NOT NULL, company_id TEXT, company TEXT, data TEXT NOT NULL,
-                      PRIMARY KEY (kind, id));
+                      sort_tail TEXT NOT NULL DEFAULT '', PRIMARY KEY (kind, id));
 CREATE INDEX records_sort ON records (kind, sort_key, id);
 CREATE INDEX records_updated ON records (kind, updated);
 CREATE TABLE links (kind TEXT NOT NULL, id TEXT NOT NULL, target TEXT NOT NULL,
@@ -123,10 +126,37 @@ class SqliteStore(Store):
         meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         if meta.get("format") != FORMAT:
             raise CorruptStoreError("SQLite file, but not a handsync replica store", path=self.path)
-        if meta.get("format_version") != FORMAT_VERSION:
+        version = meta.get("format_version")
+        if version in MIGRATES_FROM:
+            self._migrate()
+        elif version != FORMAT_VERSION:
             raise CorruptStoreError(
                 f"store format version {meta.get('format_version')} is not supported "
                 f"(this handsync reads {FORMAT_VERSION})", path=self.path)
+
+    def _migrate(self) -> None:
+        """Bring a version 1 store to version 2, in one transaction.
+
+        Version 2 keeps a contact's e-mail out of the indexed sort key, in ``sort_tail``
+        (engine/rows.py): the order of lists stays the same, and an edit of an e-mail no
+        longer rewrites an index entry. Rows are derived data, so their sort texts are
+        computed again from each row's stored fields.
+        """
+        with self._transaction() as conn:
+            conn.execute("ALTER TABLE records ADD COLUMN sort_tail TEXT NOT NULL DEFAULT ''")
+            texts = []
+            for kind, rid, data in conn.execute("SELECT kind, id, data FROM records"):
+                try:
+                    texts.append((*sort_texts(kind, json.loads(data)), kind, rid))
+                except (ValueError, TypeError, KeyError, AttributeError):
+                    # Rolled back by the transaction: the file stays as it was.
+                    raise CorruptStoreError(f"cannot bring the store from format version 1 "
+                                            f"to {FORMAT_VERSION}: the {kind} {rid!r} holds "
+                                            "unreadable data", path=self.path) from None
+            conn.executemany(
+                "UPDATE records SET sort_key = ?, sort_tail = ? WHERE kind = ? AND id = ?", texts)
+            conn.execute("UPDATE meta SET value = ? WHERE key = 'format_version'",
+                         (FORMAT_VERSION,))
 
     def _create(self) -> None:
         with self._transaction():
@@ -296,7 +326,7 @@ class SqliteStore(Store):
                          "'group' AND g.id = l.id AND g.deleted = 0 WHERE l.kind = 'group' "
                          "AND l.id = ?)")
             params.append(query.group)
-        sql = f"SELECT r.* FROM records r WHERE {' AND '.join(where)} ORDER BY r.sort_key, r.id"
+        sql = f"SELECT r.* FROM records r WHERE {' AND '.join(where)} ORDER BY r.sort_key, r.sort_tail, r.id"
         if query.limit is not None or query.offset:
             sql += " LIMIT ? OFFSET ?"
             params += [-1 if query.limit is None else query.limit, query.offset]
@@ -318,7 +348,7 @@ class SqliteStore(Store):
             RecordRow(
                 kind=r["kind"], id=r["id"], deleted=bool(r["deleted"]), updated=r["updated"],
                 updated_by=r["updated_by"], data=json.loads(r["data"]), search=r["search"],
-                sort_key=r["sort_key"], company_id=r["company_id"], company=r["company"],
+                sort_key=r["sort_key"], sort_tail=r["sort_tail"], company_id=r["company_id"], company=r["company"],
                 links=links.get((r["kind"], r["id"]), []),
                 conflicts=conflicts.get((r["kind"], r["id"]), []),
             )
@@ -411,8 +441,8 @@ class SqliteStore(Store):
         self._check_checkpoint()
 
 
-_COLUMNS = ("deleted", "updated", "updated_by", "sort_key", "search", "company_id", "company",
-            "data")
+_COLUMNS = ("deleted", "updated", "updated_by", "sort_key", "sort_tail", "search", "company_id",
+            "company", "data")
 
 
 def _update_columns(conn: sqlite3.Connection, rows: list[RecordRow]) -> list[RecordRow]:
@@ -449,13 +479,13 @@ def _upsert_rows(conn: sqlite3.Connection, rows: list[RecordRow]) -> None:
     # An upsert updates a known row in place; REPLACE would delete and re-insert it,
     # rewriting every index entry of the row.
     conn.executemany(
-        "INSERT INTO records (kind, id, deleted, updated, updated_by, sort_key, "
-        "search, company_id, company, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "INSERT INTO records (kind, id, deleted, updated, updated_by, sort_key, sort_tail, "
+        "search, company_id, company, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (kind, id) DO UPDATE SET deleted = excluded.deleted, "
         "updated = excluded.updated, updated_by = excluded.updated_by, "
-        "sort_key = excluded.sort_key, search = excluded.search, "
+        "sort_key = excluded.sort_key, sort_tail = excluded.sort_tail, search = excluded.search, "
         "company_id = excluded.company_id, company = excluded.company, data = excluded.data",
-        [(r.kind, r.id, int(r.deleted), r.updated, r.updated_by, r.sort_key, r.search,
+        [(r.kind, r.id, int(r.deleted), r.updated, r.updated_by, r.sort_key, r.sort_tail, r.search,
           r.company_id, r.company, _dumps(r.data)) for r in rows])
 
 

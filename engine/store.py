@@ -54,7 +54,11 @@ class RecordRow:
     updated_by: str
     data: dict[str, Any]
     search: str = ""
+    #: Lists are ordered by (sort_key, sort_tail, id). The tail holds fields that only
+    #: break ties and change often (a contact's e-mail): kept out of the store's index,
+    #: an edit of them leaves the index alone.
     sort_key: str = ""
+    sort_tail: str = ""
     company_id: str | None = None
     company: str | None = None
     links: list[str] = field(default_factory=list)
@@ -248,7 +252,7 @@ class MemoryStore(Store):
             group = self._rows.get(("group", query.group))
             members = set(group.links) if group and not group.deleted else set()
             rows = [r for r in rows if r.id in members]
-        rows.sort(key=lambda r: (r.sort_key, r.id))
+        rows.sort(key=lambda r: (r.sort_key, r.sort_tail, r.id))
         end = None if query.limit is None else query.offset + query.limit
         return [copy.deepcopy(r) for r in rows[query.offset:end]]
 

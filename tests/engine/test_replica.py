@@ -182,6 +182,24 @@ def test_list_is_in_name_order_and_pages(a: Replica) -> None:
         a.search("ann", limit=-1)
 
 
+@pytest.mark.parametrize("store", ["memory", "sqlite"])
+def test_namesakes_are_listed_by_email_then_id(store: str, tmp_path: Path) -> None:
+    # The e-mail is kept out of the store's sort index, but still orders namesakes.
+    a = Replica(MemoryStore() if store == "memory" else SqliteStore(tmp_path / "a.db"),
+                clock=Clock(), replica_id="a", client_id=1)
+    same = {"first_name": "Ann", "last_name": "Lee", "company": "Acme"}
+    for rid, email in (("x1", "cy@acme.example"), ("x2", "ann@acme.example"), ("x3", ""),
+                       ("x4", "bo@acme.example"), ("x5", "ann@acme.example")):
+        a.create("contact", {**same, "email": email or None}, record_id=rid)
+    a.create("contact", {"first_name": "Zed", "last_name": "Abbot"}, record_id="x9")
+    assert ids_of(a.list()) == ["x9", "x3", "x2", "x5", "x4", "x1"]
+    a.update("contact", "x1", {"email": "AA@acme.example"})
+    a.update("contact", "x2", {"email": "zz@acme.example"})
+    assert ids_of(a.list()) == ["x9", "x3", "x1", "x5", "x4", "x2"]
+    assert ids_of(a.list(limit=2, offset=2)) == ["x1", "x5"]
+    assert ids_of(a.search("acme")) == ["x3", "x1", "x5", "x4", "x2"]
+
+
 def test_list_by_group_and_company(a: Replica) -> None:
     assert ids_of(a.list(group="g1")) == ["c1", "c3"]
     assert ids_of(a.list(company="co1")) == ["c1"]

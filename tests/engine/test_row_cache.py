@@ -122,7 +122,7 @@ def stored_columns(path: Path) -> list[tuple[object, ...]]:
     conn = sqlite3.connect(path)
     try:
         return conn.execute(
-            "SELECT kind, id, deleted, updated, updated_by, sort_key, search, company_id, "
+            "SELECT kind, id, deleted, updated, updated_by, sort_key, sort_tail, search, company_id, "
             "company, data FROM records ORDER BY kind, id").fetchall()
     finally:
         conn.close()

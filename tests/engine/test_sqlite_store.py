@@ -16,8 +16,10 @@ from pathlib import Path
 import pytest
 
 from engine.errors import CorruptStoreError, StoreError
+from engine.replica import Replica, ids_of
 from engine.sqlite_store import FORMAT_VERSION, SqliteStore
 from engine.store import LOCAL, Batch, LogEntry, RecordQuery, RecordRow
+from tests.engine.helpers import Clock
 
 
 def sha256(path: Path) -> str:
@@ -105,6 +107,74 @@ def test_a_future_format_version_is_refused(tmp_path: Path) -> None:
     conn.close()
     err = assert_refused(path, "format version 99 is not supported")
     assert f"reads {FORMAT_VERSION}" in str(err)
+
+
+# Version 1 sorted contacts by one indexed key that ended with the e-mail.
+_VERSION_1 = """
+CREATE TABLE records_v1 (kind TEXT NOT NULL, id TEXT NOT NULL, deleted INTEGER NOT NULL,
+                         updated INTEGER NOT NULL, updated_by TEXT NOT NULL,
+                         sort_key TEXT NOT NULL, search TEXT NOT NULL, company_id TEXT,
+                         company TEXT, data TEXT NOT NULL, PRIMARY KEY (kind, id));
+INSERT INTO records_v1 SELECT kind, id, deleted, updated, updated_by,
+    CASE kind WHEN 'contact' THEN sort_key || char(31) || sort_tail ELSE sort_key END,
+    search, company_id, company, data FROM records;
+DROP TABLE records;
+ALTER TABLE records_v1 RENAME TO records;
+CREATE INDEX records_sort ON records (kind, sort_key, id);
+CREATE INDEX records_updated ON records (kind, updated);
+UPDATE meta SET value = '1' WHERE key = 'format_version';
+"""
+
+
+def version_1_store(path: Path) -> list[str]:
+    """Write a store as version 1 of handsync left it; return its contacts in list order."""
+    a = Replica(SqliteStore(path), clock=Clock(), replica_id="a", client_id=1)
+    for rid, last, email in (("k1", "Lee", "cy@x.example"), ("k2", "Lee", "al@x.example"),
+                             ("k3", "Abe", "zz@x.example"), ("k4", "Lee", "bo@x.example")):
+        a.create("contact", {"first_name": "Ann", "last_name": last, "email": email},
+                 record_id=rid)
+    a.create("note", {"text": "hello", "contact_ids": ["k1"]}, record_id="n1")
+    order = ids_of(a.list())
+    a.close()
+    conn = sqlite3.connect(path)
+    conn.executescript(_VERSION_1)
+    conn.close()
+    return order
+
+
+def test_a_version_1_store_is_brought_to_the_current_version(tmp_path: Path) -> None:
+    path = tmp_path / "v1.db"
+    order = version_1_store(path)
+    assert order == ["k3", "k2", "k4", "k1"]
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT sort_key FROM records WHERE id = 'k1'").fetchone() == (
+            "lee\x1fann\x1f\x1f\x1fcy@x.example",)
+    conn.close()
+    a = Replica(SqliteStore(path), clock=Clock(), replica_id="a", client_id=1)
+    assert a.get_meta("format_version") == FORMAT_VERSION
+    assert ids_of(a.list()) == order
+    assert ids_of(a.list("note")) == ["n1"]
+    a.update("contact", "k4", {"email": "aa@x.example"})
+    assert ids_of(a.list()) == ["k3", "k4", "k2", "k1"]
+    a.close()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT sort_key, sort_tail FROM records WHERE id = 'k1'"
+                            ).fetchone() == ("lee\x1fann\x1f\x1f", "cy@x.example")
+    conn.close()
+
+
+def test_a_version_1_store_with_an_unreadable_row_is_refused_unchanged(tmp_path: Path) -> None:
+    path = tmp_path / "v1.db"
+    version_1_store(path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE records SET data = '{not json' WHERE id = 'k2'")
+    conn.close()
+    assert_refused(path, "cannot bring the store from format version 1 to .*'k2'")
+    with sqlite3.connect(path) as conn:  # still version 1, still without the new column
+        assert conn.execute("SELECT value FROM meta WHERE key = 'format_version'").fetchone() \
+            == ("1",)
+        assert "sort_tail" not in [c[1] for c in conn.execute("PRAGMA table_info(records)")]
+    conn.close()
 
 
 def test_a_zero_length_file_becomes_a_new_store(tmp_path: Path) -> None:
