@@ -20,7 +20,7 @@ from __future__ import annotations
 import builtins
 import gc
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,7 +41,7 @@ from engine.errors import (
 from engine.gaps import GapTracker, checked_merge, left_waiting, load_document
 from engine.materialize import Materializer, Progress
 from engine.schema import KINDS, kind_spec, normalize_value
-from engine.store import LOCAL, Batch, RecordQuery, Store
+from engine.store import LOCAL, Batch, RecordQuery, RecordRow, Store
 from engine.updates import merge
 
 COMPACT_MIN_BYTES = 1 << 20
@@ -314,26 +314,48 @@ class Replica(RecordEdits):
 
     def _commit_dirty(self, updates: builtins.list[tuple[bytes, str, int]],
                       progress: Progress | None = None, *, snapshot: bytes | None = None) -> int:
-        changed = self._rows.take_rows(progress)
-        if not updates and not changed and snapshot is None:
+        if not updates and snapshot is None and not self._rows.pending():
             return 0
+        # "waiting" (updates that waited when the log was last compacted) stays until the
+        # next compact(): once released they are in the document but in no log entry.
+        meta = {"gap": "1" if self._gaps.missing else "0"}
+        rows = self._rows.take_rows(progress)
+
+        def rows_then_clock() -> Generator[RecordRow, None, None]:
+            # The store reads meta once the rows are consumed (engine.store.Batch); making
+            # them moved the clock past every stamp they hold, and a restart must not
+            # start it behind one.
+            yield from rows
+            meta["clock"] = str(self.clock.last)
+
+        made = rows_then_clock()
         try:
-            # "waiting" (updates that waited when the log was last compacted) stays until the
-            # next compact(): once released they are in the document but in no log entry.
-            meta = {"clock": str(self.clock.last), "gap": "1" if self._gaps.missing else "0"}
-            seqs = self.store.commit(Batch(updates, changed, meta, snapshot))
+            seqs = self.store.commit(Batch(updates, made, meta, snapshot))
         except BaseException:
-            self._rows.forget()  # it may no longer say what the store holds
+            self._undo_unstored()
             raise
+        finally:
+            made.close()  # ends the document transaction of take_rows, also on error
+            rows.close()
         if seqs:
             self._last_seq = seqs[-1]
         if snapshot is not None:
             self._snapshot_bytes, self._log_bytes = len(snapshot), 0
-            return len(changed)
+            return self._rows.taken
         self._log_bytes += sum(len(u) for u, _, _ in updates)
         if self._log_bytes > max(COMPACT_MIN_BYTES, self._snapshot_bytes // 2):
             self.compact()
-        return len(changed)
+        return self._rows.taken
+
+    def _undo_unstored(self) -> None:
+        """After a failed commit: build the document again from the store, so that it
+        holds nothing the store lacks (the relay sends unstored remote updates again;
+        a local change that raised is not made). If the store cannot even be read,
+        the replica must be opened again; until then its cached rows are dropped."""
+        try:
+            self._rebuild()
+        except Exception:
+            self._rows.forget()
 
     def _on_transaction(self, event: TransactionEvent) -> None:
         if self._captured is not None:

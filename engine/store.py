@@ -79,10 +79,15 @@ class Batch:
     whose origin is ``"local"`` also go to the outbox. ``snapshot``, if given,
     then replaces the snapshot and every log entry, as :meth:`Store.compact`
     does, in the same transaction: it must hold the whole document.
+
+    ``rows`` may be an iterator that makes each row as it is asked for: a store
+    consumes it once, entirely, and only then reads ``meta`` (so the iterator may
+    still add to it). A replica hands its changed records this way, so that a row
+    is written while the record's objects are still in the CPU's caches.
     """
 
     updates: list[tuple[bytes, str, int]] = field(default_factory=list)
-    rows: list[RecordRow] = field(default_factory=list)
+    rows: Iterable[RecordRow] = field(default_factory=list)
     meta: dict[str, str] = field(default_factory=dict)
     snapshot: bytes | None = None
 
@@ -130,7 +135,10 @@ class Store(ABC):
 
     @abstractmethod
     def commit(self, batch: Batch) -> list[int]:
-        """Write ``batch`` atomically and durably; return the log seq of each update."""
+        """Write ``batch`` atomically and durably; return the log seq of each update.
+
+        Consumes ``batch.rows`` entirely before reading ``batch.meta`` (see :class:`Batch`).
+        """
 
     @abstractmethod
     def compact(self, snapshot: bytes, upto_seq: int,

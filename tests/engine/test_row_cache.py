@@ -3,10 +3,16 @@ what the SQLite store holds must stay exactly what a fresh replica derives."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
+import pytest
+
+from engine import sqlite_store
+from engine.errors import StoreError
 from engine.replica import Replica
 from engine.sqlite_store import SqliteStore
+from engine.store import MemoryStore, RecordRow
 from tests.engine.helpers import Clock
 
 
@@ -56,8 +62,6 @@ def test_rows_links_and_conflicts_stay_exact_through_cached_updates(tmp_path: Pa
 
 
 def test_apply_remote_reports_progress_over_the_records_it_resolves() -> None:
-    from engine.store import MemoryStore
-
     source = Replica(MemoryStore(), clock=Clock(1), replica_id="src")
     for n in range(1200):
         source.create("contact", {"first_name": f"N{n}"})
@@ -172,3 +176,68 @@ def test_a_row_hint_for_a_row_the_store_lacks_writes_the_whole_row(tmp_path: Pat
     assert (stored.data, stored.sort_key, stored.updated, stored.links) == (
         row.data, "ann", 5, ["c0"])
     store.close()
+
+
+def test_a_remote_stamp_from_the_future_is_kept_by_the_clock_across_a_restart(
+        tmp_path: Path) -> None:
+    # Rows are made while the store writes them; the clock they move must still be what
+    # the same commit stores, or a local edit after a restart would lose to an older one.
+    ahead = Replica(MemoryStore(), clock=Clock(10_000_000), replica_id="ahead", client_id=2)
+    rid = ahead.create("contact", {"first_name": "Ann", "email": "old@x.example"})
+    path = tmp_path / "a.sqlite"
+    a = Replica(SqliteStore(path), clock=Clock(1_000), replica_id="a", client_id=1)
+    a.apply_remote([u for _, u in ahead.outbox()])
+    a.close()
+    a = Replica(SqliteStore(path), clock=Clock(1_000), replica_id="a", client_id=1)
+    assert a.clock.last >= ahead.clock.last
+    a.update("contact", rid, {"email": "new@x.example"})  # made later, on a slow clock
+    assert a.get("contact", rid)["email"] == "new@x.example"
+    ahead.apply_remote([u for _, u in a.outbox()])
+    assert ahead.get("contact", rid)["email"] == "new@x.example"
+    a.close()
+
+
+def test_a_store_failing_half_way_through_the_rows_keeps_nothing_and_the_replica_goes_on(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = Replica(MemoryStore(), clock=Clock(1), replica_id="src", client_id=2)
+    ids = [source.create("contact", {"first_name": f"N{n}"}) for n in range(40)]
+    path = tmp_path / "a.sqlite"
+    a = Replica(SqliteStore(path), clock=Clock(5), replica_id="a", client_id=1)
+    a.apply_remote([u for _, u in source.outbox()])
+    before, seq = stored_view(path), a.last_seq
+    after = source.last_seq
+    for n, rid in enumerate(ids):
+        source.update("contact", rid, {"job_title": f"T{n}"})
+    edits = [u for _, u in source.outbox(after_seq=after)]
+
+    monkeypatch.setattr(sqlite_store, "ROW_CHUNK", 8)
+    chunks: list[int] = []
+    write_rows = SqliteStore._write_rows
+
+    def failing(conn: sqlite3.Connection, rows: list[RecordRow]) -> None:
+        chunks.append(len(rows))
+        if len(chunks) == 3:
+            raise sqlite3.OperationalError("disk I/O error")
+        write_rows(conn, rows)
+
+    monkeypatch.setattr(SqliteStore, "_write_rows", staticmethod(failing))
+    with pytest.raises(StoreError, match="disk I/O error"):
+        a.apply_remote(edits)
+    assert chunks == [8, 8, 8]  # rows were being written as they were made
+    assert stored_view(path) == before  # the first chunks' rows were rolled back
+    assert a.store.log(seq) == []
+    # The document holds nothing the store lacks: the edits are not half there.
+    assert a.diff() == Replica(SqliteStore(path), clock=Clock(0)).diff()
+    assert "job_title" not in a.get("contact", ids[0])
+
+    monkeypatch.setattr(SqliteStore, "_write_rows", staticmethod(write_rows))
+    # The document transaction that made the rows has ended, so local edits work; the
+    # relay sends the unstored updates again, and this time they are stored.
+    a.update("contact", ids[0], {"last_name": "Local"})
+    assert a.apply_remote(edits).records == 40
+    a.close()
+    fresh = Replica(SqliteStore(path), clock=Clock(0))
+    titles = {c["id"]: c["job_title"] for c in fresh.list("contact")}
+    assert titles == {rid: f"T{n}" for n, rid in enumerate(ids)}
+    assert fresh.get("contact", ids[0])["last_name"] == "Local"
+    fresh.close()
