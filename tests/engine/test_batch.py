@@ -62,3 +62,24 @@ def test_record_digests_change_only_for_the_records_that_changed(tmp_path: Path)
     with pytest.raises(ValidationError):
         a.record_digests("nonsense")
     a.close()
+
+
+def test_a_field_edited_again_and_again_in_one_batch_keeps_the_last_value(tmp_path: Path) -> None:
+    # Each edit removes the entry the one before added: the rows are made from the change
+    # events of every transaction in the block, the last event of a key counting.
+    a = make("a", 1, SqliteStore(tmp_path / "a.sqlite"))
+    rid = a.create("contact", {"first_name": "Ann", "email": "a0@x.example"})
+    a.get("contact", rid)  # cached, so the rows come from the events alone
+    with a.batch():
+        for n in range(1, 4):
+            a.update("contact", rid, {"email": f"a{n}@x.example", "job_title": f"T{n}"})
+        a.update("contact", rid, {"job_title": None})
+    assert (a.get("contact", rid)["email"], a.get("contact", rid).get("job_title")) == (
+        "a3@x.example", None)
+    peer = make("b", 2)
+    peer.apply_remote([u for _, u in a.outbox()])  # the whole history merged in one update
+    assert peer.get("contact", rid) == {**a.get("contact", rid)}
+    a.close()
+    again = Replica(SqliteStore(tmp_path / "a.sqlite"), clock=Clock(), client_id=7)
+    assert again.list() == peer.list()
+    again.close()
