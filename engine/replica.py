@@ -98,6 +98,8 @@ class Replica(RecordEdits):
             store.commit(Batch(meta={"replica_id": self.replica_id}))
 
     def _install(self, doc: Doc[Any], gaps: GapTracker) -> None:
+        if hasattr(self, "_rows"):
+            self._rows.close()  # the document it observes is being replaced
         self._doc: Doc[Any] = doc
         self._gaps = gaps
         self._roots = {kind: doc.get(spec.root, type=Map) for kind, spec in KINDS.items()}
@@ -261,6 +263,7 @@ class Replica(RecordEdits):
 
     def close(self) -> None:
         """Close the store. The replica must not be used afterwards."""
+        self._rows.close()
         self.store.close()
 
     # ---------------------------------------------------------------- internals
