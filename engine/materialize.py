@@ -74,7 +74,6 @@ class Materializer:
         # Changed records: what the touched entry keys hold now (GONE once removed), or
         # None to re-read the whole record.
         self._dirty: dict[RecordKey, dict[str, Any] | None] = {}
-        self.taken = 0  # rows the last take_rows() gave
         self._subscriptions = [root.integrated.observe_deep(partial(self._on_events, kind))
                                for kind, root in self._roots.items()]
 
@@ -150,8 +149,7 @@ class Materializer:
         return bool(self._dirty)
 
     def take_rows(self, progress: Progress | None = None) -> Generator[RecordRow, None, None]:
-        """Yield the rows of every record changed since the last call; count them in
-        :attr:`taken`.
+        """Yield the rows of every record changed since the last call.
 
         Rows are made as they are asked for, so that the store writes each soon after
         it is made: at 10k contacts, making all rows of a 1000-edit batch first and
@@ -160,14 +158,13 @@ class Materializer:
         for. Exhaust or close the iterator: it holds a document transaction meanwhile.
         """
         dirty, self._dirty = self._dirty, {}
-        total, self.taken = len(dirty), 0
+        total = len(dirty)
         if dirty:
             with self._doc.transaction() as txn:
                 handle = txn._txn
                 for done, (key, touched) in enumerate(dirty.items(), 1):
                     row = self._row(key, touched, handle)
                     if row is not None:
-                        self.taken += 1
                         yield row
                     if progress is not None and done % PROGRESS_EVERY == 0:
                         progress(done, total)
