@@ -374,7 +374,7 @@ class Replica(RecordEdits):
                       progress: Progress | None = None, *, snapshot: bytes | None = None,
                       rows: Generator[RecordRow, None, None] | None = None) -> int:
         """Commit ``updates`` with the rows of the records that changed (made by ``rows``
-        when given, else taken from the materializer); return how many rows."""
+        when given, else taken from the materializer); return how many records."""
         if rows is None:
             if not updates and snapshot is None and not self._rows.pending():
                 return 0
@@ -395,13 +395,14 @@ class Replica(RecordEdits):
 
         made = rows_then_clock()
         try:
-            seqs = self.store.commit(Batch(updates, made, meta, snapshot))
+            try:
+                seqs = self.store.commit(Batch(updates, made, meta, snapshot))
+            finally:
+                made.close()  # ends the document transaction of take_rows, also on error
+                rows.close()
         except BaseException:
             self._undo_unstored()
             raise
-        finally:
-            made.close()  # ends the document transaction of take_rows, also on error
-            rows.close()
         if seqs:
             self._last_seq = seqs[-1]
         if snapshot is not None:

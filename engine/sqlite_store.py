@@ -205,7 +205,7 @@ class SqliteStore(Store):
             if batch.snapshot is not None:
                 self._replace_snapshot(conn, batch.snapshot, self._head(conn))
         # A low guess of the pages this wrote to the WAL (a 1000-row batch of remote edits
-        # at 10k contacts writes ~1,300): one per row and update, and the updates' bytes.
+        # at 10k contacts writes ~1,000-1,300): one per row and update, the updates' bytes.
         written = sum(len(u) for u, _, _ in batch.updates) + len(batch.snapshot or b"")
         self._checkpoint_soon(written_rows + len(batch.updates) + written // 4096 + 1)
         return seqs
