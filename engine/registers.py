@@ -40,7 +40,9 @@ class Entry(NamedTuple):
     """One live write of a field.
 
     A named tuple rather than a dataclass: a replica keeps hundreds of thousands of
-    these, and tuples of plain values drop out of the garbage collector's tracking.
+    these, and a tuple is smaller and quicker to make. The garbage collector still
+    tracks each one (CPython stops tracking exact tuples of plain values only, not
+    subclasses): 203k of a 10k-contact replica's ~500k tracked objects.
     """
 
     key: str
