@@ -99,20 +99,6 @@ class Materializer:
                                           else change.get("newValue"))
             # A longer path is a change inside the note text: taking the row re-reads it.
 
-    def mark(self, kind: str, record_id: str) -> None:
-        """Re-read and resolve ``record_id`` whole when the rows are next taken."""
-        self._dirty[(kind, record_id)] = None
-
-    def mark_all(self) -> None:
-        """Re-read and resolve every record (after a gap closed: pycrdt sent no events)."""
-        for kind, root in self._roots.items():
-            for rid in root.keys():  # noqa: SIM118 (pycrdt types Map.__iter__ loosely)
-                self._dirty[(kind, str(rid))] = None
-
-    def dirty(self) -> set[RecordKey]:
-        """The records that changed since the rows were last taken."""
-        return set(self._dirty)
-
     def close(self) -> None:
         """Stop observing the document and drop the cache. Without this, the document's
         callbacks and this object refer to each other, and only a pass of the garbage
