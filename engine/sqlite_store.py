@@ -91,6 +91,7 @@ class SqliteStore(Store):
         self._checkpoint_conn: sqlite3.Connection | None = None
         self._checkpoint_error: sqlite3.Error | RuntimeError | None = None
         self._unchecked_pages = 0
+        self._restart_due = False  # a background checkpoint ended: see _let_wal_restart
         # The file is only ever read through SQLite: opening and closing it with open()
         # would drop this process's SQLite locks on it (POSIX locks are per process).
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -184,6 +185,7 @@ class SqliteStore(Store):
 
     def commit(self, batch: Batch) -> list[int]:
         self._check_checkpoint()
+        self._let_wal_restart()
         seqs: list[int] = []
         written_rows = 0
         with self._transaction() as conn:
@@ -223,8 +225,8 @@ class SqliteStore(Store):
         self._unchecked_pages += pages
         if self._unchecked_pages < CHECKPOINT_AFTER_PAGES:
             return
-        if self._checkpointer is not None and self._checkpointer.is_alive():
-            return  # the next commit asks again
+        if self._checkpoint_running() or self._restart_due:
+            return  # the next commit asks again, or first lets the WAL restart
         self._unchecked_pages = 0
         # Called after a commit went through: whatever fails here must not make it look
         # as if it had not, so it is kept and raised by the next commit.
@@ -245,8 +247,36 @@ class SqliteStore(Store):
         # PASSIVE: copy what no reader still needs, never wait for readers or writers.
         try:
             conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            self._restart_due = True
         except sqlite3.Error as error:
             self._checkpoint_error = error  # raised by the next commit, on the caller's thread
+
+    def _let_wal_restart(self) -> None:
+        """After a background checkpoint, copy what it left and let the WAL start again.
+
+        SQLite writes the WAL from its beginning again only in a transaction that began
+        when every frame had been copied into the file. Under a steady stream of
+        commits the background checkpoint almost never ends between two of them: it
+        copies the frames up to its start while the next transaction is already open,
+        and that one's frames follow. The WAL would then only grow until SQLite's own
+        checkpoint (at WAL_CHECKPOINT_PAGES) ran inside a commit: at 10k contacts a
+        40 ms stall that copies everything written since, and meanwhile a WAL file of
+        64 MiB, which grows at a cost of its own. So the first commit after a
+        background checkpoint first copies, here, the little written since it began
+        (one or a few commits' pages), and no new background checkpoint starts before
+        that: the WAL starts again from its beginning once per background checkpoint.
+        """
+        if not self._restart_due or self._checkpoint_running():
+            return
+        self._restart_due = False
+        self._unchecked_pages = 0
+        try:
+            self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error as error:
+            raise StoreError(f"checkpoint failed: {error}", path=self.path) from None
+
+    def _checkpoint_running(self) -> bool:
+        return self._checkpointer is not None and self._checkpointer.is_alive()
 
     def _check_checkpoint(self) -> None:
         error, self._checkpoint_error = self._checkpoint_error, None

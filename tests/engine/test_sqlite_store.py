@@ -11,6 +11,7 @@ import hashlib
 import os
 import shutil
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -284,6 +285,56 @@ def test_checkpoints_run_in_the_background_and_keep_the_wal_small(
     assert len(store.query(RecordQuery("contact"))) == 3000
     store.close()
     assert not os.path.exists(f"{path}-wal")  # the last connection folded it back
+
+
+def test_the_wal_starts_again_when_checkpoints_end_inside_transactions(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As under a steady stream of remote batches: each background checkpoint ends
+    while the next transaction is open, so SQLite alone never restarts the WAL."""
+    import engine.sqlite_store
+
+    monkeypatch.setattr(engine.sqlite_store, "CHECKPOINT_AFTER_PAGES", 50)
+    path = tmp_path / "s.sqlite"
+    store = SqliteStore(path)
+    store.conn.execute("PRAGMA wal_autocheckpoint=0")  # only the store's own ones run
+
+    def rows_ending_a_checkpoint(start: int) -> Iterator[RecordRow]:
+        for n in range(start, start + 100):
+            if n == start + 50:
+                store.wait_for_checkpoint()  # the one the previous commit started ends now
+            yield row(f"c{n}", note="x" * 500)
+
+    sizes = []
+    for start in range(0, 3000, 100):
+        store.commit(Batch(rows=rows_ending_a_checkpoint(start)))
+        sizes.append(os.path.getsize(f"{path}-wal"))
+    # Each commit writes ~100 pages; without the restarts the WAL holds all 30 commits.
+    assert max(sizes) < 4 * sizes[0]
+    assert len(store.query(RecordQuery("contact"))) == 3000
+    store.close()
+    again = SqliteStore(path)
+    assert len(again.query(RecordQuery("contact"))) == 3000
+    again.close()
+
+
+def test_a_failed_wal_restart_is_raised_before_anything_is_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import engine.sqlite_store
+
+    monkeypatch.setattr(engine.sqlite_store, "CHECKPOINT_AFTER_PAGES", 1)
+    store = SqliteStore(tmp_path / "s.sqlite")
+    store.commit(Batch([(b"u1", LOCAL, 1)], [row("c1")]))
+    store.wait_for_checkpoint()
+    working = store.conn
+    store.conn = sqlite3.connect(tmp_path / "s.sqlite")
+    store.conn.close()  # as if the disk failed just before the next commit
+    with pytest.raises(StoreError, match="checkpoint failed"):
+        store.commit(Batch([(b"u2", LOCAL, 2)], [row("c2")]))
+    store.conn = working
+    assert [e.update for e in store.log()] == [b"u1"]
+    store.commit(Batch([(b"u3", LOCAL, 3)], [row("c3")]))
+    assert {r.id for r in store.query(RecordQuery("contact"))} == {"c1", "c3"}
+    store.close()
 
 
 def test_a_failed_background_checkpoint_is_raised_by_the_next_commit(
