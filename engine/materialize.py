@@ -37,6 +37,7 @@ from engine.registers import (
     Resolved,
     parse_entry,
     refresh_fields,
+    replace_value,
     resolve_entries,
 )
 from engine.store import RecordRow
@@ -161,6 +162,12 @@ class Materializer:
              handle: Any) -> RecordRow | None:
         kind, rid = key
         state = self._states.pop(key, None)
+        if state is not None and touched is not None and len(touched) == 2:
+            quick = _replaced_value_row(state, touched)
+            if quick is not None:
+                self._clock.observe(quick.updated)
+                self._remember(key, state)
+                return quick
         changed: set[str] | None = None
         record: Any = None
         if state is not None and touched is not None and kind != "note":
@@ -223,6 +230,41 @@ def _changed_columns(stored: RecordRow, row: RecordRow) -> frozenset[str]:
     its old value, and each page it touches goes to the WAL at commit.
     """
     return _CHANGED[(stored.updated != row.updated, stored.sort_key != row.sort_key)]
+
+
+def _replaced_value_row(state: _State, touched: dict[str, Any]) -> RecordRow | None:
+    """The row after an ordinary one-field edit (one entry key gone, one come: see
+    engine.registers.replace_value), made the short way; None for any other change.
+
+    Most remote changes are that one. The general way (parse the touched keys into
+    the field's entries, re-resolve the field, re-derive the row and compare it with
+    the stored one) takes ~16 us per edit at 10k contacts, this one ~11 (~5 when the
+    record's objects are still in the CPU's caches).
+    """
+    previous, stored = state.resolved, state.stored
+    if previous is None or stored is None:
+        return None
+    (first, first_raw), (second, second_raw) = touched.items()
+    if first_raw is _GONE and second_raw is not _GONE:
+        gone, key, raw = first, second, second_raw
+    elif second_raw is _GONE and first_raw is not _GONE:
+        gone, key, raw = second, first, first_raw
+    else:
+        return None
+    entry = parse_entry(key, raw)
+    if entry is None:
+        return None
+    grouped = state.grouped
+    entries = grouped.get(entry.field)
+    if entries is None or len(entries) != 1 or entries[0].key != gone:
+        return None
+    resolved = replace_value(previous, grouped, entry)
+    if resolved is None:
+        return None
+    grouped[entry.field] = [entry]
+    row = rows.with_value(stored, resolved, entry.field, state.search_parts)
+    state.resolved, state.stored = resolved, row
+    return row
 
 
 def _read_all(record: Any, handle: Any) -> dict[str, list[Entry]]:

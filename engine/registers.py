@@ -303,6 +303,36 @@ def refresh_fields(previous: Resolved, grouped: dict[str, list[Entry]],
     return Resolved(kind, record_id, data, False, updated, updated_by, conflicts, grouped)
 
 
+def replace_value(previous: Resolved, grouped: dict[str, list[Entry]],
+                  entry: Entry) -> Resolved | None:
+    """:func:`refresh_fields` for the commonest change of all, taken the short way.
+
+    That change is an ordinary edit of one field seen after the edit before it:
+    ``entry`` replaces the one live entry of its field, which held a value, and is
+    newer than every entry of the record. ``grouped`` is the record's entries before
+    the change. Then no conflict appears or goes, the field keeps its place in the
+    data, and the edit is the record's last. Returns what :func:`resolve_entries`
+    would give once ``grouped[entry.field]`` is ``[entry]`` (the caller makes it so),
+    or None when the change is not that one. The conflicts list is ``previous``'s own.
+    """
+    name, value = entry.field, entry.value
+    if (value is None or entry.stamp <= previous.updated or previous.deleted
+            or previous.kind in _WHOLE_KINDS or DELETED in grouped
+            or name not in previous.data or name in _DERIVED or name.startswith(CUSTOM_PREFIX)):
+        return None
+    entries = grouped.get(name)
+    if entries is None or len(entries) != 1:
+        return None  # the field held no value, or a conflict this edit may resolve
+    data = previous.data.copy()
+    data[name] = value
+    return Resolved(previous.kind, previous.record_id, data, False, entry.stamp,
+                    entry.replica, previous.conflicts, grouped)
+
+
+_WHOLE_KINDS = frozenset({"group", "note"})  # members and note text are not plain fields
+_DERIVED = frozenset({"custom", "text", "members"})  # data keys resolve_entries makes itself
+
+
 def stamp_to_iso(stamp: int) -> str:
     """Return the wall-clock time of a stamp as ISO-8601 UTC (for display)."""
     from datetime import datetime

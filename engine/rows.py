@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from typing import Any
 
@@ -21,6 +22,7 @@ _SORT_FIELDS = {
 _SORT_TAIL = {kind: ("email",) if kind == "contact" else () for kind in _SORT_FIELDS}
 _SORT_SET = {kind: frozenset(names) for kind, names in _SORT_FIELDS.items()}
 _TAIL_SET = {kind: frozenset(names) for kind, names in _SORT_TAIL.items()}
+_LINKS = {kind: "members" if kind == "group" else "contact_ids" for kind in _SORT_FIELDS}
 _SEARCH_FIELDS = {kind: frozenset(spec.search) for kind, spec in KINDS.items()}
 _SEARCH_PLAN = {kind: tuple((name, spec.fields[name].type == "phone") for name in spec.search)
                 for kind, spec in KINDS.items()}
@@ -61,7 +63,7 @@ def build_row(resolved: Resolved, previous: RecordRow | None = None,
         sort_key = _sort_text(data, _SORT_FIELDS[kind])
     if sort_tail is None:
         sort_tail = _sort_text(data, _SORT_TAIL[kind])
-    links = list(data.get("members" if kind == "group" else "contact_ids", []))
+    links = list(data.get(_LINKS[kind], []))
     return RecordRow(
         kind=kind, id=resolved.record_id, deleted=resolved.deleted,
         updated=resolved.updated, updated_by=resolved.updated_by, data=data,
@@ -69,6 +71,55 @@ def build_row(resolved: Resolved, previous: RecordRow | None = None,
         company_id=data.get("company_id"), company=data.get("company"), links=links,
         conflicts=[c.to_dict() for c in resolved.conflicts],
     )
+
+
+def with_value(previous: RecordRow, resolved: Resolved, name: str,
+               search_parts: list[str | None]) -> RecordRow:
+    """:func:`build_row` for a record of which only the value of the field ``name``
+    changed (:func:`engine.registers.replace_value`): not its conflicts, not its
+    deleted flag. The row shares its conflicts, and its links unless ``name`` holds
+    them, with ``previous``; ``search_parts`` is as for :func:`build_row`. The row's
+    hints for the store name the columns that may differ from ``previous``."""
+    data = resolved.data
+    kind = resolved.kind
+    search, sort_key, sort_tail = previous.search, previous.sort_key, previous.sort_tail
+    if name in _SEARCH_FIELDS[kind]:
+        search = _search_text(kind, data, (name,), search_parts)
+    if name in _SORT_SET[kind]:
+        sort_key = _sort_text(data, _SORT_FIELDS[kind])
+    if name in _TAIL_SET[kind]:
+        sort_tail = _sort_text(data, _SORT_TAIL[kind])
+    links = previous.links
+    if name == _LINKS[kind]:
+        links = list(data.get(name, []))
+    return RecordRow(kind, resolved.record_id, resolved.deleted, resolved.updated,
+                     resolved.updated_by, data, search, sort_key, sort_tail,
+                     data.get("company_id"), data.get("company"), links, previous.conflicts,
+                     links == previous.links,
+                     _value_columns(kind, name, sort_key != previous.sort_key))
+
+
+_VALUE_COLUMNS: dict[tuple[str, str, bool], frozenset[str]] = {}
+
+
+def _value_columns(kind: str, name: str, sort_changed: bool) -> frozenset[str]:
+    """The store columns an edit of the field ``name`` may change."""
+    key = (kind, name, sort_changed)
+    columns = _VALUE_COLUMNS.get(key)
+    if columns is None:
+        names = {"updated", "updated_by", "data"}
+        if name in _SEARCH_FIELDS[kind]:
+            names.add("search")
+        if sort_changed:
+            names.add("sort_key")
+        if name in _TAIL_SET[kind]:
+            names.add("sort_tail")
+        if name in ("company", "company_id"):
+            names.add(name)
+        if len(_VALUE_COLUMNS) >= 4096:  # field names come from peers: keep it bounded
+            _VALUE_COLUMNS.clear()
+        columns = _VALUE_COLUMNS[key] = frozenset(names)
+    return columns
 
 
 def sort_texts(kind: str, data: dict[str, Any]) -> tuple[str, str]:
@@ -80,7 +131,7 @@ def _sort_text(data: dict[str, Any], names: tuple[str, ...]) -> str:
     return "\x1f".join([str(data.get(n) or "").lower() for n in names])
 
 
-def _search_text(kind: str, data: dict[str, Any], touched: AbstractSet[str] | None,
+def _search_text(kind: str, data: dict[str, Any], touched: Iterable[str] | None,
                  parts: list[str | None]) -> str:
     """The search text, from ``parts`` brought up to date for the ``touched`` fields
     (all of them when None or when ``parts`` is still empty)."""

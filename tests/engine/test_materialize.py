@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from engine import rows
@@ -18,6 +18,7 @@ from engine.registers import (
     entry_key,
     parse_entry,
     refresh_fields,
+    replace_value,
     resolve_entries,
 )
 from engine.replica import Replica
@@ -40,6 +41,10 @@ def entry(name: str, tick: int, replica: str, value: Any) -> Entry:
 
 writes = st.lists(st.tuples(st.sampled_from(FIELDS), st.integers(0, 20),
                             st.sampled_from("abc"), VALUES), max_size=12)
+
+
+plain_writes = st.lists(st.tuples(st.sampled_from(FIELDS[:-1]), st.integers(0, 20),
+                                  st.sampled_from("abc"), VALUES), max_size=12)  # no delete
 
 
 def grouped_of(ws: list[tuple[str, int, str, Any]]) -> dict[str, list[Entry]]:
@@ -89,6 +94,73 @@ def test_refresh_fields_declines_deletes_membership_and_new_fields() -> None:
     refreshed = refresh_fields(previous, renamed, {"first_name"})
     assert refreshed is not None and refreshed.data["first_name"] == "Anna"
     assert refreshed.updated_by == "b"
+
+
+COLUMNS = ("deleted", "updated", "updated_by", "sort_key", "sort_tail", "search", "company_id",
+           "company", "data")
+
+
+@settings(max_examples=500, deadline=None)
+@given(before=st.one_of(plain_writes, writes), name=st.sampled_from(FIELDS), held=VALUES,
+       tick=st.integers(10, 60),
+       replica=st.sampled_from("abc"), value=VALUES, kind=st.sampled_from(["contact", "company"]))
+def test_replace_value_gives_what_resolving_the_whole_record_gives(
+        before: list[tuple[str, int, str, Any]], name: str, held: Any, tick: int, replica: str,
+        value: Any, kind: str) -> None:
+    old = grouped_of(before)
+    if held is not None:  # mostly, the field holds one value: what an ordinary edit replaces
+        old[name] = [entry(name, 10, "b", held)]
+    previous = resolve_entries(kind, "r1", old)
+    parts: list[str | None] = []
+    previous_row = rows.build_row(previous, search_parts=parts)
+    new = entry(name, tick, replica, value)
+    grouped = dict(old)
+    replaced = replace_value(previous, grouped, new)
+    grouped[name] = [new]
+    whole = resolve_entries(kind, "r1", grouped)
+    event("taken" if replaced is not None else "declined")
+    if replaced is None:
+        return
+    assert replaced == whole
+    assert list(replaced.data) == list(whole.data)  # same field order, same JSON
+    row = rows.with_value(previous_row, replaced, name, parts)
+    expected = rows.build_row(whole)
+    hints = ("side_unchanged", "changed_columns")
+    assert {k: v for k, v in vars_of(row).items() if k not in hints} == {
+        k: v for k, v in vars_of(expected).items() if k not in hints}
+    # The hints may only leave out what did not change.
+    assert row.changed_columns is not None
+    assert {c for c in COLUMNS if getattr(row, c) != getattr(previous_row, c)} <= row.changed_columns
+    assert not row.side_unchanged or (row.links, row.conflicts) == (previous_row.links,
+                                                                    previous_row.conflicts)
+
+
+def vars_of(row: rows.RecordRow) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in row.__slots__}
+
+
+def test_replace_value_takes_an_ordinary_edit_and_declines_the_rest() -> None:
+    base = {"first_name": [entry("first_name", 1, "a", "Ann")],
+            "email": [entry("email", 2, "a", "ann@x.example")]}
+    previous = resolve_entries("contact", "r1", base)
+    edit = entry("email", 3, "b", "ann@y.example")
+    replaced = replace_value(previous, base, edit)
+    assert replaced is not None
+    assert (replaced.data["email"], replaced.updated, replaced.updated_by) == (
+        "ann@y.example", edit.stamp, "b")
+    assert replace_value(previous, base, entry("email", 2, "b", "old@x.example")) is None  # not newer
+    assert replace_value(previous, base, entry("email", 3, "b", None)) is None  # cleared
+    assert replace_value(previous, base, entry("job_title", 3, "b", "CEO")) is None  # new field
+    custom = {**base, "custom.Region": [entry("custom.Region", 2, "a", "North")]}
+    assert replace_value(resolve_entries("contact", "r1", custom), custom,
+                         entry("custom.Region", 3, "b", "South")) is None
+    torn = {**base, "email": [*base["email"], entry("email", 2, "b", "b@x.example")]}
+    assert replace_value(resolve_entries("contact", "r1", torn), torn, edit) is None  # conflict
+    deleted = {**base, DELETED: [entry(DELETED, 1, "a", False)]}
+    assert replace_value(resolve_entries("contact", "r1", deleted), deleted, edit) is None
+    team = {"name": [entry("name", 1, "a", "Team")]}
+    group = resolve_entries("group", "g1", team)
+    assert replace_value(group, team, entry("name", 2, "a", "Core")) is None
 
 
 ops = st.lists(st.tuples(st.sampled_from(["a", "b"]), st.integers(0, 4),

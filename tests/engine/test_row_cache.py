@@ -12,7 +12,7 @@ import pytest
 
 from engine import sqlite_store
 from engine.errors import StoreError
-from engine.replica import Replica
+from engine.replica import Replica, ids_of
 from engine.sqlite_store import SqliteStore
 from engine.store import MemoryStore, RecordRow
 from tests.engine.helpers import Clock
@@ -129,7 +129,8 @@ def stored_columns(path: Path) -> list[tuple[object, ...]]:
     try:
         return conn.execute(
             "SELECT kind, id, deleted, updated, updated_by, sort_key, sort_tail, search, company_id, "
-            "company, data FROM records ORDER BY kind, id").fetchall()
+            "company, data FROM records ORDER BY kind, id").fetchall() + conn.execute(
+            "SELECT kind, id, target FROM links ORDER BY kind, id, target").fetchall()
     finally:
         conn.close()
 
@@ -141,13 +142,17 @@ def test_rows_updated_column_by_column_are_stored_exactly_as_written_whole(
     a = Replica(SqliteStore(tmp_path / "a.sqlite"), clock=Clock(1_000), replica_id="a")
     b = Replica(SqliteStore(tmp_path / "b.sqlite"), clock=Clock(2_000), replica_id="b")
     ids = [a.create("contact", {"first_name": f"P{n}", "last_name": "Smith",
-                                "mobile_phone": f"+1 555 01{n:02d}", "company": "Acme"})
-           for n in range(6)]
+                                "mobile_phone": f"+1 555 01{n:02d}", "company": "Acme",
+                                "job_title": "Buyer", "email": f"p{n}@x.example"})
+           for n in range(7)]
+    call = a.create("history", {"regarding": "Call", "contact_ids": [ids[0]]})
     exchange(a, b)
     b.update("contact", ids[0], {"job_title": "CEO"})           # no indexed column changes
     b.update("contact", ids[1], {"last_name": "Adams"})         # the sort key changes
     b.update("contact", ids[2], {"mobile_phone": "555 0199"})   # the search text changes
     b.update("contact", ids[3], {"company": "Blue Ridge"})      # company and sort key
+    b.update("contact", ids[6], {"email": "p6@y.example"})      # the sort tail and search
+    b.update("history", call, {"contact_ids": [ids[0], ids[1]]})  # the links
     a.update("contact", ids[4], {"email": "mine@x.example"})    # a conflict: `updated`
     b.update("contact", ids[4], {"email": "theirs@x.example"})  # may stay as it was
     exchange(a, b)
@@ -156,6 +161,8 @@ def test_rows_updated_column_by_column_are_stored_exactly_as_written_whole(
     exchange(a, b)
     assert a.list("contact")[0]["last_name"] == "Adams"
     assert [r["id"] for r in a.search("5550199")] == [ids[2]]
+    assert [r["id"] for r in a.search("p6@y.example")] == [ids[6]]
+    assert ids_of(a.list("history", linked_to=ids[1])) == [call]
     fresh_path = tmp_path / "fresh.sqlite"
     fresh = Replica(SqliteStore(fresh_path), clock=Clock(3_000), replica_id="f")
     fresh.apply_remote([a.diff()])
