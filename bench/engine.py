@@ -160,6 +160,35 @@ def apply_rate(a: Replica, updates: list[bytes], per_call: int) -> float:
     return len(updates) / (time.perf_counter() - start)
 
 
+def reference_ms() -> float:
+    """Time a fixed workload of the kind the engine does (Python dicts and strings,
+    JSON, SQLite inserts): the median of three, in ms. This machine is shared and
+    its speed varies by tens of percent from minute to minute; a run whose
+    reference took longer ran on a slower machine. The garbage collector is kept
+    still meanwhile: its passes over a replica open in this process would
+    otherwise land in the reference."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        times = [_reference_once() for _ in range(3)]
+    finally:
+        if was_enabled:
+            gc.enable()
+    return statistics.median(times)
+
+
+def _reference_once() -> float:
+    start = time.perf_counter()
+    rng = random.Random(7)
+    rows = [{"id": i, "name": f"n{rng.random()}", "tags": [i, i + 1]} for i in range(30_000)]
+    index = {row["name"]: json.dumps(row) for row in rows}
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (k TEXT PRIMARY KEY, v TEXT)")
+    conn.executemany("INSERT INTO t VALUES (?, ?)", index.items())
+    conn.close()
+    return (time.perf_counter() - start) * 1000
+
+
 def work_build(size: int, directory: Path, budget_s: float) -> dict[str, Any]:
     """Build, then measure everything but opening; leave log.db and compacted.db behind."""
     out: dict[str, Any] = {"size": size, "load_at_start": os.getloadavg()[0]}
@@ -205,6 +234,7 @@ def work_build(size: int, directory: Path, budget_s: float) -> dict[str, Any]:
     b.close()
     del b
     gc.collect()
+    out["reference_ms"] = reference_ms()
     for per_call, updates in rounds.items():
         out[f"apply_{per_call}_per_s"] = apply_rate(a, updates, per_call)
     assert a.get("contact", chosen[0])["email"] == "r1000.0@peer.example"
@@ -284,6 +314,7 @@ def medians(runs: list[dict[str, Any]]) -> dict[str, Any]:
 MB = 1e6
 ROWS: list[tuple[str, str, str]] = [
     ("load_at_start", "1-minute load average at run start", "{:.1f}"),
+    ("reference_ms", "reference workload before the applies (ms)", "{:.0f}"),
     ("create_per_s", "create() one by one, 1 commit each (contacts/s)", "{:,.0f}"),
     ("created_one_by_one", "  contacts created one by one", "{:,.0f}"),
     ("build_s", "build N contacts one by one (s)", "{:.1f}"),
