@@ -308,25 +308,31 @@ def replace_value(previous: Resolved, grouped: dict[str, list[Entry]],
     """:func:`refresh_fields` for the commonest change of all, taken the short way.
 
     That change is an ordinary edit of one field seen after the edit before it:
-    ``entry`` replaces the one live entry of its field, which held a value, and is
-    newer than every entry of the record. ``grouped`` is the record's entries before
-    the change. Then no conflict appears or goes, the field keeps its place in the
-    data, and the edit is the record's last. Returns what :func:`resolve_entries`
-    would give once ``grouped[entry.field]`` is ``[entry]`` (the caller makes it so),
-    or None when the change is not that one. The conflicts list is ``previous``'s own.
+    ``entry`` replaces the one live entry of its field, which held a value. Then no
+    conflict appears or goes and the field keeps its place in the data. The record's
+    last edit is ``entry`` if it is newer than every entry of the record, or stays
+    what it was if both ``entry`` and the entry it replaces are older than that.
+    ``grouped`` is the record's entries before the change. Returns what
+    :func:`resolve_entries` would give once ``grouped[entry.field]`` is ``[entry]``
+    (the caller makes it so), or None when the change is not that one. The conflicts
+    list is ``previous``'s own.
     """
     name, value = entry.field, entry.value
-    if (value is None or entry.stamp <= previous.updated or previous.deleted
-            or previous.kind in _WHOLE_KINDS or DELETED in grouped
+    if (value is None or previous.deleted or previous.kind in _WHOLE_KINDS or DELETED in grouped
             or name not in previous.data or name in _DERIVED or name.startswith(CUSTOM_PREFIX)):
         return None
     entries = grouped.get(name)
     if entries is None or len(entries) != 1:
         return None  # the field held no value, or a conflict this edit may resolve
+    updated, updated_by = previous.updated, previous.updated_by
+    if entry.stamp > updated:
+        updated, updated_by = entry.stamp, entry.replica
+    elif entry.stamp == updated or entries[0].stamp >= updated:
+        return None  # a tie, or the replaced entry was the last edit: find it again
     data = previous.data.copy()
     data[name] = value
-    return Resolved(previous.kind, previous.record_id, data, False, entry.stamp,
-                    entry.replica, previous.conflicts, grouped)
+    return Resolved(previous.kind, previous.record_id, data, False, updated, updated_by,
+                    previous.conflicts, grouped)
 
 
 _WHOLE_KINDS = frozenset({"group", "note"})  # members and note text are not plain fields
