@@ -161,6 +161,11 @@ def test_replace_value_takes_an_ordinary_edit_and_declines_the_rest() -> None:
     custom = {**base, "custom.Region": [entry("custom.Region", 2, "a", "North")]}
     assert replace_value(resolve_entries("contact", "r1", custom), custom,
                          entry("custom.Region", 3, "b", "South")) is None
+    # A raw field named like a key resolve_entries makes itself: the whole record decides.
+    raw = {**custom, "custom": [entry("custom", 2, "a", "raw")]}
+    assert resolve_entries("contact", "r1", raw).data["custom"] == {"Region": "North"}
+    assert replace_value(resolve_entries("contact", "r1", raw), raw,
+                         entry("custom", 3, "b", "new")) is None
     torn = {**base, "email": [*base["email"], entry("email", 2, "b", "b@x.example")]}
     assert replace_value(resolve_entries("contact", "r1", torn), torn, edit) is None  # conflict
     deleted = {**base, DELETED: [entry(DELETED, 1, "a", False)]}
