@@ -15,9 +15,10 @@ value an added or changed key holds once the transaction is over (a key that
 came and went within it is not named); later events of a key replace earlier
 ones. For a cached record these values are used as they are: reading each key
 back from the document cost ~3 us per edit at 10k contacts (taking the touched
-keys went from ~10 to ~7 us), the lookups missing the CPU's caches. When in doubt — a record replaced, a record not
-cached or evicted, a note (its text is read from the document), a change to a
-delete or to group membership — the record is re-read and resolved whole.
+keys went from ~10 to ~7 us), the lookups missing the CPU's caches. When in
+doubt — a record replaced, a record not cached or evicted, a note (its text is
+read from the document), a change to a delete or to group membership — the
+record is re-read and resolved whole.
 """
 
 from __future__ import annotations

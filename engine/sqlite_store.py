@@ -365,7 +365,8 @@ class SqliteStore(Store):
                          "'group' AND g.id = l.id AND g.deleted = 0 WHERE l.kind = 'group' "
                          "AND l.id = ?)")
             params.append(query.group)
-        sql = f"SELECT r.* FROM records r WHERE {' AND '.join(where)} ORDER BY r.sort_key, r.sort_tail, r.id"
+        sql = (f"SELECT r.* FROM records r WHERE {' AND '.join(where)} "
+               "ORDER BY r.sort_key, r.sort_tail, r.id")
         if query.limit is not None or query.offset:
             sql += " LIMIT ? OFFSET ?"
             params += [-1 if query.limit is None else query.limit, query.offset]
@@ -387,7 +388,8 @@ class SqliteStore(Store):
             RecordRow(
                 kind=r["kind"], id=r["id"], deleted=bool(r["deleted"]), updated=r["updated"],
                 updated_by=r["updated_by"], data=json.loads(r["data"]), search=r["search"],
-                sort_key=r["sort_key"], sort_tail=r["sort_tail"], company_id=r["company_id"], company=r["company"],
+                sort_key=r["sort_key"], sort_tail=r["sort_tail"], company_id=r["company_id"],
+                company=r["company"],
                 links=links.get((r["kind"], r["id"]), []),
                 conflicts=conflicts.get((r["kind"], r["id"]), []),
             )

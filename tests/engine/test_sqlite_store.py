@@ -266,14 +266,21 @@ def test_a_failed_commit_leaves_the_file_usable(tmp_path: Path) -> None:
     again.close()
 
 
-def test_checkpoints_run_in_the_background_and_keep_the_wal_small(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def frequent_checkpoints(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SqliteStore:
+    """A store whose background checkpoint starts every ~50 pages, and SQLite's own never."""
     import engine.sqlite_store
 
     monkeypatch.setattr(engine.sqlite_store, "CHECKPOINT_AFTER_PAGES", 50)
-    path = tmp_path / "s.sqlite"
-    store = SqliteStore(path)
-    store.conn.execute("PRAGMA wal_autocheckpoint=0")  # only the background ones run
+    store = SqliteStore(tmp_path / "s.sqlite")
+    store.conn.execute("PRAGMA wal_autocheckpoint=0")
+    return store
+
+
+def test_checkpoints_run_in_the_background_and_keep_the_wal_small(
+        frequent_checkpoints: SqliteStore) -> None:
+    store = frequent_checkpoints
+    path = store.path
     sizes = []
     for start in range(0, 3000, 100):
         store.commit(Batch(rows=[row(f"c{n}", note="x" * 500) for n in range(start, start + 100)]))
@@ -288,15 +295,11 @@ def test_checkpoints_run_in_the_background_and_keep_the_wal_small(
 
 
 def test_the_wal_starts_again_when_checkpoints_end_inside_transactions(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        frequent_checkpoints: SqliteStore) -> None:
     """As under a steady stream of remote batches: each background checkpoint ends
     while the next transaction is open, so SQLite alone never restarts the WAL."""
-    import engine.sqlite_store
-
-    monkeypatch.setattr(engine.sqlite_store, "CHECKPOINT_AFTER_PAGES", 50)
-    path = tmp_path / "s.sqlite"
-    store = SqliteStore(path)
-    store.conn.execute("PRAGMA wal_autocheckpoint=0")  # only the store's own ones run
+    store = frequent_checkpoints
+    path = store.path
 
     def rows_ending_a_checkpoint(start: int) -> Iterator[RecordRow]:
         for n in range(start, start + 100):
