@@ -1,4 +1,4 @@
-"""Benchmark of the PC bridge (clients/bridge.py) between the Act! sandbox and a real relay.
+"""Benchmark of the PC bridge (clients/bridge/runner.py) between the Act! sandbox and a real relay.
 
 Run ``python bench/bridge.py`` (10,000 seeded contacts, median of 3 runs, about 5 minutes) or
 ``python bench/bridge.py --sizes 2000 --runs 1`` (a smoke test). ``--json FILE`` writes every
@@ -49,10 +49,10 @@ from typing import Any
 if Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().parent:
     del sys.path[0]
 
-from clients.act_client import ActClient
-from clients.bridge import Bridge, BridgeConfig, init_bridge
-from clients.bridge_rules import Tally
-from clients.device import Device, init_home
+from clients.act.client import ActClient
+from clients.bridge.rules import Tally
+from clients.bridge.runner import Bridge, BridgeConfig, init_bridge
+from clients.device.home import Device, init_home
 from relay.store import RelayStore
 
 ROOT = Path(__file__).resolve().parent.parent  # the source tree the subprocesses must run
@@ -75,7 +75,7 @@ def handsync_cmd(*args: str) -> list[str]:
     """The ``handsync`` command line; the subprocess imports ROOT (see :func:`child_env`)."""
     exe = Path(sys.executable).parent / "handsync"
     base = [str(exe)] if exe.exists() else [sys.executable, "-c",
-                                              "from clients.cli import main; main()"]
+                                              "from clients.cli.main import main; main()"]
     return [*base, *args]
 
 

@@ -41,7 +41,7 @@ from websockets.exceptions import ConnectionClosed
 if Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().parent:
     del sys.path[0]
 
-from clients.connection import sync_once
+from clients.device.connection import sync_once
 from engine import codec
 from engine.clock import make_stamp
 from engine.registers import encode_value, entry_key

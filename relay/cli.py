@@ -21,7 +21,7 @@ from typing import Any
 import click
 
 from engine.errors import HandsyncError
-from relay.hub import RelayConfig
+from relay.config import RelayConfig
 from relay.store import RelayStore
 from relay.workers import compact_space
 

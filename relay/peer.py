@@ -1,7 +1,7 @@
 """One connected peer: its protocol state, its bounded outgoing queue, its writer task.
 
 The asyncio layer only moves bytes: :class:`Peer` decodes frames with the
-engine's codec, asks the :class:`~relay.hub.Hub` to store and fan out updates,
+engine's codec, asks its hub (:class:`PeerHub`) to store and fan out updates,
 and queues frames for its single writer task. Nothing is sent per message with a
 fire-and-forget task, and the queue is bounded in bytes: a peer that cannot keep up is
 closed with 4408 and catches up when it returns.
@@ -15,7 +15,7 @@ import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
@@ -41,8 +41,9 @@ from engine.codec import (
 from engine.errors import ProtocolError
 
 if TYPE_CHECKING:
-    from relay.hub import Hub
+    from relay.config import Metrics, RelayConfig
     from relay.store import Token
+    from relay.workers import CatchUp
 
 log = logging.getLogger("handsync.relay")
 PACK_BYTES = 64 * 1024
@@ -91,10 +92,28 @@ class Forward:
         return self._plain
 
 
+class PeerHub(Protocol):
+    """What a peer asks of the hub that holds it (:class:`relay.hub.Hub` is one).
+
+    Declared here so that the peer needs nothing from the hub's module: the hub
+    imports peers, never the other way round.
+    """
+
+    config: RelayConfig
+    metrics: Metrics
+
+    def store_update(self, peer: Peer, update: bytes) -> None: ...
+    def broadcast_awareness(self, sender: Peer, payload: bytes) -> None: ...
+    async def read_tail(self, space: str, cursor: int) -> CatchUp | None: ...
+    async def read_whole(self, space: str) -> CatchUp: ...
+    async def read_state(self, space: str, state_vector: bytes | None,
+                         with_state_vector: bool = False) -> CatchUp: ...
+
+
 class Peer:
     """The relay's side of one WebSocket connection to a space."""
 
-    def __init__(self, ws: ServerConnection, hub: Hub, space: str, token: Token) -> None:
+    def __init__(self, ws: ServerConnection, hub: PeerHub, space: str, token: Token) -> None:
         self.ws = ws
         self.hub = hub
         self.space = space

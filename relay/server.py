@@ -24,7 +24,8 @@ from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
 from engine.codec import CloseCode
-from relay.hub import Hub, RelayConfig
+from relay.config import RelayConfig
+from relay.hub import Hub
 from relay.peer import Peer
 from relay.store import RelayStore, Token
 from relay.workers import now_ms

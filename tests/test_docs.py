@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 import pytest
 
-from clients.cli import cli
+from clients.cli.main import cli
 from engine.schema import KINDS
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -23,8 +23,12 @@ def test_every_field_is_in_the_mapping_table(kind: str) -> None:
 
 
 def _commands(group: click.Group, prefix: str = "handsync") -> list[tuple[str, click.Command]]:
+    # Through list_commands/get_command: the top group loads its commands lazily.
+    ctx = click.Context(group)
     found: list[tuple[str, click.Command]] = []
-    for name, command in sorted(group.commands.items()):
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        assert command is not None, name
         path = f"{prefix} {name}"
         found.append((path, command))
         if isinstance(command, click.Group):
@@ -32,7 +36,18 @@ def _commands(group: click.Group, prefix: str = "handsync") -> list[tuple[str, c
     return found
 
 
-@pytest.mark.parametrize(("path", "command"), _commands(cli))
+COMMANDS = _commands(cli)
+
+
+def test_the_command_list_is_complete() -> None:
+    # Guards the parametrisation below against an empty or shrunken walk.
+    paths = {path for path, _ in COMMANDS}
+    assert {"handsync contact search", "handsync bridge once", "handsync relay serve",
+            "handsync import", "handsync demo"} <= paths
+    assert len(paths) > 60
+
+
+@pytest.mark.parametrize(("path", "command"), COMMANDS)
 def test_every_command_has_help_with_an_example_and_is_documented(
     path: str, command: click.Command
 ) -> None:

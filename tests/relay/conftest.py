@@ -18,7 +18,7 @@ from websockets.exceptions import ConnectionClosed
 from engine.codec import Message, decode, encode
 from engine.replica import Replica
 from engine.store import MemoryStore
-from relay.hub import RelayConfig
+from relay.config import RelayConfig
 from relay.server import RelayServer
 from relay.store import RelayStore
 

@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 from websockets.exceptions import ConnectionClosed
 
-from clients.cli import cli
-from clients.connection import sync_once
+from clients.cli.main import cli
+from clients.device.connection import sync_once
 from engine.codec import (
     PROTOCOL_VERSION,
     Ack,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from clients.connection import sync_once
+from clients.device.connection import sync_once
 from engine.codec import (
     PROTOCOL_VERSION,
     Ack,
@@ -28,7 +28,7 @@ from engine.codec import (
     encode,
 )
 from engine.replica import Replica
-from relay.hub import RelayConfig
+from relay.config import RelayConfig
 from tests.relay.conftest import RawClient, Relay, raw, replica, running
 
 Attack = Callable[[RawClient], Awaitable[None]]

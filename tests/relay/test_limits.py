@@ -11,8 +11,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from clients.cli import cli
-from clients.connection import sync_once
+from clients.cli.main import cli
+from clients.device.connection import sync_once
 from engine.codec import PROTOCOL_VERSION, Ack, CaughtUp, Hello, SyncStep1, SyncUpdate
 from tests.relay.conftest import Relay, raw, replica, running
 

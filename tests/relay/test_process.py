@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from clients.connection import sync_once
+from clients.device.connection import sync_once
 from engine.codec import PROTOCOL_VERSION, Ack, CaughtUp, Hello, SyncStep1, SyncUpdate
 from tests.relay.conftest import TIMEOUT, Relay, raw, replica
 

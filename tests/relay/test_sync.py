@@ -9,7 +9,7 @@ import urllib.request
 
 from pycrdt import Doc, Map
 
-from clients.connection import sync_once
+from clients.device.connection import sync_once
 from engine.codec import (
     PROTOCOL_VERSION,
     Ack,

@@ -1,0 +1,5 @@
+"""Talking to Act!: the Web API client and the field mapping between Act! and our records.
+
+:mod:`.client` (HTTP, login, paging, retries), :mod:`.wire` (paths, query strings and
+OData literals: no I/O), :mod:`.mapping` (Act!'s fields to ours and back).
+"""

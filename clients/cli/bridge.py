@@ -1,0 +1,194 @@
+"""``handsync bridge …``: the PC bridge between Act! and the space."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import click
+
+from clients.bridge.runner import (
+    DEFAULT_INTERVAL,
+    Bridge,
+    BridgeConfig,
+    init_bridge,
+    password_hint,
+    read_status,
+    summary,
+)
+from clients.device.home import default_home
+from engine.errors import HandsyncError
+
+
+def _bridge_home(func: Any) -> Any:
+    return click.option(
+        "--home", type=click.Path(file_okay=False, path_type=Path),
+        default=lambda: os.environ.get("HANDSYNC_BRIDGE_HOME") or str(default_home() / "bridge"),
+        show_default="$HANDSYNC_BRIDGE_HOME or ~/.local/share/handsync/bridge",
+        help="The bridge home folder.")(func)
+
+
+def _say(line: str) -> None:
+    click.echo(line, err=True)
+
+
+def _open(home: Path) -> Bridge:
+    try:
+        return Bridge(home, progress=_say)
+    except HandsyncError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group()
+def bridge() -> None:
+    """Mirror an Act! database into the space and back (run it on the Act! PC).
+
+    \b
+    Example:
+        handsync bridge init --home ~/bridge --act-url http://127.0.0.1:8780/act.web.api \\
+            --database ActDemo --user "Sam Sandbox" --password-env HANDSYNC_ACT_PASSWORD \\
+            --relay ws://127.0.0.1:8765 --space acme --token hs_…
+        handsync bridge run --home ~/bridge
+    """
+
+
+@bridge.command("init")
+@_bridge_home
+@click.option("--act-url", help="The Act! Web API root, e.g. https://server/act.web.api.")
+@click.option("--database", help="The Act! database name (sent as Act-Database-Name).")
+@click.option("--user", help="The Act! user's display name, as Act! shows it.")
+@click.option("--password-env", default="HANDSYNC_ACT_PASSWORD", show_default=True,
+              help="The environment variable that holds the Act! password.")
+@click.option("--act-csv", type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV mode instead of the Web API: an Act! text-delimited contact export "
+                   "(an import file for Act! is written beside it).")
+@click.option("--relay", required=True, help="The relay's base URL: ws://host:port or wss://…")
+@click.option("--space", required=True, help="The space (one Act! database).")
+@click.option("--token", required=True, help="The bridge's token from the relay admin.")
+@click.option("--interval", default=DEFAULT_INTERVAL, show_default=True, type=int,
+              help="Seconds between passes of 'bridge run'.")
+@click.option("--sweep-every", default=1, show_default=True, type=int,
+              help="Look for records deleted in Act! every N passes (Act! has no delete feed, "
+                   "so this lists every id).")
+@click.option("--page-size", default=1000, show_default=True, type=int,
+              help="Records per Act! request (at most 5000).")
+def bridge_init(home: Path, act_url: str | None, database: str | None, user: str | None,
+                password_env: str, act_csv: Path | None, relay: str, space: str, token: str,
+                interval: int, sweep_every: int, page_size: int) -> None:
+    """Create a bridge home: a replica of the space plus the Act! settings.
+
+    The password is never stored: --password-env names the variable that holds it
+    when the bridge runs.
+
+    \b
+    Example:
+        handsync bridge init --home ~/bridge --act-url https://crm.example.com/act.web.api \\
+            --database ActDemo --user "Sam Sandbox" --relay wss://relay.example.com \\
+            --space acme --token hs_3f9a…
+    """
+    config = BridgeConfig(act_url=act_url, database=database, user=user,
+                          password_env=password_env,
+                          act_csv=str(act_csv.resolve()) if act_csv else None,
+                          interval=interval, sweep_every=sweep_every, page_size=page_size)
+    try:
+        init_bridge(home, config, relay=relay, space=space, token=token)
+    except HandsyncError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"bridge ready in {home}; mirror once with: handsync bridge once --home {home}")
+    hint = password_hint(config)
+    if hint:
+        click.echo(hint, err=True)
+
+
+@bridge.command("once")
+@_bridge_home
+@click.option("--json", "as_json", is_flag=True, help="Print what moved as JSON.")
+def bridge_once(home: Path, as_json: bool) -> None:
+    """Mirror once, both ways, and sync with the relay.
+
+    \b
+    Example:
+        handsync bridge once --home ~/bridge
+    """
+    _pass(home, as_json, dry_run=False)
+
+
+@bridge.command("review")
+@_bridge_home
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+def bridge_review(home: Path, as_json: bool) -> None:
+    """Dry run: count what the next pass would move each way, changing nothing in Act!.
+
+    \b
+    Example:
+        handsync bridge review --home ~/bridge
+    """
+    _pass(home, as_json, dry_run=True)
+
+
+def _pass(home: Path, as_json: bool, *, dry_run: bool) -> None:
+    with _open(home) as b:
+        try:
+            tally = b.review() if dry_run else b.once()
+        except HandsyncError as exc:
+            raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps(tally.to_dict(), indent=2))
+    else:
+        click.echo(("would move " if dry_run else "") + summary(tally))
+
+
+@bridge.command("run")
+@_bridge_home
+@click.option("--interval", type=int, help="Seconds between passes (default: the home's, "
+              f"{DEFAULT_INTERVAL} unless set at init).")
+def bridge_run(home: Path, interval: int | None) -> None:
+    """Mirror now and then every --interval seconds, until stopped (Ctrl-C or SIGTERM).
+
+    \b
+    Example:
+        handsync bridge run --home ~/bridge --interval 300
+    """
+    if interval is not None and interval < 10:
+        raise click.BadParameter("at least 10 seconds", param_hint="--interval")
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    with _open(home) as b:
+        _say(f"bridge running: a pass every {interval or b.config.interval} s; Ctrl-C stops")
+        try:
+            b.run(interval=interval)
+        except KeyboardInterrupt:
+            _say("bridge stopped")
+
+
+@bridge.command("status")
+@_bridge_home
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+def bridge_status(home: Path, as_json: bool) -> None:
+    """Last Act! poll, last relay sync, what moved, and the last error (also while the
+    bridge is running in another process).
+
+    \b
+    Example:
+        handsync bridge status --home ~/bridge
+    """
+    try:
+        status = read_status(home)  # no lock: it works while 'bridge run' is running
+    except HandsyncError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps(status, indent=2))
+        return
+    for key, value in status.items():
+        if isinstance(value, dict | list):
+            value = json.dumps(value) if value else "-"
+        click.echo(f"{key:>20}: {'-' if value is None else value}")
+    sys.stdout.flush()
