@@ -259,7 +259,8 @@ class RecordEdits:
     def _new_record(self, kind: str, record_id: str, values: Mapping[str, Any],
                     text: str | None, stamp: int, writer: str) -> None:
         """Add the record map: one entry per set value, and a note's body as text."""
-        content: dict[str, Any] = {entry_key(name, stamp, writer): encode_value(value)
+        tail = entry_key("", stamp, writer)  # every entry of the record shares "|stamp|writer"
+        content: dict[str, Any] = {name + tail: encode_value(value)
                                    for name, value in values.items() if value is not None}
         if kind == "note":
             content[TEXT_KEY] = Text(text or "")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from clients.device.exchange.rows import META_KEYS, ImportRowError, Row
@@ -28,6 +29,8 @@ from engine.replica import Replica
 from engine.schema import CUSTOM_PREFIX, kind_spec, normalize_fields, validate_id
 
 _ID_NAMESPACE = uuid.UUID("6f1f5b8e-3c1d-4c55-9a53-6b1f0e0d7a11")
+# Records per commit: one fsync and one outbox entry (a ~0.5 MB update for 1,000 contacts).
+BATCH = 1000
 
 
 @dataclass
@@ -196,25 +199,34 @@ def summarize(plan: Iterable[Planned]) -> ImportResult:
     return result
 
 
-def apply_plan(replica: Replica, kind: str, plan: Iterable[Planned]) -> ImportResult:
+def apply_plan(replica: Replica, kind: str, plan: Iterable[Planned], *,
+               batch: int = BATCH) -> ImportResult:
     """Write a plan from :func:`plan_import` (pass it through a progress bar if you like).
 
-    Each record is its own durable write; if writing stops half-way (disk full),
+    Records are written ``batch`` at a time, each batch one durable commit and one
+    outbox entry (one update for the relay and every peer to integrate, not one per
+    record). If writing stops half-way (disk full), the batches written stay, and
     importing the same file again finishes the job without duplicates.
     """
     result = ImportResult()
-    for item in plan:
-        _count(result, item)
-        if item.action == "create":
-            replica.create(kind, item.values, record_id=item.record_id)
-        elif item.action == "restore":
-            replica.restore(kind, item.record_id)
-        if item.action in ("update", "restore") and item.values:
-            replica.update(kind, item.record_id, item.values)
-        for member in item.members:
-            replica.add_to_group(item.record_id, member)
+    items = iter(plan)
+    while chunk := list(islice(items, batch)):
+        with replica.batch():
+            for item in chunk:
+                _count(result, item)
+                _write(replica, kind, item)
     return result
 
+
+def _write(replica: Replica, kind: str, item: Planned) -> None:
+    if item.action == "create":
+        replica.create(kind, item.values, record_id=item.record_id)
+    elif item.action == "restore":
+        replica.restore(kind, item.record_id)
+    if item.action in ("update", "restore") and item.values:
+        replica.update(kind, item.record_id, item.values)
+    for member in item.members:
+        replica.add_to_group(item.record_id, member)
 
 
 def exportable(replica: Replica, kind: str) -> list[dict[str, Any]]:

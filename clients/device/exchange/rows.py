@@ -8,6 +8,7 @@ Act!'s names and the names people give columns in spreadsheets.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -122,6 +123,7 @@ def _column_table(kind: str) -> dict[str, str]:
 _TABLES = {kind: _column_table(kind) for kind in KINDS}
 
 
+@functools.lru_cache(maxsize=4096)  # asked once per cell: 110,000 times for 10k contacts
 def column_target(kind: str, column: str) -> tuple[str, str]:
     """Return what a file's column (or JSON key) holds, as (what, name).
 

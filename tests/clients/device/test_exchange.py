@@ -12,6 +12,7 @@ from click.testing import CliRunner, Result
 
 from clients.cli import exchange as cli_exchange
 from clients.cli.exchange import export, import_
+from clients.device.exchange.files import read_rows
 from clients.device.exchange.plan import exportable, stable_id
 from clients.device.exchange.rows import column_target
 from clients.device.home import Device, init_home
@@ -303,6 +304,72 @@ def test_round_trip_into_a_fresh_home_and_reimport(tmp_path: Path, fmt: str, suf
         again = json.loads(run("import", path, "--home", home, "--json").output)
         assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 3)
         assert log_size(home) == before
+
+
+def _many(count: int) -> list[dict[str, Any]]:
+    # Every field of RICH's first contact, varied per record, so that all of them travel.
+    base = RICH[0]
+    records = []
+    for i in range(count):
+        record = {k: (f"{v} {i}" if isinstance(v, str) and k in ("first_name", "company",
+                                                                  "job_title", "salutation")
+                      else v) for k, v in base.items() if k != "custom"}
+        record.update(email=f"ann{i}@acme.example", is_private=bool(i % 2),
+                      custom={"Customer Since": str(2000 + i % 25), "Rank": i})
+        records.append(record)
+    return records
+
+
+def test_ten_thousand_contacts_round_trip_every_field_in_batches(tmp_path: Path) -> None:
+    source = make_home(tmp_path, "source")
+    with Device(source) as device, device.replica.batch():
+        for n, fields in enumerate(_many(10_000)):
+            device.replica.create("contact", fields, record_id=f"{{guid-{n}}}")
+    path = tmp_path / "all.json"
+    assert run("export", "--home", source, "--output", path).exit_code == 0
+    target = make_home(tmp_path, "target")
+    imported = run("import", path, "--home", target, "--json")
+    assert imported.exit_code == 0, imported.output
+    assert json.loads(imported.output)["created"] == 10_000
+    exported = contacts(source)
+    assert len(exported) == 10_000
+    assert contacts(target) == exported
+    with Device(target) as device:
+        # One outbox entry per batch of 1,000, not one per contact (the log itself was
+        # compacted on the way: it passed 1 MB).
+        assert len(device.replica.outbox()) == 10
+    before = log_size(target)
+    again = json.loads(run("import", path, "--home", target, "--json").output)
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 10_000)
+    assert log_size(target) == before
+
+
+def test_a_batch_that_fails_half_way_keeps_earlier_batches_and_a_rerun_finishes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from clients.device.exchange import plan as plan_module
+
+    path = write(tmp_path, "some.json", json.dumps(
+        [{"first_name": f"P{i}", "email": f"p{i}@x.example"} for i in range(25)]))
+    home = make_home(tmp_path)
+    real, calls = plan_module._write, []
+
+    def failing(replica: Any, kind: str, item: Any) -> None:
+        calls.append(item.record_id)
+        if len(calls) == 15:
+            raise OSError(28, "No space left on device")
+        real(replica, kind, item)
+
+    monkeypatch.setattr(plan_module, "_write", failing)
+    with Device(home) as device:
+        plan = plan_module.plan_import(device.replica, "contact",
+                                       read_rows(path.read_text(), "json", "contact"))
+        with pytest.raises(OSError):
+            plan_module.apply_plan(device.replica, "contact", plan, batch=10)
+    assert len(contacts(home)) == 14  # the first batch, and the second up to the failure
+    monkeypatch.setattr(plan_module, "_write", real)
+    result = json.loads(run("import", path, "--home", home, "--json").output)
+    assert (result["created"], result["unchanged"]) == (11, 14)
+    assert sorted(c["first_name"] for c in contacts(home)) == sorted(f"P{i}" for i in range(25))
 
 
 def test_json_keeps_value_types(tmp_path: Path) -> None:
