@@ -42,8 +42,14 @@ class RecordEdits:
 
     replica_id: str
     _new_id: Callable[[], str]
-    _roots: dict[str, Map[Any]]
-    _rows: Materializer
+
+    @property
+    def _roots(self) -> dict[str, Map[Any]]:
+        raise NotImplementedError  # the replica's document roots, by kind
+
+    @property
+    def _rows(self) -> Materializer:
+        raise NotImplementedError  # the replica's materializer
 
     def _local(self, kind: str, record_id: str, change: Callable[[int], None], *,
                stamp: int | None = None) -> None:

@@ -24,7 +24,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Se
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from pycrdt import Doc, Map, TransactionEvent
 
@@ -41,12 +41,21 @@ from engine.errors import (
 from engine.gaps import GapTracker, checked_merge, left_waiting, load_document
 from engine.materialize import Materializer, Progress
 from engine.schema import KINDS, kind_spec, normalize_value
-from engine.store import LOCAL, Batch, RecordQuery, RecordRow, Store
+from engine.store import LOCAL, Batch, Loaded, RecordQuery, RecordRow, Store
 from engine.updates import merge
 
 COMPACT_MIN_BYTES = 1 << 20
 # A larger in-order batch is integrated this many updates at a time (one commit for all).
 APPLY_STEP = 256
+
+
+class _Document(NamedTuple):
+    """The built document and what is made from it."""
+
+    doc: Doc[Any]
+    gaps: GapTracker
+    roots: dict[str, Map[Any]]
+    rows: Materializer
 
 
 class _OutOfOrder(Exception):
@@ -99,17 +108,49 @@ class Replica(RecordEdits):
         self._captured: list[bytes] | None = None
         # Updates of local changes made inside batch(), committed together when it ends.
         self._batched: builtins.list[tuple[bytes, str, int]] | None = None
-        self._install(*load_document(loaded, client_id))
+        # The document is built when first needed (an edit, a received update, a state
+        # vector): reading records needs only the store's rows, and a 10k-contact space
+        # takes ~0.1 s to build, which every read command would pay for nothing.
+        self._document: _Document | None = None
+        self._unopened: Loaded | None = loaded
+        self._client_id = client_id
         if stored_id is None:
             store.commit(Batch(meta={"replica_id": self.replica_id}))
 
+    def _open(self) -> _Document:
+        """Build the document from what the store held at opening, once."""
+        if self._document is None:
+            loaded, self._unopened = self._unopened, None
+            self._install(*load_document(loaded or self.store.load(), self._client_id))
+        assert self._document is not None
+        return self._document
+
     def _install(self, doc: Doc[Any], gaps: GapTracker) -> None:
-        if hasattr(self, "_rows"):
-            self._rows.close()  # the document it observes is being replaced
-        self._doc: Doc[Any] = doc
-        self._gaps = gaps
-        self._roots = {kind: doc.get(spec.root, type=Map) for kind, spec in KINDS.items()}
-        self._rows = Materializer(doc, self._roots, self.clock)
+        if self._document is not None:
+            self._document.rows.close()  # the document it observes is being replaced
+        roots = {kind: doc.get(spec.root, type=Map) for kind, spec in KINDS.items()}
+        self._document = _Document(doc, gaps, roots, Materializer(doc, roots, self.clock))
+
+    @property
+    def document_built(self) -> bool:
+        """True once the CRDT document was built (see ``__init__``): for tests and tools."""
+        return self._document is not None
+
+    @property
+    def _doc(self) -> Doc[Any]:
+        return self._open().doc
+
+    @property
+    def _gaps(self) -> GapTracker:
+        return self._open().gaps
+
+    @property
+    def _roots(self) -> dict[str, Map[Any]]:
+        return self._open().roots
+
+    @property
+    def _rows(self) -> Materializer:
+        return self._open().rows
 
     # ----------------------------------------------------------------- reading
 
@@ -272,6 +313,12 @@ class Replica(RecordEdits):
     @property
     def missing(self) -> bool:
         """True while some received updates wait for earlier ones."""
+        if self._document is None and self._unopened is not None:
+            # The store keeps the flag with every commit (_commit_dirty). When it says
+            # nothing waited, nothing will: what integrated before integrates again.
+            meta = self._unopened.meta
+            if meta.get("gap") != "1" and not meta.get("waiting", "").strip():
+                return False
         return self._gaps.missing
 
     def outbox(self, after_seq: int = 0,
@@ -318,7 +365,8 @@ class Replica(RecordEdits):
 
     def close(self) -> None:
         """Close the store. The replica must not be used afterwards."""
-        self._rows.close()
+        if self._document is not None:
+            self._document.rows.close()
         self.store.close()
 
     # ---------------------------------------------------------------- internals

@@ -13,6 +13,7 @@ modified.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import sqlite3
@@ -20,10 +21,9 @@ import threading
 from collections.abc import Iterable
 from itertools import islice
 from operator import attrgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-import sqlite_utils
 
 from engine.errors import CorruptStoreError, StoreError
 from engine.rows import sort_texts
@@ -37,6 +37,9 @@ from engine.store import (
     Store,
     row_digest,
 )
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 FORMAT = "handsync-replica"
 FORMAT_VERSION = "2"
@@ -96,10 +99,10 @@ class SqliteStore(Store):
         # The file is only ever read through SQLite: opening and closing it with open()
         # would drop this process's SQLite locks on it (POSIX locks are per process).
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self.conn = conn
         try:
             # SQLite's lower() folds ASCII only; company names are matched the way Python does.
             conn.create_function("handsync_lower", 1, _lower, deterministic=True)
-            self.db = sqlite_utils.Database(conn)
             if not fresh:
                 self._check_existing()
             conn.execute("PRAGMA journal_mode=WAL")
@@ -120,14 +123,22 @@ class SqliteStore(Store):
         except BaseException:
             conn.close()
             raise
-        self.conn = conn
+
+    @functools.cached_property
+    def db(self) -> sqlite_utils.Database:
+        """The connection through sqlite-utils, which creates the schema. Imported when
+        first used: a command that opens an existing home is ~40 ms faster without it."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
 
     def _check_existing(self) -> None:
-        conn = self.db.conn
+        conn = self.conn
         problems = [row[0] for row in conn.execute("PRAGMA quick_check")]
         if problems != ["ok"]:
             raise CorruptStoreError(f"the file is damaged: {problems[0]}", path=self.path)
-        if "meta" not in self.db.table_names():
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
+                        ).fetchone() is None:
             raise CorruptStoreError("SQLite file, but not a handsync replica store", path=self.path)
         meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         if meta.get("format") != FORMAT:
@@ -174,7 +185,7 @@ class SqliteStore(Store):
             )
 
     def _transaction(self) -> _Transaction:
-        return _Transaction(self.db.conn, self.path)
+        return _Transaction(self.conn, self.path)
 
     def load(self) -> Loaded:
         snap = self.conn.execute("SELECT seq, data FROM snapshot WHERE id = 1").fetchone()

@@ -521,3 +521,31 @@ def test_compaction_keeps_contents_and_outbox(tmp_path: Path) -> None:
     assert c.outbox() == [] and c.acknowledge(c.last_seq) == 0
     assert c.get("contact", "c1")["job_title"] == "After compaction"
     c.close()
+
+
+def contents_without_document(r: Replica) -> dict[str, Any]:
+    every = {kind: r.list(kind, include_deleted=True)
+             for kind in ("contact", "company", "group", "note")}
+    return {"lists": every, "conflicts": r.conflicts()}
+
+
+def test_reading_a_reopened_replica_builds_no_document_and_an_edit_does(tmp_path: Path) -> None:
+    path = tmp_path / "a.db"
+    a = make("a", 1, SqliteStore(path))
+    edit_a_lot(a)
+    before, vector, outbox = contents_without_document(a), a.state_vector(), a.outbox()
+    a.close()
+    b = make("a", 1, SqliteStore(path))
+    # list, get, search and conflicts read the store's rows
+    assert contents_without_document(b) == before
+    assert ids_of(b.search("Name 12")) == ["c12"]
+    assert b.get("contact", "c1")["last_name"] == "Last 1"
+    assert (b.outbox(), b.missing, b.last_seq) == (outbox, False, outbox[-1][0])
+    assert not b.document_built
+    assert b.state_vector() == vector  # built now, from what the store held at opening
+    assert b.document_built
+    b.update("contact", "c1", {"job_title": "Built late"})
+    assert b.get("contact", "c1")["job_title"] == "Built late"
+    b.close()
+    c = make("a", 1, SqliteStore(path))
+    c.close()  # closing one never built is fine

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from engine.codec import (
@@ -28,6 +30,7 @@ from engine.session import (
     Synced,
     SyncSession,
 )
+from engine.sqlite_store import SqliteStore
 from engine.store import MemoryStore
 from tests.engine.helpers import Clock
 
@@ -290,3 +293,26 @@ def test_the_cursor_passes_own_updates_only_when_nothing_lies_between() -> None:
     assert session.cursor == 14  # 13 received, 14 ours
     session.receive_data(encode(CaughtUp(15)))
     assert session.cursor == 16  # 15 received, 16 ours
+
+
+def test_a_resumed_session_with_nothing_new_is_one_round_trip_and_builds_no_document(
+        tmp_path: Path) -> None:
+    path = tmp_path / "a.db"
+    writer = Replica(SqliteStore(path), clock=Clock(1_750_000_000_000), replica_id="a")
+    rid = writer.create("contact", {"first_name": "Ann"})
+    writer.acknowledge(writer.last_seq)
+    writer.close()
+    replica = Replica(SqliteStore(path), clock=Clock(1_750_000_100_000), replica_id="a")
+    session = SyncSession(replica, resume_cursor=7)
+    session.connect()
+    assert sent(session) == [Hello(PROTOCOL_VERSION, "a", 7)]  # no state vector asked for
+    session.receive_data(encode(CaughtUp(7)))
+    assert sent(session) == []
+    assert any(isinstance(e, Synced) for e in session.events_received())
+    assert not replica.document_built
+    # The records are there all the same; the first edit builds the document.
+    assert replica.get("contact", rid)["first_name"] == "Ann"
+    replica.update("contact", rid, {"last_name": "Lee"})
+    assert replica.document_built
+    assert replica.get("contact", rid)["last_name"] == "Lee"
+    replica.close()
