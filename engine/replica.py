@@ -30,6 +30,7 @@ from pycrdt import Doc, Map, TransactionEvent
 
 from engine import rows
 from engine.clock import HybridClock, make_stamp
+from engine.codec import decode_state_vector, encode_state_vector
 from engine.edits import RecordEdits, check_replica_id
 from engine.errors import (
     ProtocolError,
@@ -56,6 +57,26 @@ class _Document(NamedTuple):
     gaps: GapTracker
     roots: dict[str, Map[Any]]
     rows: Materializer
+
+
+class _Batched:
+    """The local changes of a :meth:`Replica.batch` block: where this replica's own
+    structs stood when it began, and the time of its last change."""
+
+    def __init__(self, client_id: int, start: dict[int, int]) -> None:
+        self.client_id, self.start, self.at_ms = client_id, start, 0
+
+    def update(self, doc: Doc[Any]) -> bytes | None:
+        """One update holding every struct this replica made since the block began
+        (None if it made none). Diffed from the document: encoding each change's update
+        for an observer and merging 1,000 of them cost ~25 ms, this ~1 ms."""
+        now = decode_state_vector(doc.get_state())
+        own = self.start.get(self.client_id, 0)
+        if now.get(self.client_id, 0) == own:
+            return None
+        # Everything of other clients counts as known: their structs (a remote update
+        # applied meanwhile) are theirs to send, not ours.
+        return doc.get_update(encode_state_vector({**now, self.client_id: own}))
 
 
 class _OutOfOrder(Exception):
@@ -107,7 +128,7 @@ class Replica(RecordEdits):
         self._last_seq = loaded.log[-1].seq if loaded.log else loaded.snapshot_seq
         self._captured: list[bytes] | None = None
         # Updates of local changes made inside batch(), committed together when it ends.
-        self._batched: builtins.list[tuple[bytes, str, int]] | None = None
+        self._batched: _Batched | None = None
         # The document is built when first needed (an edit, a received update, a state
         # vector): reading records needs only the store's rows, and a 10k-contact space
         # takes ~0.1 s to build, which every read command would pay for nothing.
@@ -379,6 +400,12 @@ class Replica(RecordEdits):
         else:
             self.clock.observe(stamp)  # an outside edit's time: later local edits follow it
             at_ms = self._now()
+        if self._batched is not None:
+            # Inside batch(): the block's update is taken from the document when it ends.
+            with self._doc.transaction(origin=LOCAL):
+                change(stamp)
+            self._batched.at_ms = at_ms
+            return
         self._captured = []
         # Observed for local transactions only: pycrdt encodes every transaction's update
         # for an observer, which cost remote batches ~4 us per edit for nothing.
@@ -390,33 +417,29 @@ class Replica(RecordEdits):
         finally:
             self._doc.unobserve(subscription)
             self._captured = None
-        if self._batched is not None:
-            self._batched.extend((u, LOCAL, at_ms) for u in captured)
-            return
         self._commit_dirty([(u, LOCAL, at_ms) for u in captured])
 
     @contextmanager
     def batch(self) -> Iterator[None]:
         """Commit every local change made inside the block in one store transaction.
 
-        For callers that write many records at once (the Act! bridge's first mirror):
-        one fsync and one log entry (the changes' updates merged) instead of one per call.
-        Each change is still its own document transaction with its own stamp, and
-        everything made inside the block is durable when the block ends, also when it
-        ends with an exception. Nested blocks join the outer one.
+        For callers that write many records at once (an import, the Act! bridge's first
+        mirror): one fsync and one log entry instead of one per call. Each change is
+        still its own document transaction with its own stamp, and everything made
+        inside the block is durable when the block ends, also when it ends with an
+        exception. Nested blocks join the outer one. Apply no remote updates inside
+        the block: their commit would store the block's rows before its update.
         """
         if self._batched is not None:
             yield
             return
-        self._batched = []
+        self._batched = _Batched(self._doc.client_id, decode_state_vector(self._doc.get_state()))
         try:
             yield
         finally:
-            updates, self._batched = self._batched, None
-            if len(updates) > 1:
-                # One log entry for the block: peers then integrate it in one step.
-                updates = [(merge([u for u, _, _ in updates]), LOCAL, updates[-1][2])]
-            self._commit_dirty(updates)
+            batched, self._batched = self._batched, None
+            update = batched.update(self._doc)
+            self._commit_dirty([] if update is None else [(update, LOCAL, batched.at_ms)])
 
     def _commit_dirty(self, updates: builtins.list[tuple[bytes, str, int]],
                       progress: Progress | None = None, *, snapshot: bytes | None = None,

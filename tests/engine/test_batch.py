@@ -9,6 +9,7 @@ import pytest
 from engine.errors import ValidationError
 from engine.replica import Replica
 from engine.sqlite_store import SqliteStore
+from engine.updates import read_shape
 from tests.engine.helpers import Clock, make
 
 
@@ -83,3 +84,31 @@ def test_a_field_edited_again_and_again_in_one_batch_keeps_the_last_value(tmp_pa
     again = Replica(SqliteStore(tmp_path / "a.sqlite"), clock=Clock(), client_id=7)
     assert again.list() == peer.list()
     again.close()
+
+
+def test_a_batch_update_holds_this_replicas_changes_and_no_one_elses() -> None:
+    a, b, c = make("a", 1), make("b", 2), make("c", 3)
+    theirs = b.create("contact", {"first_name": "From B"})
+    a.apply_remote([b.diff()])
+    with a.batch():
+        mine = [a.create("contact", {"first_name": f"A{n}"}) for n in range(3)]
+        a.update("contact", mine[0], {"last_name": "Edited"})
+        a.update("contact", theirs, {"last_name": "Edited by A"})
+    (entry,) = [update for _, update in a.outbox()]
+    assert set(read_shape(entry).ranges) == {1}  # a's structs only, none of b's
+    c.apply_remote([entry])
+    assert c.missing and c.list() == []  # its edit of B's record waits for B's update
+    c.apply_remote([b.diff()])
+    assert not c.missing
+    assert c.list() == a.list()
+    assert sorted(r["first_name"] for r in c.list()) == ["A0", "A1", "A2", "From B"]
+    assert c.get("contact", theirs)["last_name"] == "Edited by A"
+
+
+def test_a_batch_that_changes_nothing_logs_nothing() -> None:
+    a = make("a", 1)
+    rid = a.create("contact", {"first_name": "Ann"})
+    before = a.outbox()
+    with a.batch():
+        a.update("contact", rid, {"first_name": "Ann"})
+    assert a.outbox() == before
