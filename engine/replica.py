@@ -21,7 +21,7 @@ import builtins
 import gc
 import uuid
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -31,6 +31,7 @@ from pycrdt import Doc, Map, TransactionEvent
 from engine import rows
 from engine.clock import HybridClock, make_stamp
 from engine.codec import decode_state_vector, encode_state_vector
+from engine.collation import ROOT, check_locale
 from engine.edits import RecordEdits, check_replica_id
 from engine.errors import (
     ProtocolError,
@@ -42,7 +43,8 @@ from engine.errors import (
 from engine.gaps import GapTracker, checked_merge, left_waiting, load_document
 from engine.materialize import Materializer, Progress
 from engine.schema import KINDS, kind_spec, normalize_value
-from engine.store import LOCAL, Batch, Loaded, RecordQuery, RecordRow, Store
+from engine.space import rekeyed_rows, space_locale
+from engine.store import LOCAL, LOCALE_META, Batch, Loaded, RecordQuery, RecordRow, Store
 from engine.updates import merge
 
 COMPACT_MIN_BYTES = 1 << 20
@@ -123,6 +125,7 @@ class Replica(RecordEdits):
             raise StoreError(f"this store belongs to replica {stored_id!r}, not {replica_id!r}")
         self.replica_id = check_replica_id(replica_id or stored_id or new_id().replace("-", "")[:16])
         self.clock = HybridClock(int(loaded.meta.get("clock", "0")))
+        self._locale = loaded.meta.get(LOCALE_META, ROOT)
         self._snapshot_bytes = len(loaded.snapshot or b"")
         self._log_bytes = sum(len(e.update) for e in loaded.log)
         self._last_seq = loaded.log[-1].seq if loaded.log else loaded.snapshot_seq
@@ -150,7 +153,8 @@ class Replica(RecordEdits):
         if self._document is not None:
             self._document.rows.close()  # the document it observes is being replaced
         roots = {kind: doc.get(spec.root, type=Map) for kind, spec in KINDS.items()}
-        self._document = _Document(doc, gaps, roots, Materializer(doc, roots, self.clock))
+        self._document = _Document(doc, gaps, roots,
+                                   Materializer(doc, roots, self.clock, locale=self._locale))
 
     @property
     def document_built(self) -> bool:
@@ -238,7 +242,38 @@ class Replica(RecordEdits):
         if not updates:
             return ApplyResult(0, self._gaps.missing, self._last_seq)
         with _collector_paused():
-            return self._apply_remote(list(updates), origin, progress)
+            result = self._apply_remote(list(updates), origin, progress)
+        named = space_locale(self._doc)
+        if named is not None and named != self._locale:
+            # A locale this ICU has no data for: names keep the order they have.
+            with suppress(ValidationError):
+                self.set_locale(named)
+        return result
+
+    @property
+    def locale(self) -> str:
+        """The locale names are ordered in (engine/collation.py): the space's setting
+        once the replica has seen it, ``root`` until then."""
+        return self._locale
+
+    def set_locale(self, locale: str) -> bool:
+        """Order names in ``locale`` from now on; return False if they already were.
+
+        Every stored row's sort key is made again, in one commit. Raises
+        ValidationError for an unknown locale, and changes nothing then. A replica
+        follows the space's setting by itself (:meth:`apply_remote`): call this for a
+        space that has none.
+        """
+        checked = check_locale(locale)
+        if checked == self._locale:
+            return False
+        self.store.commit(Batch(rows=rekeyed_rows(self.store, checked),
+                                meta={LOCALE_META: checked}))
+        self._locale = self._meta[LOCALE_META] = checked
+        if self._document is not None:
+            self._document.rows.locale = checked
+            self._document.rows.forget()  # its cached rows hold the old keys
+        return True
 
     def _apply_remote(self, updates: builtins.list[bytes], origin: str,
                       progress: Progress | None) -> ApplyResult:

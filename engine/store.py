@@ -124,6 +124,8 @@ class RecordQuery:
 
 
 LOCAL = "local"
+#: The meta key of the locale the rows' sort keys are made in (engine/collation.py).
+LOCALE_META = "locale"
 
 
 class Store(ABC):
