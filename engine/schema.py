@@ -487,13 +487,17 @@ def folding_rules() -> dict[str, Any]:
 
 def schema_export() -> dict[str, Any]:
     """The record model as plain JSON data, for the JavaScript engine: each kind's
-    root, fields (type, Act! name, choices), required and search fields, and the
-    search folding rules."""
+    root, fields (type, Act! name, label, choices), required and search fields, and
+    the search folding rules."""
+    from engine.labels import labels  # it reads this module's KINDS
+
+    names = labels()
     return {
         "kinds": {
             kind: {"root": spec.root, "required": list(spec.required),
                    "search": list(spec.search),
-                   "fields": {name: {"type": f.type, "act": f.act, "choices": list(f.choices)}
+                   "fields": {name: {"type": f.type, "act": f.act, "label": names[kind][name],
+                                     "choices": list(f.choices)}
                               for name, f in spec.fields.items()}}
             for kind, spec in KINDS.items()
         },
