@@ -41,16 +41,21 @@ FOLDING: dict[str, Any] = {
 }
 
 
-class _Table(dict[int, Any]):
-    """A ``str.translate`` table that works out each character's rule once, when first seen."""
+# What punctuation becomes in one pass of both forms: a space in the folded form, nothing
+# in the joined one. NUL cannot be left in text otherwise: it is a control, made a space.
+_MARK = "\x00"
 
-    def __init__(self, rules: dict[str, Any], spaces: bool) -> None:
+
+class _Table(dict[int, Any]):
+    """A ``str.translate`` table that works out each character's rule once, when first
+    seen; punctuation becomes :data:`_MARK`."""
+
+    def __init__(self, rules: dict[str, Any]) -> None:
         super().__init__()
         self._letters = {ord(k): v for k, v in rules["letters"].items()}
         self._drop = frozenset(rules["drop_categories"])
         self._space = frozenset(rules["space_categories"])
         self._punctuation = frozenset(rules["punctuation_categories"])
-        self._spaces = spaces
 
     def __missing__(self, code: int) -> Any:
         found: Any
@@ -63,7 +68,7 @@ class _Table(dict[int, Any]):
             elif category in self._space:
                 found = " "
             elif category in self._punctuation:
-                found = " " if self._spaces else None
+                found = _MARK
             else:
                 found = code
         if len(self) < 65536:  # input comes from peers: keep the table bounded
@@ -71,22 +76,42 @@ class _Table(dict[int, Any]):
         return found
 
 
-_SPACED = _Table(FOLDING, spaces=True)
-_JOINED = _Table(FOLDING, spaces=False)
+_TABLE = _Table(FOLDING)
 
 
-def _prepared(text: str) -> str:
-    return unicodedata.normalize(FOLDING["normalize"], text).lower()
+def _ascii_table() -> bytes:
+    """The same rules for ASCII text as a ``bytes.translate`` table (~5x faster than
+    ``str.translate``), made from the rules so that both paths fold alike."""
+    table = bytearray(range(256))
+    for code in range(128):
+        found = _TABLE[ord(chr(code).lower())]
+        if found is None:
+            raise AssertionError("the folding rules drop an ASCII character")
+        table[code] = ord(found) if isinstance(found, str) else found
+    return bytes(table)
+
+
+_ASCII_TABLE = _ascii_table()
+
+
+def _marked(text: str) -> str:
+    """``text`` through the rules, punctuation as :data:`_MARK`, spaces not yet collapsed."""
+    if text.isascii():
+        return text.encode().translate(_ASCII_TABLE).decode()
+    return unicodedata.normalize(FOLDING["normalize"], text).lower().translate(_TABLE)
 
 
 def fold(text: str) -> str:
     """Return ``text`` folded for search (see the module docstring)."""
-    return " ".join(_prepared(text).translate(_SPACED).split())
+    return " ".join(_marked(text).replace(_MARK, " ").split())
 
 
 def fold_both(text: str) -> tuple[str, str]:
     """Return ``text`` folded, and folded with the punctuation joined instead of spaced
     (only white space separates words then)."""
-    prepared = _prepared(text)
-    return (" ".join(prepared.translate(_SPACED).split()),
-            " ".join(prepared.translate(_JOINED).split()))
+    marked = _marked(text)
+    if _MARK not in marked:
+        spaced = " ".join(marked.split())
+        return spaced, spaced
+    return (" ".join(marked.replace(_MARK, " ").split()),
+            " ".join(marked.replace(_MARK, "").split()))

@@ -109,7 +109,8 @@ class RecordQuery:
     ``company`` matches the company id or, case-insensitively, the company name.
     ``linked_to`` keeps records whose ``links`` hold that contact id; ``group``
     keeps contacts that are members of that group. ``edited_since`` is a clock
-    stamp. ``text`` is a lower-case substring of the record's search text.
+    stamp. ``text`` is a substring of the record's search text, folded as it is
+    (:func:`engine.rows.search_needle`).
     """
 
     kind: str

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.fold import fold
+from engine.fold import fold, fold_both
 from engine.replica import ids_of
 from engine.rows import search_needle
 from engine.schema import folding_rules, schema_export
@@ -124,3 +124,19 @@ def test_search_does_not_run_from_one_field_into_the_next(store: Store) -> None:
     assert a.search("ana maria") == []
     assert len(a.search("maria")) == 1
     a.close()
+
+
+ASCII = "".join(chr(c) for c in range(128))
+
+
+@pytest.mark.parametrize("text", [ASCII, ASCII.upper() + "é", "O'Neil-Søren, Ana María"])
+def test_both_forms_follow_the_rules_for_every_ascii_character(text: str) -> None:
+    rules = folding_rules()
+    assert fold_both(text) == (fold_by_rules(rules, text),
+                               fold_by_rules(rules, text, joined=True))
+
+
+@given(st.text(max_size=40))
+def test_the_joined_form_follows_the_rules_on_any_text(text: str) -> None:
+    assert fold_both(text) == (fold_by_rules(folding_rules(), text),
+                               fold_by_rules(folding_rules(), text, joined=True))
