@@ -430,9 +430,11 @@ def test_a_failed_background_checkpoint_is_raised_by_the_next_commit(
 def test_rows_read_back_keep_integers_of_any_size(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "big.db")
     values = {"id": "k", "custom.big": 12345678901234567890123, "custom.small": 7,
-              "custom.float": 1.5, "custom.text": "1234567890123456789012 digits"}
+              "custom.float": 1.5, "custom.text": "1234567890123456789012 digits",
+              "recur_spec": {"every": [1, {"n": -98765432109876543210}]}}
     store.commit(Batch(rows=[row("k", **{k: v for k, v in values.items() if k != "id"})]))
     [back] = store.query(RecordQuery("contact"))
     assert back.data == values
     assert type(back.data["custom.big"]) is int and type(back.data["custom.small"]) is int
+    assert type(back.data["recur_spec"]["every"][1]["n"]) is int
     store.close()
