@@ -80,6 +80,13 @@ def _icu() -> Any:
     return icu
 
 
+def key_version() -> str:
+    """What the keys depend on besides the locale: the ICU that makes them. Keys made by
+    another ICU may order differently, so rows keyed by one must be keyed again by
+    the next (``Replica`` does it when it sees this change)."""
+    return f"icu-{_icu().ICU_VERSION}"
+
+
 def library_version() -> str:
     """The ICU and Unicode versions the keys are made with (for ``status`` and docs)."""
     icu = _icu()

@@ -31,7 +31,7 @@ from pycrdt import Doc, Map, TransactionEvent
 from engine import rows
 from engine.clock import HybridClock, make_stamp
 from engine.codec import decode_state_vector, encode_state_vector
-from engine.collation import ROOT, check_locale
+from engine.collation import ROOT, check_locale, key_version
 from engine.edits import RecordEdits, check_replica_id
 from engine.errors import (
     ProtocolError,
@@ -44,7 +44,7 @@ from engine.gaps import GapTracker, checked_merge, left_waiting, load_document
 from engine.materialize import Materializer, Progress
 from engine.schema import KINDS, kind_spec, normalize_value
 from engine.space import rekeyed_rows, space_locale
-from engine.store import LOCAL, LOCALE_META, Batch, Loaded, RecordQuery, RecordRow, Store
+from engine.store import KEYS_META, LOCAL, LOCALE_META, Batch, Loaded, RecordQuery, RecordRow, Store
 from engine.updates import merge
 
 COMPACT_MIN_BYTES = 1 << 20
@@ -126,6 +126,7 @@ class Replica(RecordEdits):
         self.replica_id = check_replica_id(replica_id or stored_id or new_id().replace("-", "")[:16])
         self.clock = HybridClock(int(loaded.meta.get("clock", "0")))
         self._locale = loaded.meta.get(LOCALE_META, ROOT)
+        self._unsaved_meta: dict[str, str] = {}  # meta for the next commit to write
         self._snapshot_bytes = len(loaded.snapshot or b"")
         self._log_bytes = sum(len(e.update) for e in loaded.log)
         self._last_seq = loaded.log[-1].seq if loaded.log else loaded.snapshot_seq
@@ -146,6 +147,10 @@ class Replica(RecordEdits):
         if self._document is None:
             loaded, self._unopened = self._unopened, None
             self._install(*load_document(loaded or self.store.load(), self._client_id))
+            # The rows' sort keys are made from now on (ICU is loaded): by the ICU they
+            # were made by? Read-only use never builds the document, nor pays for this.
+            if self._meta.get(KEYS_META) != key_version():
+                self._rekey(self._locale)
         assert self._document is not None
         return self._document
 
@@ -267,13 +272,22 @@ class Replica(RecordEdits):
         checked = check_locale(locale)
         if checked == self._locale:
             return False
-        self.store.commit(Batch(rows=rekeyed_rows(self.store, checked),
-                                meta={LOCALE_META: checked}))
-        self._locale = self._meta[LOCALE_META] = checked
-        if self._document is not None:
-            self._document.rows.locale = checked
-            self._document.rows.forget()  # its cached rows hold the old keys
+        self._rekey(checked)
         return True
+
+    def _rekey(self, locale: str) -> None:
+        """Make every stored row's sort key again in ``locale`` (checked), in one commit."""
+        meta = {LOCALE_META: locale, KEYS_META: key_version()}
+        rekeyed = rekeyed_rows(self.store, locale)
+        if rekeyed or locale != self._meta.get(LOCALE_META, ROOT):
+            self.store.commit(Batch(rows=rekeyed, meta=meta))
+        else:  # nothing to write now: the next commit records it
+            self._unsaved_meta.update(meta)
+        self._meta.update(meta)
+        self._locale = locale
+        if self._document is not None:
+            self._document.rows.locale = locale
+            self._document.rows.forget()  # its cached rows hold the old keys
 
     def _apply_remote(self, updates: builtins.list[bytes], origin: str,
                       progress: Progress | None) -> ApplyResult:
@@ -487,7 +501,7 @@ class Replica(RecordEdits):
             rows = self._rows.take_rows(progress)
         # "waiting" (updates that waited when the log was last compacted) stays until the
         # next compact(): once released they are in the document but in no log entry.
-        meta = {"gap": "1" if self._gaps.missing else "0"}
+        meta = {"gap": "1" if self._gaps.missing else "0", **self._unsaved_meta}
         records: set[tuple[str, str]] = set()  # a record may have a row in several steps
 
         def rows_then_clock() -> Generator[RecordRow, None, None]:
@@ -509,6 +523,7 @@ class Replica(RecordEdits):
         except BaseException:
             self._undo_unstored()
             raise
+        self._unsaved_meta.clear()
         if seqs:
             self._last_seq = seqs[-1]
         if snapshot is not None:

@@ -25,10 +25,11 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from engine.collation import ROOT
+from engine.collation import ROOT, key_version
 from engine.errors import CorruptStoreError, StoreError
 from engine.rows import search_text, sort_texts
 from engine.store import (
+    KEYS_META,
     LOCAL,
     LOCALE_META,
     Batch,
@@ -180,6 +181,8 @@ class SqliteStore(Store):
                              "WHERE kind = ? AND id = ?", texts)
             conn.execute("UPDATE meta SET value = ? WHERE key = 'format_version'",
                          (FORMAT_VERSION,))
+            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                         (KEYS_META, key_version()))
 
     def _create(self) -> None:
         with self._transaction():

@@ -127,6 +127,8 @@ class RecordQuery:
 LOCAL = "local"
 #: The meta key of the locale the rows' sort keys are made in (engine/collation.py).
 LOCALE_META = "locale"
+#: The meta key of :func:`engine.collation.key_version` of the ICU that made them.
+KEYS_META = "sort_keys"
 
 
 class Store(ABC):

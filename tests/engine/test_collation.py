@@ -97,12 +97,13 @@ def test_a_replica_lists_names_in_its_locale_and_rekeys_on_a_change(store: Store
 def test_an_unknown_locale_changes_nothing(store: Store) -> None:
     a = make("a", 1, store)
     _contacts(a)
-    before = [(r["id"], r["updated_at"]) for r in a.list()]
+    before = [(r["id"], r["updated_at"], r["last_name"]) for r in a.list()]
+    meta = store.load().meta
     with pytest.raises(ValidationError, match="unknown locale"):
         a.set_locale("xx")
     assert a.locale == ROOT
-    assert [(r["id"], r["updated_at"]) for r in a.list()] == before
-    assert "locale" not in store.load().meta
+    assert [(r["id"], r["updated_at"], r["last_name"]) for r in a.list()] == before
+    assert store.load().meta == meta
     a.close()
 
 
@@ -139,3 +140,29 @@ def test_a_space_without_settings_names_no_locale() -> None:
     assert b.locale == ROOT
     from pycrdt import Doc
     assert space_locale(Doc()) is None
+
+
+def test_rows_keyed_by_another_icu_are_keyed_again_when_the_document_is_built(
+        tmp_path: Any) -> None:
+    import sqlite3
+
+    from engine.collation import key_version
+    from engine.replica import Replica
+    from tests.engine.helpers import Clock
+
+    path = tmp_path / "old-icu.db"
+    a = make("a", 1, SqliteStore(path))
+    names = _contacts(a)
+    a.close()
+    conn = sqlite3.connect(path)
+    with conn:  # as an older ICU might have left them: keys that order differently
+        conn.execute("UPDATE records SET sort_key = hex(id) WHERE kind = 'contact'")
+        conn.execute("UPDATE meta SET value = 'icu-1.0' WHERE key = 'sort_keys'")
+    conn.close()
+    b = Replica(SqliteStore(path), clock=Clock(), replica_id="a", client_id=1)
+    assert [names[i] for i in ids_of(b.list())] != ordered(ROOT)  # read-only: as stored
+    assert not b.document_built
+    b.create("contact", {"last_name": "Zz"})
+    assert [names.get(i, "Zz") for i in ids_of(b.list())] == [*ordered(ROOT), "Zz"]
+    assert b.store.load().meta["sort_keys"] == key_version()
+    b.close()
