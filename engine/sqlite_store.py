@@ -20,13 +20,11 @@ import sqlite3
 import threading
 from collections.abc import Iterable
 from itertools import islice
-from operator import attrgetter
 from typing import TYPE_CHECKING, Any
-
-import orjson
 
 from engine.errors import CorruptStoreError, StoreError
 from engine.rows import sort_texts
+from engine.sqlite_rows import conflict_dicts, rows_from, write_rows
 from engine.store import (
     LOCAL,
     Batch,
@@ -211,7 +209,7 @@ class SqliteStore(Store):
                 seqs.append(seq)
             rows = iter(batch.rows)
             while chunk := list(islice(rows, ROW_CHUNK)):
-                self._write_rows(conn, chunk)
+                write_rows(conn, chunk)
                 written_rows += len(chunk)
             if batch.meta:
                 conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
@@ -307,25 +305,6 @@ class SqliteStore(Store):
         row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'log'").fetchone()
         return int(row[0]) if row else 0
 
-    @staticmethod
-    def _write_rows(conn: sqlite3.Connection, rows: list[RecordRow]) -> None:
-        whole = [r for r in rows if r.changed_columns is None]
-        whole += _update_columns(conn, [r for r in rows if r.changed_columns is not None])
-        if whole:
-            _upsert_rows(conn, whole)
-        # Links and conflicts change far less often than fields: skip rows that say so.
-        rows = [r for r in rows if not r.side_unchanged]
-        keys = [(r.kind, r.id) for r in rows]
-        conn.executemany("DELETE FROM links WHERE kind = ? AND id = ?", keys)
-        conn.executemany("DELETE FROM conflicts WHERE kind = ? AND id = ?", keys)
-        conn.executemany("INSERT OR IGNORE INTO links (kind, id, target) VALUES (?, ?, ?)",
-                         [(r.kind, r.id, t) for r in rows for t in r.links])
-        conn.executemany(
-            "INSERT INTO conflicts (kind, id, field, value, replica, stamp, current) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(r.kind, r.id, c["field"], json.dumps(c["value"]), c["replica"], c["stamp"],
-              json.dumps(c["current"])) for r in rows for c in r.conflicts])
-
     def compact(self, snapshot: bytes, upto_seq: int,
                 meta: dict[str, str] | None = None) -> None:
         self._check_checkpoint()
@@ -350,7 +329,7 @@ class SqliteStore(Store):
             marks = ",".join("?" * len(chunk))
             rows = self.conn.execute(
                 f"SELECT * FROM records WHERE kind = ? AND id IN ({marks})", [kind, *chunk])
-            found.update((row.id, row) for row in self._rows_from(rows))
+            found.update((row.id, row) for row in rows_from(self.conn, rows))
         return found
 
     def query(self, query: RecordQuery) -> list[RecordRow]:
@@ -381,67 +360,12 @@ class SqliteStore(Store):
         if query.limit is not None or query.offset:
             sql += " LIMIT ? OFFSET ?"
             params += [-1 if query.limit is None else query.limit, query.offset]
-        return self._rows_from(self.conn.execute(sql, params))
+        return rows_from(self.conn, self.conn.execute(sql, params))
 
     def digests(self, kind: str) -> dict[str, str]:
         # Over the stored text, unparsed: a digest only has to change when the row does.
         rows = self.conn.execute("SELECT id, deleted, data FROM records WHERE kind = ?", (kind,))
         return {i: row_digest(bool(deleted), data) for i, deleted, data in rows}
-
-    def _rows_from(self, cursor: sqlite3.Cursor) -> list[RecordRow]:
-        names = [d[0] for d in cursor.description]
-        rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
-        if not rows:
-            return []
-        links = self._links_of(rows)
-        conflicts = self._conflicts_of(rows)
-        return [
-            RecordRow(
-                kind=r["kind"], id=r["id"], deleted=bool(r["deleted"]), updated=r["updated"],
-                updated_by=r["updated_by"], data=json.loads(r["data"]), search=r["search"],
-                sort_key=r["sort_key"], sort_tail=r["sort_tail"], company_id=r["company_id"],
-                company=r["company"],
-                links=links.get((r["kind"], r["id"]), []),
-                conflicts=conflicts.get((r["kind"], r["id"]), []),
-            )
-            for r in rows
-        ]
-
-    def _links_of(self, rows: list[dict[str, Any]]) -> dict[tuple[str, str], list[str]]:
-        out: dict[tuple[str, str], list[str]] = {}
-        kinds = {r["kind"] for r in rows}
-        for kind in kinds:
-            ids = [r["id"] for r in rows if r["kind"] == kind]
-            for start in range(0, len(ids), 500):
-                chunk = ids[start:start + 500]
-                sql = (f"SELECT id, target FROM links WHERE kind = ? AND id IN "
-                       f"({','.join('?' * len(chunk))}) ORDER BY target")
-                for rid, target in self.conn.execute(sql, [kind, *chunk]):
-                    out.setdefault((kind, rid), []).append(target)
-        return out
-
-    def _conflicts_of(self, rows: list[dict[str, Any]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
-        out: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        for kind in {r["kind"] for r in rows}:
-            ids = [r["id"] for r in rows if r["kind"] == kind]
-            for start in range(0, len(ids), 500):
-                chunk = ids[start:start + 500]
-                sql = (f"SELECT * FROM conflicts WHERE kind = ? AND id IN "
-                       f"({','.join('?' * len(chunk))}) ORDER BY field, stamp, replica")
-                for c in self._conflict_dicts(self.conn.execute(sql, [kind, *chunk])):
-                    out.setdefault((kind, c["record_id"]), []).append(c)
-        return out
-
-    @staticmethod
-    def _conflict_dicts(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
-        names = [d[0] for d in cursor.description]
-        out = []
-        for values in cursor.fetchall():
-            c = dict(zip(names, values, strict=True))
-            out.append({"kind": c["kind"], "record_id": c["id"], "field": c["field"],
-                        "value": json.loads(c["value"]), "replica": c["replica"],
-                        "stamp": c["stamp"], "current": json.loads(c["current"])})
-        return out
 
     def conflicts(self, kind: str | None = None, record_id: str | None = None) -> list[dict[str, Any]]:
         where: list[str] = ["1"]
@@ -454,7 +378,7 @@ class SqliteStore(Store):
             params.append(record_id)
         sql = (f"SELECT * FROM conflicts WHERE {' AND '.join(where)} "
                "ORDER BY kind, id, field, stamp, replica")
-        return self._conflict_dicts(self.conn.execute(sql, params))
+        return conflict_dicts(self.conn.execute(sql, params))
 
     def outbox(self, after_seq: int = 0, limit: int | None = None) -> list[LogEntry]:
         rows = self.conn.execute(
@@ -491,64 +415,6 @@ class SqliteStore(Store):
             self._checkpoint_conn.close()
         self.conn.close()
         self._check_checkpoint()
-
-
-_COLUMNS = ("deleted", "updated", "updated_by", "sort_key", "sort_tail", "search", "company_id",
-            "company", "data")
-
-
-def _update_columns(conn: sqlite3.Connection, rows: list[RecordRow]) -> list[RecordRow]:
-    """UPDATE only the columns each row's hint names; return the rows to write whole.
-
-    SQLite rewrites an index entry for every indexed column an UPDATE sets, even to
-    its old value, and every page that touches goes to the WAL at commit.
-    """
-    by_columns: dict[frozenset[str], list[RecordRow]] = {}
-    for r in rows:
-        by_columns.setdefault(r.changed_columns or frozenset(), []).append(r)
-    whole: list[RecordRow] = []
-    for columns, group in by_columns.items():
-        names = [c for c in _COLUMNS if c in columns and c != "data"]
-        sets = [f"{c} = ?{n}" for n, c in enumerate(names, 3)]
-        if "data" in columns:
-            sets.append(f"data = ?{len(names) + 3}")
-        if not sets:
-            continue  # nothing of these rows may have changed
-        get = attrgetter("kind", "id", *names)
-        values = ([(*get(r), _dumps(r.data)) for r in group] if "data" in columns
-                  else [get(r) for r in group])
-        sql = f"UPDATE records SET {', '.join(sets)} WHERE kind = ?1 AND id = ?2"
-        if conn.executemany(sql, values).rowcount != len(group):
-            # The hint was wrong (a row is missing): write these rows whole, and their
-            # links and conflicts too.
-            for r in group:
-                r.side_unchanged = False
-            whole += group
-    return whole
-
-
-def _upsert_rows(conn: sqlite3.Connection, rows: list[RecordRow]) -> None:
-    # An upsert updates a known row in place; REPLACE would delete and re-insert it,
-    # rewriting every index entry of the row.
-    conn.executemany(
-        "INSERT INTO records (kind, id, deleted, updated, updated_by, sort_key, sort_tail, "
-        "search, company_id, company, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT (kind, id) DO UPDATE SET deleted = excluded.deleted, "
-        "updated = excluded.updated, updated_by = excluded.updated_by, "
-        "sort_key = excluded.sort_key, sort_tail = excluded.sort_tail, search = excluded.search, "
-        "company_id = excluded.company_id, company = excluded.company, data = excluded.data",
-        [(r.kind, r.id, int(r.deleted), r.updated, r.updated_by, r.sort_key, r.sort_tail, r.search,
-          r.company_id, r.company, _dumps(r.data)) for r in rows])
-
-
-def _dumps(value: Any) -> str:
-    """JSON text of a row's data: orjson, ~10x faster than json for every row written,
-    except for what it refuses (integers beyond 64 bits), which json writes."""
-    try:
-        return orjson.dumps(value).decode()
-    except TypeError:
-        return json.dumps(value, ensure_ascii=False)
-
 
 def _lower(value: str | None) -> str | None:
     return value.lower() if isinstance(value, str) else value

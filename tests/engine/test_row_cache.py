@@ -221,7 +221,7 @@ def test_a_store_failing_half_way_through_the_rows_keeps_nothing_and_the_replica
 
     monkeypatch.setattr(sqlite_store, "ROW_CHUNK", 8)
     chunks: list[int] = []
-    write_rows = SqliteStore._write_rows
+    write_rows = sqlite_store.write_rows
 
     def failing(conn: sqlite3.Connection, rows: list[RecordRow]) -> None:
         chunks.append(len(rows))
@@ -229,7 +229,7 @@ def test_a_store_failing_half_way_through_the_rows_keeps_nothing_and_the_replica
             raise sqlite3.OperationalError("disk I/O error")
         write_rows(conn, rows)
 
-    monkeypatch.setattr(SqliteStore, "_write_rows", staticmethod(failing))
+    monkeypatch.setattr(sqlite_store, "write_rows", failing)
     with pytest.raises(StoreError, match="disk I/O error"):
         a.apply_remote(edits)
     assert chunks == [8, 8, 8]  # rows were being written as they were made
@@ -239,7 +239,7 @@ def test_a_store_failing_half_way_through_the_rows_keeps_nothing_and_the_replica
     assert a.diff() == Replica(SqliteStore(path), clock=Clock(0)).diff()
     assert "job_title" not in a.get("contact", ids[0])
 
-    monkeypatch.setattr(SqliteStore, "_write_rows", staticmethod(write_rows))
+    monkeypatch.setattr(sqlite_store, "write_rows", write_rows)
     # The document transaction that made the rows has ended, so local edits work; the
     # relay sends the unstored updates again, and this time they are stored.
     a.update("contact", ids[0], {"last_name": "Local"})
