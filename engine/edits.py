@@ -56,7 +56,6 @@ class RecordEdits:
         """Run ``change(stamp)`` as one local transaction and commit it (the replica's)."""
         raise NotImplementedError
 
-
     def create(self, kind: str, fields: Mapping[str, Any] | None = None, *,
                record_id: str | None = None) -> str:
         """Create a record and return its id (a new UUID unless ``record_id`` is given).
