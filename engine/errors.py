@@ -89,6 +89,7 @@ class StoreError(HandsyncError):
 
     def __init__(self, message: str, *, path: str | None = None) -> None:
         self.path = path
+        self.message = message  # without the path, for telling a peer
         super().__init__(f"{path}: {message}" if path else message)
 
 
