@@ -72,6 +72,11 @@ CREATE INDEX conflicts_record ON conflicts (kind, id);
 """
 
 
+# SQLite's primary result codes that say the file could not be used, not that it is bad:
+# PERM, BUSY, LOCKED, READONLY, IOERR, FULL, CANTOPEN.
+_ENVIRONMENT_ERRORS = frozenset({3, 5, 6, 8, 10, 13, 14})
+
+
 class SqliteStore(Store):
     """A replica store in one SQLite file at ``path`` (created if missing or empty).
 
@@ -112,6 +117,15 @@ class SqliteStore(Store):
             conn.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
             if fresh:
                 self._create()
+        except sqlite3.OperationalError as exc:
+            if (getattr(exc, "sqlite_errorcode", 0) & 0xFF) not in _ENVIRONMENT_ERRORS:
+                conn.close()
+                raise CorruptStoreError(f"not a usable handsync store ({exc})",
+                                        path=self.path) from None
+            # The file may be fine: the disk is full, read-only or failing, or it is locked.
+            conn.close()
+            raise StoreError(f"cannot open the store ({exc}); check that the disk has room "
+                             "and the file can be written", path=self.path) from None
         except sqlite3.DatabaseError as exc:
             conn.close()
             if "not a database" in str(exc):
@@ -423,6 +437,12 @@ def _lower(value: str | None) -> str | None:
 class _Transaction:
     """``BEGIN IMMEDIATE`` … ``COMMIT``, rolled back on any error."""
 
+    def _roll_back(self) -> None:
+        # After some errors (a full disk at COMMIT) SQLite has rolled back already, and a
+        # second ROLLBACK would raise over the error that matters.
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
+
     def __init__(self, conn: sqlite3.Connection, path: str) -> None:
         self.conn = conn
         self.path = path
@@ -436,9 +456,9 @@ class _Transaction:
             try:
                 self.conn.execute("COMMIT")
             except sqlite3.Error as error:
-                self.conn.execute("ROLLBACK")
+                self._roll_back()
                 raise StoreError(f"commit failed: {error}", path=self.path) from None
         else:
-            self.conn.execute("ROLLBACK")
+            self._roll_back()
             if isinstance(exc, sqlite3.Error):
                 raise StoreError(f"write failed: {exc}", path=self.path) from exc

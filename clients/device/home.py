@@ -9,6 +9,7 @@ process uses a home at a time: :class:`Device` takes an exclusive lock on
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import json
 import os
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from clients.device.connection import SyncError, SyncReport, probe, sync_once
-from engine.errors import HandsyncError, ValidationError
+from engine.errors import HandsyncError, StoreError, ValidationError
 from engine.replica import Replica
 from engine.sqlite_store import SqliteStore
 
@@ -195,6 +196,13 @@ class Device:
         except SyncError as exc:
             self.replica.set_meta({"app.last_error": str(exc),
                                    "app.last_attempt": str(wall_clock())})
+            raise
+        except StoreError as exc:
+            # What was received could not be stored (a full disk): nothing of it was
+            # applied and the cursor stayed, so the next sync asks for it again.
+            with contextlib.suppress(StoreError):  # the disk may refuse this note too
+                self.replica.set_meta({"app.last_error": str(exc),
+                                       "app.last_attempt": str(wall_clock())})
             raise
         now = str(wall_clock())
         meta = {"app.last_received": now, "app.last_error": "", "app.last_attempt": now}
