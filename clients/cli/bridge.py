@@ -4,24 +4,26 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import click
 
+from clients.bridge.logs import BridgeLog
 from clients.bridge.runner import (
     DEFAULT_INTERVAL,
     Bridge,
     BridgeConfig,
     init_bridge,
+    load_config,
     password_hint,
     read_status,
     summary,
 )
 from clients.device.home import default_home
+from clients.stop import nap, on_stop
 from engine.errors import HandsyncError
 
 
@@ -29,7 +31,8 @@ def _bridge_home(func: Any) -> Any:
     return click.option(
         "--home", type=click.Path(file_okay=False, path_type=Path),
         default=lambda: os.environ.get("HANDSYNC_BRIDGE_HOME") or str(default_home() / "bridge"),
-        show_default="$HANDSYNC_BRIDGE_HOME or ~/.local/share/handsync/bridge",
+        show_default="$HANDSYNC_BRIDGE_HOME, else bridge/ in the data folder: "
+        "~/.local/share/handsync/bridge, %LOCALAPPDATA%\\handsync\\bridge on Windows",
         help="The bridge home folder.")(func)
 
 
@@ -37,9 +40,9 @@ def _say(line: str) -> None:
     click.echo(line, err=True)
 
 
-def _open(home: Path) -> Bridge:
+def _open(home: Path, progress: Callable[[str], None] = _say) -> Bridge:
     try:
-        return Bridge(home, progress=_say)
+        return Bridge(home, progress=progress)
     except HandsyncError as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -55,6 +58,14 @@ def bridge() -> None:
             --relay ws://127.0.0.1:8765 --space acme --token hs_…
         handsync bridge run --home ~/bridge
     """
+
+
+def load_or_fail(home: Path) -> BridgeConfig:
+    """The home's settings, or a ClickException saying why there are none."""
+    try:
+        return load_config(home)
+    except HandsyncError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @bridge.command("init")
@@ -148,7 +159,8 @@ def _pass(home: Path, as_json: bool, *, dry_run: bool) -> None:
 @click.option("--interval", type=int, help="Seconds between passes (default: the home's, "
               f"{DEFAULT_INTERVAL} unless set at init).")
 def bridge_run(home: Path, interval: int | None) -> None:
-    """Mirror now and then every --interval seconds, until stopped (Ctrl-C or SIGTERM).
+    """Mirror now and then every --interval seconds, until stopped (Ctrl-C, Ctrl-Break on
+    Windows, SIGTERM). What it says also goes to logs/bridge.log in the home (rotated).
 
     \b
     Example:
@@ -156,17 +168,21 @@ def bridge_run(home: Path, interval: int | None) -> None:
     """
     if interval is not None and interval < 10:
         raise click.BadParameter("at least 10 seconds", param_hint="--interval")
+    load_or_fail(home)  # a clear error before a log folder appears in a wrong place
+    with BridgeLog(home) as log:
+        def say(line: str) -> None:
+            _say(line)
+            log.write(line)
 
-    def stop(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
+        def stop() -> None:
+            raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, stop)
-    with _open(home) as b:
-        _say(f"bridge running: a pass every {interval or b.config.interval} s; Ctrl-C stops")
-        try:
-            b.run(interval=interval)
-        except KeyboardInterrupt:
-            _say("bridge stopped")
+        with on_stop(stop), _open(home, say) as b:
+            say(f"bridge running: a pass every {interval or b.config.interval} s; Ctrl-C stops")
+            try:
+                b.run(interval=interval, sleep=nap)
+            except KeyboardInterrupt:
+                say("bridge stopped")
 
 
 @bridge.command("status")
