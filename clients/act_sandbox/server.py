@@ -327,7 +327,8 @@ def make_server(app: ActSandbox, host: str = "127.0.0.1", port: int = 0,
 def run(data: Path, config: SandboxConfig, host: str, port: int, seed_contacts: int | None,
         echo: Callable[[str], None], verbose: bool = False) -> None:
     """Open (or create) the data file, seed it if asked and empty, and serve until SIGTERM,
-    SIGINT or (Windows) SIGBREAK. Prints the URL it listens on. Raises StoreError for an unusable data file."""
+    SIGINT or (Windows) SIGBREAK. Prints the URL it listens on. Raises StoreError for an
+    unusable data file."""
     store = SandboxStore(data)
     try:
         if seed_contacts is not None:
