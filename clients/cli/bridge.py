@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from clients.bridge import service as services
 from clients.bridge.logs import BridgeLog
 from clients.bridge.runner import (
     DEFAULT_INTERVAL,
@@ -22,6 +23,7 @@ from clients.bridge.runner import (
     read_status,
     summary,
 )
+from clients.bridge.service import DEFAULT_NAME, Runner, run_command
 from clients.device.home import default_home
 from clients.stop import nap, on_stop
 from engine.errors import HandsyncError
@@ -208,3 +210,98 @@ def bridge_status(home: Path, as_json: bool) -> None:
             value = json.dumps(value) if value else "-"
         click.echo(f"{key:>20}: {'-' if value is None else value}")
     sys.stdout.flush()
+
+
+# `handsync bridge service …` ------------------------------------------------------------------
+
+#: What the service commands run through; tests replace them (nothing is ever registered).
+SERVICE_PLATFORM = sys.platform
+SERVICE_RUNNER: Runner = run_command
+
+
+def _service_name(func: Any) -> Any:
+    return click.option("--name", default=DEFAULT_NAME, show_default=True,
+                        help="The task's (Windows) or unit's (Linux) name.")(func)
+
+
+@bridge.group("service")
+def service() -> None:
+    """Keep the bridge running on this PC: a Task Scheduler task on Windows, a systemd user
+    unit on Linux; started at logon (or boot) and restarted when it fails.
+
+    \b
+    Example:
+        handsync bridge service install --home ~/bridge
+        handsync bridge service status --home ~/bridge
+    """
+
+
+@service.command("install")
+@_bridge_home
+@_service_name
+def service_install(home: Path, name: str) -> None:
+    """Register 'bridge run' for this home with the PC's service manager and start it
+    (installing again replaces the earlier registration).
+
+    \b
+    Example:
+        handsync bridge service install --home ~/bridge
+    """
+    config = load_or_fail(home)
+    try:
+        done = services.install(home, name=name, platform=SERVICE_PLATFORM,
+                                runner=SERVICE_RUNNER)
+    except HandsyncError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for line in done:
+        click.echo(line)
+    if config.act_csv is None:
+        click.echo(f"note: the service reads the Act! password from {config.password_env} "
+                   "in its own environment; docs/bridge.md says where to set it", err=True)
+
+
+@service.command("uninstall")
+@_bridge_home
+@_service_name
+def service_uninstall(home: Path, name: str) -> None:
+    """Stop the service and unregister it; the bridge home and its data stay.
+
+    \b
+    Example:
+        handsync bridge service uninstall --home ~/bridge
+    """
+    load_or_fail(home)
+    try:
+        done = services.uninstall(home, name=name, platform=SERVICE_PLATFORM,
+                                  runner=SERVICE_RUNNER)
+    except HandsyncError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for line in done:
+        click.echo(line)
+
+
+@service.command("status")
+@_bridge_home
+@_service_name
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+def service_status(home: Path, name: str, as_json: bool) -> None:
+    """Whether the service is registered and running, the bridge's last pass and last
+    error, and where its log is.
+
+    \b
+    Example:
+        handsync bridge service status --home ~/bridge
+    """
+    load_or_fail(home)
+    try:
+        found = services.status(home, name=name, platform=SERVICE_PLATFORM,
+                                runner=SERVICE_RUNNER)
+    except HandsyncError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps(found, indent=2))
+        return
+    for key, value in found.items():
+        if isinstance(value, dict | list):
+            value = json.dumps(value) if value else "-"
+        click.echo(f"{key:>16}: {'-' if value is None else value}")
