@@ -33,8 +33,8 @@ def _bridge_home(func: Any) -> Any:
     return click.option(
         "--home", type=click.Path(file_okay=False, path_type=Path),
         default=lambda: os.environ.get("HANDSYNC_BRIDGE_HOME") or str(default_home() / "bridge"),
-        show_default="$HANDSYNC_BRIDGE_HOME, else bridge/ in the data folder: "
-        "~/.local/share/handsync/bridge, %LOCALAPPDATA%\\handsync\\bridge on Windows",
+        show_default="$HANDSYNC_BRIDGE_HOME, else ~/.local/share/handsync/bridge or, "
+        "on Windows, %LOCALAPPDATA%\\handsync\\bridge",
         help="The bridge home folder.")(func)
 
 
