@@ -5,7 +5,7 @@ The task definition follows Task Scheduler's schema (namespace
 Windows since Vista reads): it starts when the installing user logs on, runs in that
 user's session (so it sees the user's environment variables, e.g. the Act! password
 variable), has no time limit (the default is three days), never runs twice at once, and
-is restarted every 5 minutes, up to 255 times, when it fails. It is written into the bridge
+has "restart on failure" on (every 5 minutes, up to 255 times). It is written into the bridge
 home as UTF-16 (the encoding Task Scheduler itself exports) and registered with
 ``schtasks /Create /XML``.
 """
