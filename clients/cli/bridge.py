@@ -173,18 +173,25 @@ def bridge_run(home: Path, interval: int | None) -> None:
     load_or_fail(home)  # a clear error before a log folder appears in a wrong place
     with BridgeLog(home) as log:
         def say(line: str) -> None:
+            log.write(line)  # first: a stop right after the echo still finds it logged
             _say(line)
-            log.write(line)
 
         def stop() -> None:
             raise KeyboardInterrupt
 
-        with on_stop(stop), _open(home, say) as b:
-            say(f"bridge running: a pass every {interval or b.config.interval} s; Ctrl-C stops")
+        with on_stop(stop):
             try:
-                b.run(interval=interval, sleep=nap)
-            except KeyboardInterrupt:
-                say("bridge stopped")
+                opened = _open(home, say)
+            except click.ClickException as exc:  # e.g. the home is busy: the log says so
+                log.write(f"bridge could not start: {exc.message}")
+                raise
+            with opened as b:
+                say(f"bridge running: a pass every {interval or b.config.interval} s; "
+                    "Ctrl-C stops")
+                try:
+                    b.run(interval=interval, sleep=nap)
+                except KeyboardInterrupt:
+                    say("bridge stopped")
 
 
 @bridge.command("status")

@@ -3,12 +3,19 @@ everything it says kept in the rotating log in the bridge home."""
 
 from __future__ import annotations
 
+import functools
 import signal
 import subprocess
 from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
+
 from clients.bridge.logs import BridgeLog, log_path
-from clients.bridge.runner import BridgeConfig, init_bridge
+from clients.bridge.runner import Bridge, BridgeConfig, init_bridge
+from clients.cli import bridge as bridge_cli
+from clients.cli.main import cli
+from clients.device.home import Device
 from tests.clients.conftest import HANDSYNC, TIMEOUT
 
 HEADER = "Contact ID,First Name,Last Name,E-mail,Job Title,Edit Date,User 1,handsync id\r\n"
@@ -81,3 +88,18 @@ def test_the_log_rotates_by_size_and_keeps_a_bounded_number_of_files(tmp_path: P
     assert all(p.stat().st_size <= 2000 for p in (tmp_path / "logs").iterdir())
     last = log_path(tmp_path).read_text(encoding="utf-8").splitlines()[-1]
     assert last.endswith("pass 199: from Act!: nothing; to Act!: nothing")
+
+
+
+def test_a_busy_home_is_a_clear_error_and_the_log_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = csv_bridge(tmp_path)
+    # Give up at once instead of waiting 15 s for a holder that never hands over.
+    monkeypatch.setattr(bridge_cli, "Bridge", functools.partial(Bridge, wait=0))
+    with Device(home):  # another process's bridge, as far as the lock can tell
+        done = CliRunner().invoke(cli, ["bridge", "run", "--home", str(home)])
+    assert done.exit_code == 1
+    assert "another handsync process is using" in done.output
+    assert "bridge could not start: another handsync process" in \
+        log_path(home).read_text(encoding="utf-8")
