@@ -67,6 +67,15 @@ def checked(runner: Runner, argv: Sequence[str]) -> Completed:
     return done
 
 
+def write_file(path: Path, data: bytes) -> None:
+    """Write a service definition (making its folder); ServiceError if that fails."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    except OSError as exc:
+        raise ServiceError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
 @dataclass(frozen=True)
 class Launch:
     """The command the service starts: ``program`` with ``arguments``, in ``directory``."""

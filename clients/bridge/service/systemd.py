@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from clients.bridge.service import Launch, Runner, ServiceError, checked
+from clients.bridge.service import Launch, Runner, ServiceError, checked, write_file
 
 SYSTEMCTL = ("systemctl", "--user")
 ENV_FILE = "service.env"
@@ -67,9 +67,8 @@ class SystemdUser:
         """Write the unit (replacing an earlier one), reload, enable and start it."""
         unit = f"{name}.service"
         path = unit_dir() / unit
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(unit_text(launch, description=f"handsync bridge for {home}",
-                                  env_file=str(home / ENV_FILE)), encoding="utf-8")
+        write_file(path, unit_text(launch, description=f"handsync bridge for {home}",
+                                   env_file=str(home / ENV_FILE)).encode("utf-8"))
         checked(runner, [*SYSTEMCTL, "daemon-reload"])
         checked(runner, [*SYSTEMCTL, "enable", "--now", unit])
         return [f"wrote {path}",

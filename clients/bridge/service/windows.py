@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from clients.bridge.service import Launch, Runner, ServiceError, checked
+from clients.bridge.service import Launch, Runner, ServiceError, checked, write_file
 
 NS = "http://schemas.microsoft.com/windows/2004/02/mit/task"
 SCHTASKS = "schtasks"
@@ -108,9 +108,8 @@ class TaskScheduler:
         """Write the definition, register it (replacing an earlier one) and start it."""
         user = windows_user(self.env)
         path = task_file(home, name)
-        path.parent.mkdir(exist_ok=True)
         text = task_xml(launch, user=user, description=f"handsync bridge for {home}")
-        path.write_bytes(text.encode("utf-16"))  # with the byte-order mark
+        write_file(path, text.encode("utf-16"))  # with the byte-order mark
         checked(runner, [SCHTASKS, "/Create", "/TN", name, "/XML", str(path), "/F"])
         checked(runner, [SCHTASKS, "/Run", "/TN", name])
         return [f"wrote the task definition {path}",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path, PureWindowsPath
 
@@ -276,3 +277,39 @@ def test_the_service_commands_through_the_cli(home: Path, monkeypatch: pytest.Mo
                                    str(tmp_path / "none")])
     assert done.exit_code == 1 and "is not a bridge home" in done.output
     assert len(runner.calls) == 3
+
+
+def test_the_services_command_line_starts_the_bridge_command(home: Path) -> None:
+    launch = launch_for(str(home), sys.executable)
+    done = subprocess.run([launch.program, *launch.arguments, "--help"], capture_output=True,
+                          text=True, timeout=60, cwd=launch.directory)
+    assert done.returncode == 0, done.stderr
+    assert "Usage: handsync bridge run" in done.stdout
+
+
+def test_windows_runs_pythonw_when_it_is_there(home: Path, tmp_path: Path) -> None:
+    scripts = tmp_path / "Scripts"
+    scripts.mkdir()
+    (scripts / "python.exe").touch()
+    runner = Recorder()
+    service.install(home, platform="win32", runner=runner, env=WINDOWS_ENV,
+                    python=str(scripts / "python.exe"))
+    text = (home / "service" / "handsync-bridge.xml").read_bytes().decode("utf-16")
+    assert f"<Command>{scripts / 'python.exe'}</Command>" in text
+    (scripts / "pythonw.exe").touch()
+    service.install(home, platform="win32", runner=runner, env=WINDOWS_ENV,
+                    python=str(scripts / "python.exe"))
+    text = (home / "service" / "handsync-bridge.xml").read_bytes().decode("utf-16")
+    assert f"<Command>{scripts / 'pythonw.exe'}</Command>" in text
+
+
+def test_a_unit_folder_that_cannot_be_made_is_a_clear_error(
+    home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "config").write_text("a file where a folder should be")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    runner = Recorder()
+    with pytest.raises(ServiceError, match=r"cannot write .*handsync-bridge\.service"):
+        service.install(home, platform="linux", runner=runner)
+    assert runner.calls == []
+    assert (tmp_path / "config").read_text() == "a file where a folder should be"
