@@ -39,7 +39,6 @@ SETTINGS = (
     ("AllowStartOnDemand", "true"),
     ("Enabled", "true"),
     ("Hidden", "false"),
-    ("RunOnlyIfIdle", "false"),
     ("WakeToRun", "false"),
     ("ExecutionTimeLimit", "PT0S"),
     ("Priority", "7"),
