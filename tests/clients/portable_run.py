@@ -2,7 +2,8 @@
 every module of clients/, then walk a device's and the bridge's main paths through the
 command line, in this process. Prints a JSON report on the last line of stdout.
 
-Usage: python portable_run.py WORKDIR
+Usage: python portable_run.py WORKDIR RELAY_URL DEVICE_TOKEN BRIDGE_TOKEN
+(a relay with space ``acme``, running in a process of its own: the relay is POSIX-first)
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ class Blocker(importlib.abc.MetaPathFinder):
         return None
 
 
-def main(work: Path) -> dict[str, object]:
+def main(work: Path, relay: str, tokens: tuple[str, str]) -> dict[str, object]:
     for name in [n for n in sys.modules if n.partition(".")[0] in BLOCKED]:
         del sys.modules[name]  # loaded by the interpreter's start-up, not by handsync
     blocker = Blocker()
@@ -45,11 +46,12 @@ def main(work: Path) -> dict[str, object]:
                 if not info.name.endswith("__main__")]
     for name in imported:
         importlib.import_module(name)
-    return {"imported": imported, "paths": _main_paths(work), "refused": blocker.refused,
+    return {"imported": imported, "paths": _main_paths(work, relay, tokens),
+            "refused": blocker.refused,
             "loaded": sorted(n for n in sys.modules if n.partition(".")[0] in BLOCKED)}
 
 
-def _main_paths(work: Path) -> dict[str, object]:
+def _main_paths(work: Path, relay_url: str, tokens: tuple[str, str]) -> dict[str, object]:
     from click.testing import CliRunner
 
     from clients.bridge.service import Completed
@@ -72,17 +74,21 @@ def _main_paths(work: Path) -> dict[str, object]:
                       "6f4a3b1e-0d5c-4f8e-9a71-2b3c4d5e6f01,Ann,Lee,2026-11-01 09:00\r\n",
                       encoding="cp1252")
     device, bridge = str(work / "device"), str(work / "bridge")
-    relay = ["--relay", "ws://127.0.0.1:9", "--space", "acme", "--token", "hs_unused"]
+    relay = ["--relay", relay_url, "--space", "acme"]
     steps = {
-        "device init": ["device", "init", "--home", device, *relay, "--name", "ann"],
+        "device init": ["device", "init", "--home", device, *relay, "--token", tokens[0],
+                        "--name", "ann", "--no-auto-sync"],
         "contact add": ["contact", "add", "--home", device, "--first-name", "Cy"],
-        "contact list": ["contact", "list", "--home", device, "--json"],
-        "status": ["status", "--home", device, "--offline", "--json"],
-        "export": ["export", "--home", device, "--format", "csv",
-                   "--output", str(work / "out.csv")],
-        "bridge init": ["bridge", "init", "--home", bridge, "--act-csv", str(export), *relay],
+        "sync": ["sync", "--home", device, "--json"],
+        "bridge init": ["bridge", "init", "--home", bridge, "--act-csv", str(export), *relay,
+                        "--token", tokens[1]],
         "bridge once": ["bridge", "once", "--home", bridge, "--json"],
         "bridge status": ["bridge", "status", "--home", bridge, "--json"],
+        "sync again": ["sync", "--home", device, "--json"],
+        "contact list": ["contact", "list", "--home", device, "--json"],
+        "status": ["status", "--home", device, "--json"],
+        "export": ["export", "--home", device, "--format", "csv",
+                   "--output", str(work / "out.csv")],
         "service install": ["bridge", "service", "install", "--home", bridge],
         "service status": ["bridge", "service", "status", "--home", bridge, "--json"],
     }
@@ -95,4 +101,4 @@ def _main_paths(work: Path) -> dict[str, object]:
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(Path(sys.argv[1]))))
+    print(json.dumps(main(Path(sys.argv[1]), sys.argv[2], (sys.argv[3], sys.argv[4]))))

@@ -1,9 +1,10 @@
 """Windows cannot run in CI here, so these hold the line on Linux (docs/bridge.md, "What
 was checked for Windows"):
 
-- every module of clients/ imports, and a device's and the bridge's main paths run, with
-  the POSIX-only modules (fcntl, termios, pwd, grp, resource) made unimportable by a
-  meta-path blocker in a subprocess (tests/clients/portable_run.py);
+- every module of clients/ imports, and a device's and the bridge's main paths run (syncing
+  through a real relay on 127.0.0.1, in a process of its own), with the POSIX-only
+  modules (fcntl, termios, pwd, grp, resource) made unimportable by a meta-path blocker
+  in a subprocess (tests/clients/portable_run.py);
 - the files those paths create have names Windows accepts;
 - a source check fails on POSIX-only calls in clients/ (the list below).
 """
@@ -15,6 +16,8 @@ import json
 import pkgutil
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -22,7 +25,8 @@ import pytest
 
 import clients
 from tests.clients.bridge.schemas import task_problems
-from tests.clients.conftest import TIMEOUT
+from relay.store import RelayStore
+from tests.clients.conftest import TIMEOUT, start_relay
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENTS = ROOT / "clients"
@@ -30,12 +34,25 @@ RUN = Path(__file__).with_name("portable_run.py")
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path]:
+def report(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, Any], Path]]:
     work = tmp_path_factory.mktemp("portable")
-    done = subprocess.run([sys.executable, str(RUN), str(work)], capture_output=True,
-                          text=True, timeout=TIMEOUT * 4, cwd=ROOT)
+    store = RelayStore(work / "relay")
+    now = int(time.time() * 1000)
+    store.create_space("acme", now)
+    tokens = [store.issue_token("acme", name, now)[1] for name in ("ann", "bridge")]
+    store.close()
+    relay, port = start_relay(work / "relay")  # its own process: the relay is POSIX-first
+    try:
+        done = subprocess.run([sys.executable, str(RUN), str(work), f"ws://127.0.0.1:{port}",
+                               *tokens], capture_output=True, text=True, timeout=TIMEOUT * 4,
+                              cwd=ROOT)
+    finally:
+        relay.kill()
+        relay.wait(timeout=TIMEOUT)
+        if relay.stderr is not None:
+            relay.stderr.close()
     assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.splitlines()[-1]), work
+    yield json.loads(done.stdout.splitlines()[-1]), work
 
 
 def test_every_module_of_clients_imports_without_posix_only_modules(
@@ -58,6 +75,11 @@ def test_a_devices_and_the_bridges_main_paths_run_without_them(
     failed = {label: step for label, step in steps.items() if step["exit"] != 0}
     assert failed == {}
     assert '"contact created": 1' in steps["bridge once"]["output"]
+    # The device's contact reached the relay, the bridge, and Act!'s contact the device.
+    assert json.loads(steps["sync"]["output"])["sent"] >= 1
+    assert json.loads(steps["sync again"]["output"])["records_changed"] >= 1
+    names = {c.get("first_name") for c in json.loads(steps["contact list"]["output"])}
+    assert names == {"Ann", "Cy"}
     assert json.loads(steps["service status"]["output"])["running"] is True
     assert found["paths"]["service_calls"][0][:4] == ["schtasks", "/Create", "/TN",
                                                       "handsync-bridge"]
