@@ -24,8 +24,8 @@ from typing import Any
 import pytest
 
 import clients
-from tests.clients.bridge.schemas import task_problems
 from relay.store import RelayStore
+from tests.clients.bridge.schemas import task_problems
 from tests.clients.conftest import TIMEOUT, start_relay
 
 ROOT = Path(__file__).resolve().parents[2]
