@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from clients.bridge.service import Launch, Runner, ServiceError, checked, write_file
+from clients.bridge.service.commands import Launch, Runner, ServiceError, checked, write_file
 
 SYSTEMCTL = ("systemctl", "--user")
 ENV_FILE = "service.env"
@@ -41,7 +41,7 @@ def unit_text(launch: Launch, *, description: str, env_file: str) -> str:
     directory = launch.directory.replace("%", "%%")
     return "\n".join([
         "[Unit]",
-        f"Description={description}",
+        f"Description={description.replace('%', '%%')}",
         "",
         "[Service]",
         "Type=simple",

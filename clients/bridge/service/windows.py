@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from clients.bridge.service import Launch, Runner, ServiceError, checked, write_file
+from clients.bridge.service.commands import Launch, Runner, ServiceError, checked, write_file
 
 NS = "http://schemas.microsoft.com/windows/2004/02/mit/task"
 SCHTASKS = "schtasks"

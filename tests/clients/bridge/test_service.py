@@ -160,8 +160,10 @@ def test_the_windows_user_comes_from_logon_variables() -> None:
 
 def test_the_unit_follows_systemds_documented_keys(tmp_path: Path) -> None:
     launch = launch_for("/home/ann/hs bridge/100%", "/usr/bin/python3")
-    text = unit_text(launch, description="handsync bridge", env_file="/home/ann/x/service.env")
+    text = unit_text(launch, description="handsync bridge for /home/ann/hs bridge/100%",
+                     env_file="/home/ann/x/service.env")
     assert unit_problems(text) == []
+    assert "Description=handsync bridge for /home/ann/hs bridge/100%%\n" in text
     assert "Restart=on-failure" in text and "WantedBy=default.target" in text
     assert ('ExecStart=/usr/bin/python3 -m clients.cli bridge run --home '
             '"/home/ann/hs bridge/100%%"') in text
