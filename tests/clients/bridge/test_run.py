@@ -46,15 +46,16 @@ def _wait_line(proc: subprocess.Popen[str], text: str) -> list[str]:
     raise AssertionError(f"no {text!r} in {seen}")
 
 
-def test_sigterm_stops_the_bridge_cleanly_and_the_log_keeps_what_it_said(
-    tmp_path: Path,
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_stop_signal_ends_the_bridge_cleanly_and_the_log_keeps_what_it_said(
+    tmp_path: Path, sig: signal.Signals
 ) -> None:
     home = csv_bridge(tmp_path)
     proc = subprocess.Popen([HANDSYNC, "bridge", "run", "--home", str(home), "--interval", "600"],
                             stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     try:
         _wait_line(proc, "from Act!: 1 contact created")
-        proc.send_signal(signal.SIGTERM)  # what `systemctl --user stop` sends
+        proc.send_signal(sig)  # SIGTERM: `systemctl --user stop`; SIGINT: Ctrl-C
         assert proc.wait(timeout=TIMEOUT) == 0
     finally:
         if proc.poll() is None:
