@@ -51,6 +51,7 @@ from clients.act_sandbox.odata import ODataError
 from clients.act_sandbox.schema import BadRequest
 from clients.act_sandbox.seed import seed
 from clients.act_sandbox.store import SandboxStore
+from clients.stop import stop_signals
 
 PREFIX = "/act.web.api"
 API_VERSION = {"apiVersion": "23.1.0.0", "sdkVersion": "23.1.0.0",
@@ -325,8 +326,9 @@ def make_server(app: ActSandbox, host: str = "127.0.0.1", port: int = 0,
 
 def run(data: Path, config: SandboxConfig, host: str, port: int, seed_contacts: int | None,
         echo: Callable[[str], None], verbose: bool = False) -> None:
-    """Open (or create) the data file, seed it if asked and empty, and serve until SIGTERM or
-    SIGINT. Prints the URL it listens on. Raises StoreError for an unusable data file."""
+    """Open (or create) the data file, seed it if asked and empty, and serve until SIGTERM,
+    SIGINT or (Windows) SIGBREAK. Prints the URL it listens on. Raises StoreError for an
+    unusable data file."""
     store = SandboxStore(data)
     try:
         if seed_contacts is not None:
@@ -346,7 +348,7 @@ def run(data: Path, config: SandboxConfig, host: str, port: int, seed_contacts: 
                 stop.set()
                 threading.Thread(target=server.shutdown, daemon=True).start()
 
-        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+        previous = {sig: signal.signal(sig, on_signal) for sig in stop_signals()}
         try:
             echo(f"Act! sandbox listening on {server.url} (database {config.database}, "
                  f"user {config.user})")

@@ -120,20 +120,18 @@ class RecordsBar:
 
 def _watch(home: Path) -> None:
     import asyncio
-    import signal
     import time
 
     from clients.device.watch import watch
+    from clients.stop import loop_stops
 
     def say(text: str) -> None:
         click.echo(f"{time.strftime('%H:%M:%S')} {text}", err=True)
 
     async def run() -> None:
         stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        await watch(home, stop, say)
+        with loop_stops(asyncio.get_running_loop(), stop):
+            await watch(home, stop, say)
 
     try:
         asyncio.run(run())

@@ -3,22 +3,26 @@
 A home is a folder holding ``config.json`` (relay URL, space, token, device name,
 replica id; readable only by its owner) and ``replica.sqlite`` (the replica). One
 process uses a home at a time: :class:`Device` takes an exclusive lock on
-``home.lock`` and a second process gets :class:`HomeBusyError` at once.
+``home.lock`` (``filelock``: ``flock`` on POSIX, ``LockFileEx`` on Windows) and a
+second process gets :class:`HomeBusyError` at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
 import json
 import os
 import secrets
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
+
+import platformdirs
+from filelock import BaseFileLock, FileLock, Timeout
 
 from clients.device.connection import SyncError, SyncReport, probe, sync_once
 from engine.errors import HandsyncError, StoreError, ValidationError
@@ -29,6 +33,7 @@ CONFIG = "config.json"
 REPLICA = "replica.sqlite"
 LOCK = "home.lock"
 WANT = "home.want"
+APP = "handsync"
 _LOCK_POLL = 0.05
 
 
@@ -45,13 +50,20 @@ def wall_clock() -> int:
     return int(time.time() * 1000)
 
 
-def default_home() -> Path:
-    """``$HANDSYNC_HOME``, else the per-user data folder."""
+def default_home(platform: str = sys.platform,
+                 dirs: type[platformdirs.PlatformDirsABC] = platformdirs.PlatformDirs) -> Path:
+    """``$HANDSYNC_HOME``, else the per-user data folder: ``%LOCALAPPDATA%\\handsync`` on
+    Windows, ``$XDG_DATA_HOME/handsync`` (``~/.local/share/handsync``) on Linux. Elsewhere
+    (macOS) a home made before in ``~/.local/share/handsync`` stays where it is."""
     env = os.environ.get("HANDSYNC_HOME")
     if env:
         return Path(env)
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "handsync"
+    chosen = Path(dirs(APP, appauthor=False).user_data_dir)
+    if platform != "win32":
+        earlier = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / APP
+        if earlier.is_dir():
+            return earlier
+    return chosen
 
 
 @dataclass
@@ -93,17 +105,23 @@ def init_home(home: Path, relay: str, space: str, token: str, name: str, *,
     return config
 
 
-def _take_lock(home: Path, wait: float) -> IO[str]:
+def _home_lock(home: Path) -> BaseFileLock:
+    # Not thread-local: `sync --watch` opens a Device in a worker thread and closes it
+    # on the event loop's thread.
+    return FileLock(home / LOCK, thread_local=False)
+
+
+def _take_lock(home: Path, wait: float) -> BaseFileLock:
     """Lock the home, asking a watching process to step aside for up to ``wait`` s."""
-    handle = open(home / LOCK, "a")  # noqa: SIM115 - held until Device.close
+    lock = _home_lock(home)
     deadline = time.monotonic() + wait
     asked = False
     try:
         while True:
             try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return handle
-            except BlockingIOError:
+                lock.acquire(blocking=False)
+                return lock
+            except Timeout:
                 if time.monotonic() >= deadline:
                     raise HomeBusyError(f"another handsync process is using {home} and did "
                                         f"not let go within {wait:g} s") from None
@@ -111,12 +129,21 @@ def _take_lock(home: Path, wait: float) -> IO[str]:
                     (home / WANT).touch()
                     asked = True
                 time.sleep(_LOCK_POLL)  # waiting for another process: nothing to await here
-    except BaseException:
-        handle.close()
-        raise
     finally:
         if asked:
             (home / WANT).unlink(missing_ok=True)
+
+
+def home_in_use(home: Path) -> bool:
+    """True if a process holds the home now (a running bridge or watch). Asks nobody to
+    step aside."""
+    lock = _home_lock(home)
+    try:
+        lock.acquire(blocking=False)
+    except Timeout:
+        return True
+    lock.release()
+    return False
 
 
 def handoff_requested(home: Path) -> bool:
@@ -143,7 +170,7 @@ class Device:
         if not (home / CONFIG).exists():
             raise HomeError(f"{home} is not a handsync device home; run 'handsync device "
                             "init' first")
-        self._lock: IO[str] | None = _take_lock(home, wait)
+        self._lock: BaseFileLock | None = _take_lock(home, wait)
         try:
             raw = json.loads((home / CONFIG).read_text())
             self.config = DeviceConfig(**raw)
@@ -171,7 +198,7 @@ class Device:
             replica.close()
             self.replica = None  # type: ignore[assignment]
         if self._lock is not None:
-            self._lock.close()
+            self._lock.release()
             self._lock = None
 
     @property
