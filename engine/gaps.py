@@ -103,10 +103,13 @@ def left_waiting(doc: Doc[Any], applied: bytes) -> bool:
 
 
 def _follows_on(rest: bytes, state: dict[int, int]) -> bool:
+    # An update whose structs cannot be read is refused, not handed to yrs unchecked:
+    # that is exactly the unsafe path this module exists to avoid.
     try:
         return is_ready(rest, state)
-    except ProtocolError:
-        return True  # content this engine cannot read (yrs could): let yrs decide, as before
+    except ProtocolError as exc:
+        raise ProtocolError(f"cannot tell whether an update follows on ({exc.reason})",
+                            code=exc.code) from None
 
 
 def _holds_structs(update: bytes) -> bool:

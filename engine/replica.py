@@ -11,8 +11,9 @@ store, with the re-resolved records, before the call returns (invariant 2).
 Remote updates go through :meth:`Replica.apply_remote`, which also guards
 against pycrdt leaving out-of-order updates pending (see :mod:`engine.gaps`).
 
-The replica reads no clock and no randomness of its own: pass ``clock`` (wall
-time in ms) and, if you want determinism, ``new_id`` and ``client_id``.
+The replica reads no clock: pass ``clock`` (wall time in ms). New record ids are
+random UUIDs and the Yjs client id random unless you pass ``new_id`` and
+``client_id`` (tests do, for determinism).
 """
 
 from __future__ import annotations
@@ -133,13 +134,20 @@ class Replica(RecordEdits):
         # vector): reading records needs only the store's rows, and a 10k-contact space
         # takes ~0.1 s to build, which every read command would pay for nothing.
         self._document: _Document | None = None
+        self._broken: str | None = None  # why the replica must be opened again, if it must
         self._unopened: Loaded | None = loaded
         self._client_id = client_id
         if stored_id is None:
             store.commit(Batch(meta={"replica_id": self.replica_id}))
 
+    def _usable(self) -> None:
+        if self._broken is not None:
+            raise StoreError(f"this replica must be opened again: after a failed write its "
+                             f"document could not be rebuilt from the store ({self._broken})")
+
     def _open(self) -> _Document:
         """Build the document from what the store held at opening, once."""
+        self._usable()
         if self._document is None:
             loaded, self._unopened = self._unopened, None
             self._install(*load_document(loaded or self.store.load(), self._client_id))
@@ -177,6 +185,7 @@ class Replica(RecordEdits):
 
     def get(self, kind: str, record_id: str, *, include_deleted: bool = False) -> dict[str, Any]:
         """Return one record as plain data (with ``deleted``, ``updated_at``, ``updated_by``)."""
+        self._usable()
         kind_spec(kind)
         row = self.store.get_rows(kind, [record_id]).get(record_id)
         if row is None:
@@ -191,6 +200,7 @@ class Replica(RecordEdits):
              edited_since: int | str | datetime | None = None, include_deleted: bool = False,
              limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
         """Return records of ``kind`` that match every filter given, in name order."""
+        self._usable()
         kind_spec(kind)
         _check_page(limit, offset)
         since = None if edited_since is None else _since_stamp(edited_since)
@@ -202,6 +212,7 @@ class Replica(RecordEdits):
     def search(self, text: str, kind: str = "contact", *, limit: int | None = None,
                include_deleted: bool = False) -> builtins.list[dict[str, Any]]:
         """Return records whose names, company, e-mail or phones contain ``text``."""
+        self._usable()
         kind_spec(kind)
         _check_page(limit, 0)
         needle = rows.search_needle(text)
@@ -213,6 +224,7 @@ class Replica(RecordEdits):
     def conflicts(self, kind: str | None = None,
                   record_id: str | None = None) -> builtins.list[dict[str, Any]]:
         """Return the unresolved conflicts (record, field, value, replica, stamp, current)."""
+        self._usable()
         return self.store.conflicts(kind, record_id)
 
     # -------------------------------------------------------------------- sync
@@ -235,6 +247,7 @@ class Replica(RecordEdits):
         called as changed records are resolved (an initial sync resolves thousands),
         or, for a batch of more than ``APPLY_STEP`` updates, as its updates are.
         """
+        self._usable()
         if not updates:
             return ApplyResult(0, self._gaps.missing, self._last_seq)
         with _collector_paused():
@@ -279,6 +292,9 @@ class Replica(RecordEdits):
                 self._rebuild()
             raise ProtocolError(f"an update ({len(merged)} bytes) is not a valid Yjs update",
                                 code=4400) from None
+        except ProtocolError:
+            self._rebuild()  # settle() refused one it cannot read, maybe after applying others
+            raise
         changed = (self._commit_dirty([], progress, snapshot=merged) if fresh
                    else self._commit_dirty(log, progress))
         return ApplyResult(changed, self._gaps.missing, self._last_seq)
@@ -345,10 +361,12 @@ class Replica(RecordEdits):
     def outbox(self, after_seq: int = 0,
                limit: int | None = None) -> builtins.list[tuple[int, bytes]]:
         """Return local updates the relay has not acknowledged yet, as (seq, update)."""
+        self._usable()
         return [(e.seq, e.update) for e in self.store.outbox(after_seq, limit)]
 
     def acknowledge(self, upto_seq: int) -> int:
         """Forget outbox entries up to ``upto_seq``: the relay holds them durably."""
+        self._usable()
         return self.store.ack_outbox(upto_seq)
 
     def get_meta(self, key: str, default: str | None = None) -> str | None:
@@ -357,6 +375,7 @@ class Replica(RecordEdits):
 
     def set_meta(self, values: Mapping[str, str]) -> None:
         """Durably keep small string values beside the replica (``app.`` keys are yours)."""
+        self._usable()
         for key in values:
             if not key.startswith("app."):
                 raise ValidationError("meta keys of callers start with 'app.'", field=key)
@@ -375,6 +394,7 @@ class Replica(RecordEdits):
         caller that mirrors the replica elsewhere (the Act! bridge) can find what
         changed since it last looked without reading every record.
         """
+        self._usable()
         kind_spec(kind)
         return self.store.digests(kind)
 
@@ -488,11 +508,14 @@ class Replica(RecordEdits):
         """After a failed commit: build the document again from the store, so that it
         holds nothing the store lacks (the relay sends unstored remote updates again;
         a local change that raised is not made). If the store cannot even be read,
-        the replica must be opened again; until then its cached rows are dropped."""
+        the replica is unusable: every later call raises StoreError until it is opened again."""
         try:
             self._rebuild()
-        except Exception:
-            self._rows.forget()
+        except Exception as exc:
+            # The document may hold what the store lacks: refuse everything from now on.
+            self._broken = f"{type(exc).__name__}: {exc}"
+            if self._document is not None:
+                self._document.rows.forget()
 
     def _on_transaction(self, event: TransactionEvent) -> None:
         if self._captured is not None:

@@ -1,4 +1,5 @@
-"""The durable replica store: one SQLite file, WAL mode, written through sqlite-utils.
+"""The durable replica store: one SQLite file in WAL mode, written with the sqlite3
+module (sqlite-utils creates the tables of a new file).
 
 Tables: ``meta`` (format marker, replica id, clock), ``snapshot`` (one row),
 ``log`` (append-only updates), ``outbox`` (local updates awaiting the relay's
@@ -7,7 +8,8 @@ acknowledgement), ``records`` (current records, indexed for list and search),
 
 A file that is not SQLite, is truncated or corrupt, or is SQLite but not a
 handsync replica store raises :class:`CorruptStoreError` on open and is never
-modified.
+modified. One that cannot be opened for want of room or rights (a full disk, a
+read-only or locked file) raises :class:`StoreError`: the file may be fine.
 """
 
 from __future__ import annotations
@@ -17,10 +19,9 @@ import functools
 import json
 import os
 import sqlite3
-import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import islice
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from engine.errors import CorruptStoreError, StoreError
 from engine.rows import sort_texts
@@ -77,6 +78,32 @@ CREATE INDEX conflicts_record ON conflicts (kind, id);
 _ENVIRONMENT_ERRORS = frozenset({3, 5, 6, 8, 10, 13, 14})
 
 
+class Job(Protocol):
+    """A checkpoint that ``start`` began: running, or ended (``threading.Thread`` is one)."""
+
+    def is_alive(self) -> bool: ...
+    def join(self) -> None: ...
+
+
+Starter = Callable[[Callable[[], None]], Job]
+
+
+class _Done:
+    """A job that already ran."""
+
+    def is_alive(self) -> bool:
+        return False
+
+    def join(self) -> None:
+        return None
+
+
+def run_now(job: Callable[[], None]) -> Job:
+    """The default ``start``: run the job at once on the caller's thread."""
+    job()
+    return _Done()
+
+
 class SqliteStore(Store):
     """A replica store in one SQLite file at ``path`` (created if missing or empty).
 
@@ -84,17 +111,23 @@ class SqliteStore(Store):
     ``NORMAL`` survives a process crash and is faster.
 
     Every commit is durable in the WAL when it returns. Copying the WAL back into the
-    file (a checkpoint) runs on a short-lived thread with its own connection, while
-    the caller goes on; SQLite releases the GIL meanwhile. Call :meth:`close` when done.
+    file (a checkpoint) runs with a connection of its own, through ``start``: by
+    default at once, on the caller's thread, after the commit that makes it due. The
+    engine starts no thread of its own; a program that can spare one passes a
+    ``start`` that runs the job on a thread it owns (the device client does, see
+    ``clients.device.home.start_thread``), and the caller then goes on while SQLite,
+    which releases the GIL, copies. Call :meth:`close` when done.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, synchronous: str = "FULL") -> None:
+    def __init__(self, path: str | os.PathLike[str], *, synchronous: str = "FULL",
+                 start: Starter | None = None) -> None:
         self.path = os.fspath(path)
         if synchronous not in ("FULL", "NORMAL", "OFF"):
             raise StoreError(f"synchronous must be FULL, NORMAL or OFF, not {synchronous!r}")
         fresh = not os.path.exists(self.path) or os.path.getsize(self.path) == 0
         self._synchronous = synchronous
-        self._checkpointer: threading.Thread | None = None
+        self._start: Starter = start or run_now
+        self._checkpointer: Job | None = None
         self._checkpoint_conn: sqlite3.Connection | None = None
         self._checkpoint_error: sqlite3.Error | RuntimeError | None = None
         self._unchecked_pages = 0
@@ -237,12 +270,13 @@ class SqliteStore(Store):
         return seqs
 
     def _checkpoint_soon(self, pages: int) -> None:
-        """Start a checkpoint on another thread once about CHECKPOINT_AFTER_PAGES are new.
+        """Start a checkpoint (through ``start``) once about CHECKPOINT_AFTER_PAGES are new.
 
         A checkpoint copies each page once however often the WAL holds it, and remote
         edits keep rewriting the same few thousand pages (records and their indexes):
         at 10k contacts one costs ~25-35 ms whether it follows 1,000 edits or 10,000.
-        So it runs rarely, and off the caller's thread. SQLite's own checkpoint, which
+        So it runs rarely, off the caller's thread when ``start`` gives one. SQLite's own
+        checkpoint, which
         runs inside the commit that crosses its limit, stays as a backstop at
         WAL_CHECKPOINT_PAGES (64 MiB), for small commits and for when this falls behind.
         """
@@ -260,10 +294,8 @@ class SqliteStore(Store):
                 # The checkpoint syncs the file (or not) as this store's setting says.
                 conn.execute(f"PRAGMA synchronous={self._synchronous}")
                 self._checkpoint_conn = conn
-            self._checkpointer = threading.Thread(
-                target=self._checkpoint, args=(self._checkpoint_conn,),
-                name="handsync-checkpoint", daemon=True)
-            self._checkpointer.start()
+            conn = self._checkpoint_conn
+            self._checkpointer = self._start(lambda: self._checkpoint(conn))
         except (sqlite3.Error, RuntimeError) as error:  # RuntimeError: no thread to start
             self._checkpoint_error = error
 

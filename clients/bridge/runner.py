@@ -30,6 +30,7 @@ from clients.device.home import (
     HomeError,
     _write_json,
     init_home,
+    start_thread,
     wall_clock,
 )
 from engine.errors import HandsyncError, ValidationError
@@ -262,7 +263,7 @@ def read_status(home: Path, state: BridgeState | None = None,
     state = state or BridgeState(home / BRIDGE_STATE)
     try:
         if waiting is None and (home / REPLICA).exists():
-            store = SqliteStore(home / REPLICA)
+            store = SqliteStore(home / REPLICA, start=start_thread)
             try:
                 waiting = store.stats()["outbox"]
             finally:

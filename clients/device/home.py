@@ -15,6 +15,7 @@ import json
 import os
 import secrets
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -48,6 +49,14 @@ class HomeBusyError(HomeError):
 def wall_clock() -> int:
     """Milliseconds since the epoch."""
     return int(time.time() * 1000)
+
+
+def start_thread(job: Callable[[], None]) -> threading.Thread:
+    """Run ``job`` on a daemon thread: how a device's store runs its WAL checkpoints,
+    off the thread that edits and syncs (engine.sqlite_store.SqliteStore's ``start``)."""
+    thread = threading.Thread(target=job, name="handsync-checkpoint", daemon=True)
+    thread.start()
+    return thread
 
 
 def default_home(platform: str = sys.platform,
@@ -101,7 +110,7 @@ def init_home(home: Path, relay: str, space: str, token: str, name: str, *,
         raise HomeError(f"{home} already holds a device ({home / CONFIG})")
     home.mkdir(parents=True, exist_ok=True)
     _write_json(home / CONFIG, asdict(config))
-    Replica(SqliteStore(home / REPLICA), clock=wall_clock, replica_id=config.replica_id).close()
+    Replica(SqliteStore(home / REPLICA, start=start_thread), clock=wall_clock, replica_id=config.replica_id).close()
     return config
 
 
@@ -179,7 +188,7 @@ class Device:
             self.close()
             raise HomeError(f"{home / CONFIG} is damaged: {exc}") from None
         try:
-            self.replica = Replica(SqliteStore(home / REPLICA), clock=wall_clock,
+            self.replica = Replica(SqliteStore(home / REPLICA, start=start_thread), clock=wall_clock,
                                    replica_id=self.config.replica_id)
         except HandsyncError:
             self.close()

@@ -409,3 +409,23 @@ def test_settle_stops_when_yrs_cannot_integrate_what_looked_ready(
     tracker = GapTracker()
     tracker.settle(doc, [edits[2]])
     assert tracker.waiting == [edits[2]]
+
+
+def test_an_update_whose_structs_cannot_be_read_is_refused_not_applied_unchecked(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    _, _, created, edits = note_edits()
+    b = make("b", 2)
+    b.apply_remote(created)
+    b.apply_remote([edits[2]])  # waits for edits 0 and 1: the careful way from now on
+    before = snapshot_of(b)
+
+    def unreadable(update: bytes, state: dict[int, int]) -> bool:
+        raise ProtocolError("unknown content type 99", code=4400)
+
+    monkeypatch.setattr("engine.gaps.is_ready", unreadable)
+    with pytest.raises(ProtocolError, match="cannot tell whether an update follows on"):
+        b.apply_remote([edits[0]])
+    assert snapshot_of(b) == before
+    monkeypatch.undo()
+    b.apply_remote([edits[0], edits[1]])
+    assert not b.missing
