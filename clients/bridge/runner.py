@@ -10,6 +10,7 @@ Act!'s changes at once.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -33,7 +34,7 @@ from clients.device.home import (
     start_thread,
     wall_clock,
 )
-from engine.errors import HandsyncError, ValidationError
+from engine.errors import HandsyncError, StoreError, ValidationError
 from engine.sqlite_store import SqliteStore
 
 BRIDGE_CONFIG = "bridge.json"
@@ -169,8 +170,11 @@ class Bridge:
         try:
             tally = self._mirror(dry_run=False, sweep=sweep)
         except Exception as exc:
-            self.state.write(meta={"last_error": failure_text(exc), "sweep_due": "1",
-                                   "last_attempt": str(started)})
+            # Noted where it can be; a full disk may refuse the note too, and the error
+            # that matters is the pass's own.
+            with contextlib.suppress(StoreError):
+                self.state.write(meta={"last_error": failure_text(exc), "sweep_due": "1",
+                                       "last_attempt": str(started)})
             raise
         totals = json.loads(self.state.get("totals", "{}") or "{}")
         for direction in ("pull", "push"):
