@@ -246,18 +246,22 @@ def service() -> None:
 @service.command("install")
 @_bridge_home
 @_service_name
-def service_install(home: Path, name: str) -> None:
+@click.option("--start", type=click.Choice(services.STARTS), default="logon", show_default=True,
+              help="logon: when you log on. boot: when the PC starts, nobody logged on "
+                   "(Windows: from an administrator's prompt).")
+def service_install(home: Path, name: str, start: str) -> None:
     """Register 'bridge run' for this home with the PC's service manager and start it
     (installing again replaces the earlier registration).
 
     \b
     Example:
         handsync bridge service install --home ~/bridge
+        handsync bridge service install --home ~/bridge --start boot
     """
     config = load_or_fail(home)
     try:
         done = services.install(home, name=name, platform=SERVICE_PLATFORM,
-                                runner=SERVICE_RUNNER)
+                                runner=SERVICE_RUNNER, start=start)
     except HandsyncError as exc:
         raise click.ClickException(str(exc)) from exc
     for line in done:

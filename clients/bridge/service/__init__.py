@@ -28,7 +28,7 @@ from clients.bridge.service.commands import (
 )
 from clients.device.home import home_in_use
 
-__all__ = ["DEFAULT_NAME", "Completed", "Launch", "Runner", "ServiceError", "install",
+__all__ = ["DEFAULT_NAME", "STARTS", "Completed", "Launch", "Runner", "ServiceError", "install",
            "launch_for", "manager_for", "run_command", "status", "uninstall"]
 
 DEFAULT_NAME = "handsync-bridge"
@@ -40,8 +40,11 @@ class Manager(Protocol):
 
     title: str
 
-    def install(self, home: Path, name: str, launch: Launch, runner: Runner) -> list[str]:
-        """Register and start; return what was done, one line each."""
+    def install(self, home: Path, name: str, launch: Launch, runner: Runner,
+                start: str = "logon") -> list[str]:
+        """Register and start; return what was done, one line each. ``start`` is
+        ``logon`` (when the user logs on) or ``boot`` (when the PC starts, nobody
+        logged on)."""
         ...  # pragma: no cover
 
     def uninstall(self, home: Path, name: str, runner: Runner) -> list[str]:
@@ -74,15 +77,21 @@ def _check(home: Path, name: str) -> None:
     load_config(home)  # HomeError if this is not a bridge home
 
 
+STARTS = ("logon", "boot")
+
+
 def install(home: Path, *, name: str = DEFAULT_NAME, platform: str = sys.platform,
             runner: Runner = run_command, python: str = sys.executable,
-            env: Mapping[str, str] = os.environ) -> list[str]:
-    """Register the bridge in ``home`` with this PC's service manager and start it."""
+            env: Mapping[str, str] = os.environ, start: str = "logon") -> list[str]:
+    """Register the bridge in ``home`` with this PC's service manager and start it;
+    ``start``: ``logon`` or ``boot`` (see :class:`Manager`)."""
     _check(home, name)
+    if start not in STARTS:
+        raise ServiceError(f"start {start!r}: use one of {', '.join(STARTS)}")
     manager = manager_for(platform, env)
     home = home.resolve()
     return manager.install(home, name, launch_for(str(home), _quiet_python(python, platform)),
-                           runner)
+                           runner, start)
 
 
 def uninstall(home: Path, *, name: str = DEFAULT_NAME, platform: str = sys.platform,

@@ -63,17 +63,23 @@ class SystemdUser:
 
     title = "systemd (user)"
 
-    def install(self, home: Path, name: str, launch: Launch, runner: Runner) -> list[str]:
-        """Write the unit (replacing an earlier one), reload, enable and start it."""
+    def install(self, home: Path, name: str, launch: Launch, runner: Runner,
+                start: str = "logon") -> list[str]:
+        """Write the unit (replacing an earlier one), reload, enable and start it; for
+        ``boot``, also let the user's manager run without a login (``loginctl
+        enable-linger``), so the unit starts when the PC does."""
         unit = f"{name}.service"
         path = unit_dir() / unit
         write_file(path, unit_text(launch, description=f"handsync bridge for {home}",
                                    env_file=str(home / ENV_FILE)).encode("utf-8"))
         checked(runner, [*SYSTEMCTL, "daemon-reload"])
         checked(runner, [*SYSTEMCTL, "enable", "--now", unit])
-        return [f"wrote {path}",
-                f"enabled and started {unit}: restarts on failure; to start it at boot "
-                "without a login, run: loginctl enable-linger",
+        if start == "boot":
+            checked(runner, ["loginctl", "enable-linger"])
+            when = "starts at boot (lingering is on for this user)"
+        else:
+            when = "starts when you log in (--start boot: at boot, without a login)"
+        return [f"wrote {path}", f"enabled and started {unit}: {when}, restarts on failure",
                 f"its log is {home / 'logs' / 'bridge.log'}"]
 
     def uninstall(self, home: Path, name: str, runner: Runner) -> list[str]:

@@ -54,8 +54,11 @@ def windows_user(env: Mapping[str, str] = os.environ) -> str:
     return f"{domain}\\{user}" if domain else user
 
 
-def task_xml(launch: Launch, *, user: str, description: str) -> str:
-    """The task definition, as text."""
+def task_xml(launch: Launch, *, user: str, description: str, start: str = "logon") -> str:
+    """The task definition, as text. ``logon``: when ``user`` logs on, in their session.
+    ``boot``: when Windows starts, whether anyone is logged on or not, as ``user``
+    without a stored password (S4U: enough for HTTP to Act!, not for Windows file
+    shares; registering it takes an administrator's prompt)."""
     ET.register_namespace("", NS)
 
     def sub(parent: ET.Element, tag: str, text: str | None = None,
@@ -68,12 +71,16 @@ def task_xml(launch: Launch, *, user: str, description: str) -> str:
     info = sub(task, "RegistrationInfo")
     sub(info, "Author", user)
     sub(info, "Description", description)
-    logon = sub(sub(task, "Triggers"), "LogonTrigger")
-    sub(logon, "Enabled", "true")
-    sub(logon, "UserId", user)
+    triggers = sub(task, "Triggers")
+    if start == "boot":
+        sub(sub(triggers, "BootTrigger"), "Enabled", "true")
+    else:
+        logon = sub(triggers, "LogonTrigger")
+        sub(logon, "Enabled", "true")
+        sub(logon, "UserId", user)
     principal = sub(sub(task, "Principals"), "Principal", id="Author")
     sub(principal, "UserId", user)
-    sub(principal, "LogonType", "InteractiveToken")
+    sub(principal, "LogonType", "S4U" if start == "boot" else "InteractiveToken")
     sub(principal, "RunLevel", "LeastPrivilege")
     settings = sub(task, "Settings")
     for tag, value in SETTINGS:
@@ -103,16 +110,18 @@ class TaskScheduler:
     def __init__(self, env: Mapping[str, str] = os.environ) -> None:
         self.env = env
 
-    def install(self, home: Path, name: str, launch: Launch, runner: Runner) -> list[str]:
+    def install(self, home: Path, name: str, launch: Launch, runner: Runner,
+                start: str = "logon") -> list[str]:
         """Write the definition, register it (replacing an earlier one) and start it."""
         user = windows_user(self.env)
         path = task_file(home, name)
-        text = task_xml(launch, user=user, description=f"handsync bridge for {home}")
+        text = task_xml(launch, user=user, description=f"handsync bridge for {home}",
+                        start=start)
         write_file(path, text.encode("utf-16"))  # with the byte-order mark
         checked(runner, [SCHTASKS, "/Create", "/TN", name, "/XML", str(path), "/F"])
         checked(runner, [SCHTASKS, "/Run", "/TN", name])
         return [f"wrote the task definition {path}",
-                f"registered task '{name}' for {user}: starts at logon, restarts on failure",
+                f"registered task '{name}' for {user}: starts at {start}, restarts on failure",
                 f"started it; its log is {home / 'logs' / 'bridge.log'}"]
 
     def uninstall(self, home: Path, name: str, runner: Runner) -> list[str]:

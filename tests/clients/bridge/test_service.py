@@ -315,3 +315,41 @@ def test_a_unit_folder_that_cannot_be_made_is_a_clear_error(
         service.install(home, platform="linux", runner=runner)
     assert runner.calls == []
     assert (tmp_path / "config").read_text() == "a file where a folder should be"
+
+
+def test_a_task_that_starts_at_boot_follows_the_schema_and_runs_without_a_logon() -> None:
+    launch = launch_for(WINDOWS_HOME, WINDOWS_PYTHON)
+    data = task_xml(launch, user=r"ACME\ann", description="handsync bridge",
+                    start="boot").encode("utf-16")
+    assert task_problems(data) == []
+    text = data.decode("utf-16")
+    assert "<BootTrigger>" in text and "<LogonTrigger>" not in text
+    assert "<LogonType>S4U</LogonType>" in text  # no password stored, nobody logged on
+    assert "<UserId>ACME\\ann</UserId>" in text and "<RestartOnFailure>" in text
+
+
+def test_starting_at_boot_on_linux_turns_lingering_on(
+        home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    runner = Recorder()
+    said = service.install(home, platform="linux", runner=runner, python="/usr/bin/python3",
+                           start="boot")
+    assert runner.calls == [["systemctl", "--user", "daemon-reload"],
+                            ["systemctl", "--user", "enable", "--now",
+                             "handsync-bridge.service"],
+                            ["loginctl", "enable-linger"]]
+    assert any("starts at boot" in line for line in said)
+
+
+def test_an_unknown_start_is_refused_before_anything_runs(home: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    runner = Recorder()
+    with pytest.raises(ServiceError, match="start 'reboot'"):
+        service.install(home, platform="win32", runner=runner, env=WINDOWS_ENV, start="reboot")
+    monkeypatch.setattr(bridge_cli, "SERVICE_PLATFORM", "win32")
+    monkeypatch.setattr(bridge_cli, "SERVICE_RUNNER", runner)
+    done = CliRunner().invoke(cli, ["bridge", "service", "install", "--home", str(home),
+                                    "--start", "reboot"])
+    assert done.exit_code == 2 and "'reboot' is not one of" in done.output
+    assert runner.calls == []
+    assert not (home / "service").exists()
