@@ -107,7 +107,8 @@ _COMPANY = [
     _f("name"), _f("parent_id", "id", "parentID"),
     *_address("address", "address"), *_address("billing_address", "billingAddress"),
     *_address("shipping_address", "shippingAddress"),
-    _f("phone", "phone"), _f("fax", "phone"), _f("website"), _f("industry"), _f("territory"),
+    _f("phone", "phone"), _f("phone_extension"), _f("fax", "phone"), _f("fax_extension"),
+    _f("toll_free_phone", "phone"), _f("website"), _f("industry"), _f("territory"),
     _f("region"), *_STAMPS,
 ]
 _GROUP = [_f("name"), _f("description"), _f("parent_id", "id", "parentID"), *_STAMPS]
