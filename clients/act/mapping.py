@@ -14,8 +14,8 @@ Top-level properties the schema does not know (Act! versions add some) are left
 out of the record and returned by :func:`unknown_properties`, so the bridge can
 say so instead of dropping them silently. The record id is the Act! GUID and is
 not a field. ``created``, ``edited`` and ``editedBy`` are Act!'s own: they are
-read, never written back, and so is a history's or an activity's ``duration``, which Act!
-derives from the start and end times.
+read, never written back, and so are a history's or an activity's ``duration``, which Act!
+derives from the start and end times, and an activity's ``seriesID`` and ``recurSpec``.
 
 Rich text (``noteText``, and the ``details`` of histories and activities) is asked for as
 plain text with :data:`TEXT_PARAMS`; a server that ignores that still answers RTF or HTML,
@@ -34,7 +34,9 @@ from clients.act.richtext import plain_text
 from engine.schema import CUSTOM_PREFIX, kind_spec
 
 CUSTOM_FIELDS = "customFields"
-READ_ONLY = frozenset({"created", "edited", "edited_by", "duration"})
+# Act!'s own stamps; the duration it derives from start and end; a task's series id and
+# recurrence, which /api/tasks ignores on writes ("Recur Spec will be ignored").
+READ_ONLY = frozenset({"created", "edited", "edited_by", "duration", "series_id", "recur_spec"})
 _MISSING: Any = object()
 
 #: The Web API's collection path of each record kind (activities are Act!'s "tasks").
@@ -101,6 +103,8 @@ def to_act(kind: str, fields: Mapping[str, Any]) -> dict[str, Any]:
                 value = [{"id": item} for item in value or ()]
             elif kind == "opportunity" and name == "status":
                 value = _status_name(value)
+            elif field.type == "date" and isinstance(value, str) and len(value) == 10:
+                value += "T00:00:00"  # Act!'s definition types a birthday as a date-time
             _put(body, field.act.split("/"), value)
     return body
 

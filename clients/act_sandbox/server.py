@@ -60,8 +60,8 @@ from clients.act_sandbox.seed import seed
 from clients.act_sandbox.store import SandboxStore
 
 PREFIX = "/act.web.api"
-API_VERSION = {"apiVersion": "23.1.0.0", "sdkVersion": "23.1.0.0",
-               "product": "handsync Act! sandbox"}
+# Utilities.SystemInfo, as Act!'s definition shapes it.
+API_VERSION = {"apiVersion": "1.1.1324.1", "sdkVersion": "25.101.0.0", "update": 0}
 MAX_BODY = 16 * 1024 * 1024
 
 

@@ -27,7 +27,7 @@ NOT_KEPT = {"contact": {f"{p}MaskFormat" for p in ("business", "mobile", "fax", 
                                                     "alternate", "pager")},
             "company": {"editedBy", "isPrivate", "recordManagerID", "recordManager"}}
 #: Read-only in Act!: read, never sent back (its duration follows start and end time).
-NOT_SENT = {"history": {"duration"}, "activity": {"duration"}}
+NOT_SENT = {"history": {"duration"}, "activity": {"duration", "seriesID", "recurSpec"}}
 
 
 @pytest.fixture(scope="module")
