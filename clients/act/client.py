@@ -57,6 +57,7 @@ from clients.act.wire import (
     retry_after,
     segment,
     server_message,
+    stale_token_text,
     throttled,
     token_fault,
     token_of,
@@ -532,18 +533,8 @@ class ActClient:
         """The 500 (a NullReferenceException) Act! has been seen to answer for a request
         without a usable token. Once logged in again it is a real server failure; for a POST
         nothing tells whether it ran, so the caller looks before sending it again."""
-        said = server_message(response)
-        if retried:
-            text = (f"Act! failed on {method} {path} (500: {said}) even with a token it had "
-                    f"just issued to {self.user!r}. Act! answers this way for a request it "
-                    f"cannot tie to a login, so check the database name {self.database!r} "
-                    f"(--database) and the user's 'Web API Access' permission; otherwise the "
-                    f"Act! Web API at {self.base_url} is failing: check its server log."
-                    f"{maybe_applied_text(method)}")
-        else:
-            text = (f"Act! failed on {method} {path} (500: {said}), which is how it answers a "
-                    f"request whose token it no longer accepts; the client logs in again, but "
-                    f"does not repeat the POST: look up the record before creating it again.")
+        text = stale_token_text(method, path, server_message(response), self.user,
+                                self.database, self.base_url, retried)
         return ActUnavailable(text, maybe_applied=method not in SAFE_METHODS, status=500,
                               method=method, path=path, url=self.base_url,
                               setting="--database")

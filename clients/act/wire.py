@@ -411,6 +411,21 @@ def maybe_applied_text(method: str) -> str:
     return f" Act! may or may not have carried out the {method}: look before repeating it."
 
 
+def stale_token_text(method: str, path: str, said: str, user: str, database: str, url: str,
+                     retried: bool) -> str:
+    """The stale-token 500 (``token_fault``): after a new login it is a real failure; on a
+    POST nothing tells whether it ran, so it is not repeated."""
+    if not retried:
+        return (f"Act! failed on {method} {path} (500: {said}), which is how it answers a "
+                f"request whose token it no longer accepts; the client logs in again, but "
+                f"does not repeat the POST: look up the record before creating it again.")
+    return (f"Act! failed on {method} {path} (500: {said}) even with a token it had just "
+            f"issued to {user!r}. Act! answers this way for a request it cannot tie to a "
+            f"login, so check the database name {database!r} (--database) and the user's "
+            f"'Web API Access' permission; otherwise the Act! Web API at {url} is failing: "
+            f"check its server log.{maybe_applied_text(method)}")
+
+
 def unreachable_text(exc: httpx.TransportError, method: str, path: str, url: str,
                      timeout: float) -> tuple[str, bool]:
     """``(message, maybe_applied)`` for a request that got no answer."""

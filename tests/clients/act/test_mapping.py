@@ -11,9 +11,9 @@ import pytest
 from clients.act.mapping import (
     CUSTOM_FIELDS,
     RESOURCES,
-    params_for,
     changed_fields,
     from_act,
+    params_for,
     to_act,
     unknown_properties,
 )
