@@ -172,8 +172,7 @@ def odata_schema(kind: str, custom: list[CustomField]) -> ODataSchema:
         elif type_ in ("links", "json"):
             complex_.add(name)
         elif type_ == "stage":
-            scalars.update({f"{name}/id": "guid", f"{name}/name": "string"})
-            complex_.add(name)
+            complex_.add(name)  # selectable, not filterable: the sandbox stores the id only
         elif type_ == "status":
             scalars[name] = "int"
         else:

@@ -532,7 +532,7 @@ class Pusher:
                 or sent.get(k, MISSING) == device.get(k, MISSING)}
         current = self._flat(kind, self.replica.get(kind, rid, include_deleted=True))
         new = {k: values.get(k) for k in take
-               if current.get(k) != values.get(k) and k not in READ_ONLY}
+               if current.get(k) != values.get(k) and k not in NOT_MIRRORED}
         now = self.clock()
         act_time = edited_ms(answer, now) if answer is not None else now
         filled = {k: v for k, v in new.items() if k not in device}

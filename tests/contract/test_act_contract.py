@@ -141,8 +141,8 @@ def device_edits(replica: Replica) -> None:
                                 "end_time": "2026-12-01T10:00:00Z", "contact_ids": [ann]})
     replica.create("opportunity", {"name": "Contract deal", "status": 3, "stage": "Proposal",
                                    "contact_ids": [ann]})
-    opportunity = next(r["id"] for r in replica.list("opportunity") if r.get("stage_id"))
-    replica.update("opportunity", opportunity, {"status": 1})
+    pulled = next(r["id"] for r in replica.list("opportunity") if r.get("stage_id"))
+    replica.update("opportunity", pulled, {"status": 2})
     history = next(r["id"] for r in replica.list("history"))
     replica.update("history", history, {"details": "Called back"})
     replica.delete("contact", contacts[2])
@@ -248,14 +248,16 @@ def sandbox_call(setup: Setup, op: Operation, ids: dict[str, str]) -> Exchange:
 
 def test_the_sandbox_answers_every_operation_of_the_extract_as_act_defines_it(
         setup: Setup) -> None:
-    some = {kind: next(r["id"] for r in setup.replica.list(kind) if
-                       setup.state.known(kind, r["id"]) is not None)
-            for kind in ("contact", "company", "group", "note", "history", "activity",
-                         "opportunity")}
-    act_ids = {kind: setup.state.known(kind, rid).act_id for kind, rid in some.items()}
-    ids = {"contactId": act_ids["contact"], "companyId": act_ids["company"],
-           "groupId": act_ids["group"], "opportunityId": act_ids["opportunity"],
-           "taskId": act_ids["activity"], "recordType": "Contact"}
+    # Records of its own, so that PUTs and DELETEs leave the bridge's records alone.
+    ids = {"recordType": "Contact"}
+    made = sandbox_call(setup, setup.contract.operations[_POSTS["contacts"]], {"contactId": ""})
+    ids["contactId"] = json.loads(made.answer)["id"]
+    act_ids = {}  # by collection
+    for collection, op_id in _POSTS.items():
+        answer = sandbox_call(setup, setup.contract.operations[op_id], ids)
+        act_ids[collection] = json.loads(answer.answer)["id"]
+    ids.update(companyId=act_ids["companies"], groupId=act_ids["groups"],
+               opportunityId=act_ids["opportunities"], taskId=act_ids["tasks"])
     # Deletes last, each on a record made for it, so the other operations find theirs.
     order = sorted(setup.contract.operations.values(), key=lambda op: op.method == "DELETE")
     problems = []
@@ -269,7 +271,7 @@ def test_the_sandbox_answers_every_operation_of_the_extract_as_act_defines_it(
             wanted.update({k: new_id for k in ("contactId", "companyId", "groupId",
                                                 "opportunityId", "taskId")}, id=new_id)
         else:
-            wanted["id"] = act_ids[_KIND_OF.get(collection, "note")]
+            wanted["id"] = act_ids.get(collection, "")  # {id}: notes and History
         exchange = sandbox_call(setup, op, wanted)
         assert exchange.status < 300, (op.id, exchange.status, exchange.answer[:200])
         problems += [f"{op.id}: {p}" for p in setup.contract.answer_problems(
@@ -281,7 +283,6 @@ _POSTS = {"contacts": "Contacts_PostContact_03914590", "companies": "Companies_P
           "groups": "Groups_PostGroup_22C1BA27", "notes": "Notes_Post_DE6D7616",
           "History": "History_Post_E2B6CABD", "tasks": "Tasks_PostTasks_87E31868",
           "opportunities": "Opportunities_PostOpportunity_A5EFCD6E"}
-_KIND_OF = {"notes": "note", "History": "history"}
 
 
 def test_a_request_outside_the_definition_is_caught() -> None:
@@ -312,3 +313,29 @@ def test_a_request_outside_the_definition_is_caught() -> None:
         "Contacts_PutAssociatedContactsToGroup_4264268C declares no 204 (only 200, 400, 401, "
         "404, 500)"]
 
+
+
+def test_what_the_devices_wrote_is_in_act_under_acts_own_names(setup: Setup) -> None:
+    act = setup.act
+    [ann] = act.find("contacts", "lastName eq 'Contract'")
+    assert (ann["businessExtension"], ann["businessCountryCode"]) == ("7", 44)
+    assert ann["customFields"]["user1"] == "North"
+    [company] = act.find("companies", "name eq 'Contract Test Ltd'")
+    assert company["address"]["city"] == "Leeds" and company["phoneExtension"] == "12"
+    assert ann["companyID"] == company["id"]
+    [deal] = act.find("opportunities", "name eq 'Contract deal'")
+    assert deal["status"] == "Inactive" and deal["stage"]["name"] == "Proposal"
+    [task] = act.find("tasks", "subject eq 'Visit'")
+    assert task["duration"] == "1 hour" and task["details"].startswith("{\\rtf")
+    assert act.get("tasks", task["id"], {"format": "text"})["details"] == "Bring the catalogue"
+    [group] = act.find("groups", "name eq 'Contract group'")
+    assert ann["id"] in act.group_members(group["id"])
+    # And the devices hold what Act! derived, under the record model's names.
+    mine = next(r for r in setup.replica.list("activity") if r.get("subject") == "Visit")
+    assert mine["duration"] == "1 hour"
+    deal_here = next(r for r in setup.replica.list("opportunity")
+                     if r.get("name") == "Contract deal")
+    assert deal_here["status"] == 3 and deal_here["stage_id"] == deal["stage"]["id"]
+    lost = next(r for r in setup.replica.list("opportunity") if r.get("status") == 2
+                and setup.state.known("opportunity", r["id"]) is not None)
+    assert act.get("opportunities", lost["id"])["status"] == "Lost"

@@ -653,6 +653,44 @@ def test_notes_come_as_rtf_unless_format_text(sandbox: Sandbox) -> None:
     assert sandbox.get(f"notes/{typed['id']}", format="text")["noteText"] == "Hello world\ncafé"
 
 
+def test_details_are_rich_text_and_durations_follow_the_times(sandbox: Sandbox) -> None:
+    contact = sandbox.post("contacts", {"firstName": "Ann"})
+    links = {"contacts": [{"id": contact["id"]}]}
+    task = sandbox.post("tasks", {"subject": "Visit", "details": "Bring <samples>\nand prices",
+                                  "startTime": "2026-12-01T09:00:00Z",
+                                  "endTime": "2026-12-01T11:15:00Z", "duration": "2 days",
+                                  "recurSpec": {"recurType": "Daily"}, **links})
+    assert task["details"].startswith("{\\rtf1")  # rtf by default (format=auto)
+    assert task["duration"] == "2 hours 15 minutes"  # derived; the body's value is ignored
+    assert task["recurSpec"] is None  # ignored on writes at /api/tasks
+    path = f"tasks/{task['id']}"
+    assert sandbox.get(path, format="text")["details"] == "Bring <samples>\nand prices"
+    assert sandbox.get(path, format="HTML")["details"] == \
+        "<p>Bring &lt;samples&gt;<br/>and prices</p>"
+    assert sandbox.get(path, format="rtf")["details"] == task["details"]
+    history = sandbox.post("history", {"regarding": "Call", "details": "Left a message",
+                                       "startTime": "2026-12-01T09:00:00Z",
+                                       "endTime": "2026-12-01T09:05:00Z", **links})
+    assert history["duration"] == "5 minutes" and history["details"].startswith("{\\rtf1")
+    moved = sandbox.api("PATCH", f"History/{history['id']}?format=text",
+                        json={"endTime": "2026-12-01T10:00:00Z"}).json()
+    assert moved["duration"] == "1 hour" and moved["details"] == "Left a message"
+
+
+def test_opportunity_stage_is_an_object_and_status_a_name(sandbox: Sandbox) -> None:
+    made = sandbox.post("opportunities", {"name": "Deal", "status": 3,
+                                          "stage": {"name": "proposal"}})
+    assert made["status"] == "Inactive"
+    stage = made["stage"]
+    assert stage["name"] == "Proposal" and stage["probability"] == 50 and stage["number"] == 3
+    assert stage["process"]["name"] == "Standard Sales Process"
+    by_id = sandbox.api("PATCH", f"opportunities/{made['id']}",
+                        json={"status": "won", "stage": {"id": stage["id"].upper()}}).json()
+    assert by_id["status"] == "Won" and by_id["stage"]["id"] == stage["id"]
+    refused = sandbox.api("GET", "opportunities", params={"$filter": "stage/name eq 'x'"})
+    assert refused.status_code == 400  # not filterable in the sandbox (docs/act-sandbox.md)
+
+
 @given(st.text())
 def test_rtf_written_for_a_note_reads_back_exactly(text: str) -> None:
     assert rtf_to_text(to_rtf(text)) == text
