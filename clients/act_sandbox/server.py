@@ -188,6 +188,11 @@ class ActSandbox:
 
     def _authorize(self, headers: Mapping[str, str]) -> str:
         scheme, _, credentials = headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer":
+            # "A bearer token may itself be presented to /authorize to obtain a fresh token"
+            # (api-evangelist/act, conventions/act-conventions.yml).
+            self._authenticate(headers)
+            return self._token()
         if scheme.lower() != "basic":
             raise _Unauthorized
         try:
@@ -199,6 +204,9 @@ class ActSandbox:
         ok_password = hmac.compare_digest(password.encode(), self.config.password.encode())
         if not (ok_user and ok_password and self._database_matches(headers)):
             raise _Unauthorized
+        return self._token()
+
+    def _token(self) -> str:
         now = self.clock()
         # Whole seconds, as JWT libraries expect; the token may end up to a second early.
         payload = {"sub": self.me_id, "name": self.config.user, "db": self.config.database,

@@ -164,6 +164,9 @@ def test_authorize_answers_a_jwt_as_plain_text_that_opens_the_api(sandbox: Sandb
     sandbox.token = response.text
     assert sandbox.api("GET", "contacts").status_code == 200
     assert sandbox.login(Authorization=basic("sam sandbox")).status_code == 200
+    sandbox.clock.now += 60
+    renewed = sandbox.login(Authorization=f"Bearer {response.text}")  # the conventions allow it
+    assert renewed.status_code == 200 and renewed.text != response.text
 
 
 @pytest.mark.parametrize("case", ["wrong user", "wrong password", "wrong database",
