@@ -127,3 +127,21 @@ def test_throttling_that_never_ends_is_reported_with_the_wait_asked() -> None:
             pytest.raises(ActRateLimited, match="after 3 retries") as caught:
         client.find("contacts")
     assert caught.value.retry_after == 2.0
+
+
+@pytest.mark.parametrize("reset", ["soon", "", "-5", "nan", "Thu, 99 Foo 2026"])
+def test_a_reset_that_cannot_be_read_makes_no_pause_and_no_error(reset: str) -> None:
+    spent = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset}
+    server = Server(lambda: httpx.Response(200, json=[], headers=spent), ok)
+    sleep = FakeSleep(None)
+    with mock_client(server, sleep=sleep) as client:
+        client.find("contacts")
+        client.find("contacts")
+    assert all(wait <= 1.0 for wait in sleep.waits)
+
+
+def test_a_500_without_the_error_object_is_not_taken_for_a_stale_token() -> None:
+    server = Server(lambda: httpx.Response(500, text="<html>Server Error</html>"))
+    with mock_client(server) as client, pytest.raises(ActUnavailable):
+        client.find("contacts")
+    assert server.seen == ["GET /authorize", "GET /api/contacts"]
