@@ -264,12 +264,14 @@ class ActClient:
         return found
 
     def find(self, resource: str, filter: str | None = None, *, orderby: str | None = None,
-             select: str | None = None, top: int = MAX_TOP) -> list[dict[str, Any]]:
-        """One page (at most ``top``, never above 5,000) of a collection. To read everything,
-        use ``iter_changed`` or ``list_ids``: paging this with ``$skip`` loses records."""
-        params = {"$filter": filter, "$orderby": orderby, "$select": select,
-                  "$top": str(cap_top(top))}
-        return self._collection(api_path(resource), {k: v for k, v in params.items() if v})
+             select: str | None = None, top: int = MAX_TOP,
+             params: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+        """One page (at most ``top``, never above 5,000) of a collection; ``params`` go with
+        it (``{"format": "text"}``). To read everything, use ``iter_changed`` or
+        ``list_ids``: paging this with ``$skip`` loses records."""
+        query = {**(params or {}), "$filter": filter, "$orderby": orderby, "$select": select,
+                 "$top": str(cap_top(top))}
+        return self._collection(api_path(resource), {k: v for k, v in query.items() if v})
 
     def iter_changed(self, resource: str, since: datetime | None, page_size: int = 200,
                      params: Mapping[str, str] | None = None) -> Iterator[dict[str, Any]]:

@@ -411,7 +411,8 @@ class Pusher:
         if (kind, rid) in self._unsure:
             return UNSURE  # reported once a pass
         lookup, keyed = self._lookup(kind, attempt.body, attempt.started_ms)
-        found = [r for r in self.act.find(RESOURCES[kind], lookup, top=50)
+        found = [r for r in self.act.find(RESOURCES[kind], lookup, top=50,
+                                          params=params_for(kind))
                  if holds_text(r, attempt.body, strict=strict or not keyed)
                  and not self.state.act_id_known(kind, str(r["id"]))]
         if len(found) > 1:

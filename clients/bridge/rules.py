@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from clients.act.mapping import READ_ONLY
+from clients.act.richtext import plain_text
 from clients.act.wire import odata_string
 from engine.errors import HandsyncError
 
@@ -167,6 +168,8 @@ def holds_text(record: Mapping[str, Any], body: Mapping[str, Any], *,
         if key == "noteText" or isinstance(value, Mapping | list):
             continue
         have = _field(record, key)
+        if key == "details" and isinstance(have, str):
+            have = plain_text(have)  # rich text, from a server that ignored format=text
         if isinstance(value, str) and not key.endswith(_REFORMATTED):
             if not _same(have, value):
                 return False
