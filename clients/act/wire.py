@@ -151,7 +151,7 @@ class KeysetPager:
     A record seen twice with the same stamp is returned once. One seen again with a *newer* stamp
     was edited while the walk ran and is returned again: dropping it would lose that edit.
 
-    Fallback, for a server that cannot compare GUIDs (the reference does not say whether Act!
+    Fallback, for a server that cannot compare GUIDs (Act!'s definition does not say whether it
     can, and some ASP.NET OData versions refuse ``gt`` on Guid properties): after each page,
     read the whole group of records sharing the page's last stamp with ``edited eq X`` ordered
     by the unique ``id`` (``$skip`` over a unique order is stable, and is only needed beyond
