@@ -103,7 +103,7 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     state = BridgeState(root / "bridge.sqlite")
     setup = Setup(Contract(), recorder, act, replica, state, clock)
     setup.mirror()  # everything in from Act!
-    device_edits(replica)
+    device_edits(replica, state)
     setup.mirror()  # the devices' changes out to Act!
     setup.mirror()  # and nothing comes back as an echo
     setup.bridge_calls = len(recorder.exchanges)
@@ -112,9 +112,14 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     store.close()
 
 
-def device_edits(replica: Replica) -> None:
-    """What people do on their phones: something of every kind the bridge sends to Act!."""
-    contacts = [r["id"] for r in replica.list("contact")][:3]
+def device_edits(replica: Replica, state: BridgeState) -> None:
+    """What people do on their phones: create, change and delete records of every kind the
+    bridge sends to Act!, and change group members."""
+    def pulled(kind: str, n: int) -> list[str]:  # records that came from Act!
+        return [r["id"] for r in replica.list(kind)
+                if state.known(kind, r["id"]) is not None][:n]
+
+    contacts = pulled("contact", 3)
     company = replica.create("company", {"name": "Contract Test Ltd", "address_city": "Leeds",
                                          "phone_extension": "12"})
     ann = replica.create("contact", {"first_name": "Ann", "last_name": "Contract",
@@ -127,12 +132,11 @@ def device_edits(replica: Replica) -> None:
     group = replica.create("group", {"name": "Contract group"})
     replica.add_to_group(group, ann)
     replica.add_to_group(group, contacts[1])
-    pulled_group = next(r["id"] for r in replica.list("group") if r["id"] != group)
-    member = next(iter(replica.get("group", pulled_group).get("members") or []), None)
-    if member is not None:
-        replica.remove_from_group(pulled_group, member)
-    note = replica.create("note", {"text": "Met at the fair\nwants samples",
-                                   "contact_ids": [ann]})
+    for pulled_group in pulled("group", 1):
+        member = next(iter(replica.get("group", pulled_group).get("members") or []), None)
+        if member is not None:
+            replica.remove_from_group(pulled_group, member)
+    replica.create("note", {"text": "Met at the fair\nwants samples", "contact_ids": [ann]})
     replica.create("history", {"regarding": "Call", "details": "Left a message",
                                "start_time": "2026-11-20T10:00:00Z",
                                "end_time": "2026-11-20T10:30:00Z", "contact_ids": [ann]})
@@ -141,31 +145,39 @@ def device_edits(replica: Replica) -> None:
                                 "end_time": "2026-12-01T10:00:00Z", "contact_ids": [ann]})
     replica.create("opportunity", {"name": "Contract deal", "status": 3, "stage": "Proposal",
                                    "contact_ids": [ann]})
-    pulled = next(r["id"] for r in replica.list("opportunity") if r.get("stage_id"))
-    replica.update("opportunity", pulled, {"status": 2})
-    history = next(r["id"] for r in replica.list("history"))
-    replica.update("history", history, {"details": "Called back"})
+    changes = {"company": {"industry": "Printing", "billing_address_city": "York"},
+               "group": {"description": "Changed on a phone"},
+               "note": {"text": "Changed on a phone"},
+               "history": {"details": "Called back"},
+               "activity": {"location": "Their site", "details": "Bring samples"},
+               "opportunity": {"status": 2, "stage": "Negotiation"}}
+    for kind, fields in changes.items():
+        changed, deleted = pulled(kind, 2)
+        replica.update(kind, changed, fields)
+        replica.delete(kind, deleted)
     replica.delete("contact", contacts[2])
-    replica.delete("note", next(r["id"] for r in replica.list("note") if r["id"] != note))
 
 
-#: What the bridge does, by operation: every one of these must be exercised above.
+#: Every operation the bridge uses: list, create, read, patch and delete of every kind it
+#: mirrors, group members, field metadata and the login. The passes above use them all.
 BRIDGE_USES = {
-    "Authorize", "MetadataInfo_GetFields_387CA408",
-    "Contacts_GetContacts_70C5959A", "Contacts_PostContact_03914590",
-    "Contacts_GetContact_E09EB702", "Contacts_PatchContact_7296FF7D",
-    "Contacts_DeleteContact_59870332",
-    "Companies_GetCompanies_BF3259E6", "Companies_PostCompany_6941ACD1",
-    "Groups_GetGroups_DD9B20F4", "Groups_PostGroup_22C1BA27",
-    "Contacts_GetAssociatedContactsFromGroup_8FB71684",
-    "Contacts_PutAssociatedContactsToGroup_4264268C",
-    "Contacts_DeleteAssociatedContactsFromGroup_ACB6D180",
-    "Notes_Get_82BA5566", "Notes_Post_DE6D7616", "Notes_Delete_158A8476",
-    "History_Get_F9FA0741", "History_Post_E2B6CABD", "History_Get_E89EFEC9",
-    "History_Patch_B2B2DD81",
-    "Tasks_GetTasks_82532732", "Tasks_PostTasks_87E31868",
-    "Opportunities_GetOpportunities_DC941A41", "Opportunities_PostOpportunity_A5EFCD6E",
+    "Authorize", "Companies_DeleteCompany_B5D7C6B0", "Companies_GetCompanies_BF3259E6",
+    "Companies_GetCompany_AC884DF5", "Companies_PatchCompany_316D8304",
+    "Companies_PostCompany_6941ACD1", "Contacts_DeleteAssociatedContactsFromGroup_ACB6D180",
+    "Contacts_DeleteContact_59870332", "Contacts_GetAssociatedContactsFromGroup_8FB71684",
+    "Contacts_GetContact_E09EB702", "Contacts_GetContacts_70C5959A",
+    "Contacts_PatchContact_7296FF7D", "Contacts_PostContact_03914590",
+    "Contacts_PutAssociatedContactsToGroup_4264268C", "Groups_DeleteGroup_26D17601",
+    "Groups_GetGroups_99BF0A48", "Groups_GetGroups_DD9B20F4", "Groups_PatchGroup_F19E7730",
+    "Groups_PostGroup_22C1BA27", "History_Delete_BD3B55A2", "History_Get_E89EFEC9",
+    "History_Get_F9FA0741", "History_Patch_B2B2DD81", "History_Post_E2B6CABD",
+    "MetadataInfo_GetFields_387CA408", "Notes_Delete_158A8476", "Notes_Get_2C9BCB52",
+    "Notes_Get_82BA5566", "Notes_Patch_5F3A0F8F", "Notes_Post_DE6D7616",
+    "Opportunities_DeleteOpportunity_C205C3A0", "Opportunities_GetOpportunities_DC941A41",
     "Opportunities_GetOpportunity_E0756909", "Opportunities_PatchOpportunity_254E3997",
+    "Opportunities_PostOpportunity_A5EFCD6E", "Tasks_DeleteTask_79C0B39F",
+    "Tasks_GetTasks_82532732", "Tasks_GetTasks_A7AE9362", "Tasks_PatchTasks_419ECA90",
+    "Tasks_PostTasks_87E31868"
 }
 
 
