@@ -2,7 +2,7 @@
 
 pycrdt 0.14 (yrs 0.28) does not always integrate an update that arrives before
 the updates it depends on, even once they arrive later in separate
-``apply_update`` calls (shared/reference/pycrdt-notes.md has the repro). Worse,
+``apply_update`` calls (tests/engine/test_gaps.py shows it on a raw Doc). Worse,
 it sometimes *shows* such an update's structs while its state vector does not
 count them, and a document rebuilt from the same updates merged (as a restart
 does) does not show them: a replica would show less after a restart than before.

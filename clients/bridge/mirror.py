@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from clients.act.client import ActBadRequest, ActClient, ActNotFound
-from clients.act.mapping import RESOURCES, changed_fields, from_act
+from clients.act.mapping import RESOURCES, changed_fields, from_act, params_for
 from clients.bridge.push import Pusher
 from clients.bridge.rules import (
     BATCH,
@@ -87,9 +87,9 @@ class Mirror(Pusher):
         """Take every Act! record of ``kind`` edited since the cursor into the replica."""
         cursor = self.state.get(f"cursor.{kind}")
         since = instant(cursor) if cursor else None  # a stamp without a zone is UTC
-        params = {"format": "text"} if kind == "note" else None
         page: list[dict[str, Any]] = []
-        for body in self.act.iter_changed(RESOURCES[kind], since, self.page_size, params):
+        for body in self.act.iter_changed(RESOURCES[kind], since, self.page_size,
+                                          params_for(kind)):
             page.append(body)
             if len(page) >= min(BATCH, self.page_size):  # progress kept per Act! page
                 self._pull_page(kind, page)

@@ -693,7 +693,7 @@ def test_delete_concurrent_with_edit_keeps_record_and_lists_the_delete(
 
 
 def test_updates_of_one_replica_applied_in_reverse_order_converge() -> None:
-    # The pycrdt defect in shared/reference/pycrdt-notes.md: out-of-order updates
+    # The pycrdt defect engine/gaps.py describes: out-of-order updates
     # of one client stay pending unless the engine re-applies them.
     world = World({"r0": 0, "r1": 0})
     r0, r1 = world.peers["r0"].replica, world.peers["r1"].replica

@@ -1,7 +1,7 @@
 """Tests of engine/gaps.py through the public API: out-of-order, missing and bad updates.
 
 pycrdt 0.14 leaves updates applied out of causal order pending forever in some
-cases (shared/reference/pycrdt-notes.md). These tests show the defect on a raw
+cases (engine/gaps.py describes it). These tests show the defect on a raw
 pycrdt Doc with the very bytes a replica sends, and show that a Replica given
 the same bytes in the same order still converges.
 """
