@@ -22,7 +22,7 @@ Every error the engine, the relay and the clients raise on purpose derives from
     ├── ExchangeError            clients.device.exchange.rows: a file cannot be imported/exported
     │   └── ImportRowError       one row holds a bad value; nothing was imported
     ├── ServiceError             clients.bridge.service.commands: the bridge service cannot be set up
-    └── ActError                 clients.act.client: Act! refused or failed (and its subclasses:
+    └── ActError                 clients.act.errors: Act! refused or failed (and its subclasses:
                                  ActConfigError, ActAuthError, ActAccessDenied, ActNotFound,
                                  ActBadRequest, ActAmbiguous, ActRateLimited, ActUnavailable,
                                  ActBadResponse)

@@ -27,7 +27,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from clients.act.client import ActBadRequest, ActClient, ActNotFound
+from clients.act.client import ActClient
+from clients.act.errors import ActBadRequest, ActNotFound
 from clients.act.mapping import RESOURCES, changed_fields, from_act, params_for
 from clients.bridge.push import Pusher
 from clients.bridge.rules import (

@@ -20,11 +20,11 @@ from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from clients.act.client import (
+from clients.act.client import ActClient
+from clients.act.errors import (
     ActAccessDenied,
     ActBadRequest,
     ActBadResponse,
-    ActClient,
     ActError,
     ActNotFound,
     ActUnavailable,

@@ -26,12 +26,12 @@ from urllib.parse import parse_qsl
 import httpx
 import pytest
 
-from clients.act.client import (
+from clients.act.client import ActClient
+from clients.act.errors import (
     ActAccessDenied,
     ActAmbiguous,
     ActAuthError,
     ActBadRequest,
-    ActClient,
     ActConfigError,
     ActNotFound,
     ActRateLimited,

@@ -12,7 +12,7 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
-from clients.act.client import ActRateLimited, ActUnavailable
+from clients.act.errors import ActRateLimited, ActUnavailable
 from tests.clients.act.test_client import FakeSleep, mock_client
 from tests.clients.act_sandbox.helpers import START, Clock
 

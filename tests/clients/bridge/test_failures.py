@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from clients.act.client import ActClient, ActUnavailable
+from clients.act.client import ActClient
+from clients.act.errors import ActUnavailable
 from clients.bridge.runner import Bridge
 from clients.bridge.state import BridgeState
 from tests.clients.act_sandbox.helpers import DB, PASSWORD, TIMEOUT, USER
