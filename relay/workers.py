@@ -22,7 +22,10 @@ from typing import Any, TypeVar
 
 from pycrdt import Doc, get_state, get_update, merge_updates
 
+from engine.clock import stamp_wall_ms
+from engine.codec import CloseCode
 from engine.errors import ProtocolError
+from engine.updates import newest_live_stamp
 from relay.store import LogRecord, RelayStore
 
 T = TypeVar("T")
@@ -41,6 +44,17 @@ def check_update(update: bytes) -> None:
     except Exception:
         raise ProtocolError(f"an update of {len(update)} bytes is not a valid Yjs update",
                             code=4400) from None
+
+
+def check_stamps(update: bytes, now: int, max_skew_ms: int) -> None:
+    """Raise ProtocolError (4425) if ``update`` writes a live entry stamped more than
+    ``max_skew_ms`` past ``now``. Reads the update's structs; never applies it."""
+    newest = newest_live_stamp(update)
+    if newest is not None and stamp_wall_ms(newest) > now + max_skew_ms:
+        ahead = (stamp_wall_ms(newest) - now) / 1000
+        raise ProtocolError(f"an edit is stamped {ahead:.0f} s past the relay's time (at most "
+                            f"{max_skew_ms / 1000:.0f} s allowed): correct the clock and "
+                            f"re-stamp", code=CloseCode.CLOCK_SKEW)
 
 
 @dataclass(slots=True)
@@ -66,9 +80,11 @@ class Writer(threading.Thread):
     """The single writer thread. Call :meth:`submit` from the event loop."""
 
     def __init__(self, data_dir: Path, loop: asyncio.AbstractEventLoop,
-                 on_committed: Callable[[list[Committed]], None]) -> None:
+                 on_committed: Callable[[list[Committed]], None], *,
+                 max_skew_ms: int = 300_000) -> None:
         super().__init__(name="relay-writer", daemon=True)
         self.store = RelayStore(data_dir)
+        self.max_skew_ms = max_skew_ms
         self._loop = loop
         self._on_committed = on_committed
         self._queue: queue.SimpleQueue[Pending | Callable[[RelayStore], None] | None] = \
@@ -115,9 +131,11 @@ class Writer(threading.Thread):
             return
         results = [Committed(p) for p in batch]
         good: list[Committed] = []
+        now = now_ms()
         for result in results:
             try:
                 check_update(result.pending.update)
+                check_stamps(result.pending.update, now, self.max_skew_ms)
                 good.append(result)
             except ProtocolError as exc:
                 result.error = exc

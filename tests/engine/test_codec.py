@@ -362,7 +362,7 @@ def test_unknown_auth_subtype() -> None:
 
 
 def test_unknown_handsync_subtype() -> None:
-    _assert_bad(b"\x64\x05\x00", "unknown handsync message subtype 5")
+    _assert_bad(b"\x64\x06\x00", "unknown handsync message subtype 6")
 
 
 def test_garbage_after_valid_message_fails_the_frame() -> None:

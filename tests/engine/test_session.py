@@ -16,6 +16,7 @@ from engine.codec import (
     SyncStep1,
     SyncStep2,
     SyncUpdate,
+    Time,
     decode,
     encode,
 )
@@ -34,8 +35,17 @@ from tests.engine.helpers import Clock
 
 def make_replica(name: str, client_id: int) -> Replica:
     ids = iter(f"{name}-id-{n}" for n in range(10_000))
-    return Replica(MemoryStore(), clock=Clock(1_750_000_000_000), replica_id=name,
+    return Replica(MemoryStore(), clock=Clock(NOW), replica_id=name,
                    new_id=lambda: next(ids), client_id=client_id)
+
+
+NOW = 1_750_000_000_000
+
+
+def greet(session: SyncSession) -> None:
+    """Connect, and hear the relay's time (the replicas' clocks are right): the outbox goes."""
+    session.connect()
+    session.receive_data(encode(Time(NOW)))
 
 
 def sent(session: SyncSession) -> list[object]:
@@ -76,7 +86,7 @@ def test_outbox_is_sent_and_dropped_only_when_acknowledged() -> None:
     replica.create("contact", {"first_name": "Ann"})
     replica.create("contact", {"first_name": "Bob"})
     session = SyncSession(replica)
-    session.connect()
+    greet(session)
     messages = sent(session)
     updates = [m for m in messages if isinstance(m, SyncUpdate)]
     assert len(updates) == 1  # both outbox entries merged into one message
@@ -89,7 +99,7 @@ def test_outbox_is_sent_and_dropped_only_when_acknowledged() -> None:
 def test_local_change_is_pushed_at_once() -> None:
     replica = make_replica("a", 1)
     session = SyncSession(replica)
-    session.connect()
+    greet(session)
     session.data_to_send()
     replica.create("contact", {"first_name": "Ann"})
     session.local_changed()
@@ -101,7 +111,7 @@ def test_window_bounds_messages_in_flight() -> None:
     for n in range(5):
         replica.create("contact", {"first_name": f"N{n}"})
     session = SyncSession(replica, batch=1, window=2)
-    session.connect()
+    greet(session)
     assert sum(isinstance(m, SyncUpdate) for m in sent(session)) == 2
     session.receive_data(encode(Ack(count=1, seq=1)))
     assert sum(isinstance(m, SyncUpdate) for m in sent(session)) == 1
@@ -256,7 +266,7 @@ def test_outbox_entries_are_merged_only_up_to_the_byte_limit() -> None:
         replica.create("contact", {"first_name": f"N{n}", "last_name": "x" * 400})
     sizes = [len(update) for _, update in replica.outbox()]
     session = SyncSession(replica, batch_bytes=sum(sizes[:2]))
-    session.connect()
+    greet(session)
     messages = [m for m in sent(session) if isinstance(m, SyncUpdate)]
     assert len(messages) == 3  # two entries per message: a third would pass the limit
     peer = make_replica("b", 2)
@@ -264,7 +274,7 @@ def test_outbox_entries_are_merged_only_up_to_the_byte_limit() -> None:
     assert len(peer.list("contact")) == 6
     alone = SyncSession(make_replica("c", 3), batch_bytes=1)
     alone.replica.create("contact", {"first_name": "Big"})
-    alone.connect()
+    greet(alone)
     assert sum(isinstance(m, SyncUpdate) for m in sent(alone)) == 1  # one entry always goes
 
 
@@ -273,7 +283,7 @@ def test_the_cursor_passes_own_updates_only_when_nothing_lies_between() -> None:
     for n in range(4):
         replica.create("contact", {"first_name": f"N{n}"})
     session = SyncSession(replica, resume_cursor=10, batch=1)
-    session.connect()
+    greet(session)
     session.data_to_send()
     session.receive_data(encode(Ack(count=1, seq=11)))  # ours, right after the cursor
     assert session.cursor == 11
