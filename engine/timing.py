@@ -29,12 +29,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pycrdt import Map
 
-from engine.clock import COUNTER_BITS, HybridClock, decode_stamp
-from engine.registers import DELETED, encode_value, entry_key
+from engine.clock import COUNTER_BITS, MAX_SKEW_MS, HybridClock, decode_stamp, stamp_wall_ms
+from engine.registers import DELETED, Entry, encode_value, entry_key
 from engine.store import Store
 from engine.updates import live_entries
 
@@ -43,6 +43,7 @@ from engine.updates import live_entries
 OFFSET_TOLERANCE_MS = 1000
 OFFSET_META = "clock_offset"
 RESTAMP_META = "restamp"
+WRITER_OFFSET_META = "clock_offset."
 
 
 class ReferenceTime:
@@ -57,9 +58,26 @@ class ReferenceTime:
     _meta: dict[str, str]
     _meta_due: dict[str, str]
 
-    def _local(self, kind: str, record_id: str, change: Callable[[int], None], *,
-               stamp: int | None = None) -> None:
-        raise NotImplementedError
+    if TYPE_CHECKING:  # provided by Replica and RecordEdits
+        def _local(self, kind: str, record_id: str, change: Callable[[int], None], *,
+                   stamp: int | None = None) -> None: ...
+
+        def _container(self, kind: str, record_id: str) -> Map[Any]: ...
+
+        def _grouped(self, kind: str, record_id: str,
+                     record: Map[Any]) -> dict[str, list[Entry]]: ...
+
+    def entries_ahead(self, kind: str, record_id: str) -> list[tuple[Entry, int]]:
+        """The record's live entries stamped more than the allowed skew past :meth:`now`,
+        each with how far ahead it is (ms): written on a clock that was wrong.
+
+        They resolve like any other entry (every replica must decide alike), but no
+        clock follows them that far (engine/clock.py); show them with a note.
+        """
+        limit = self.now() + MAX_SKEW_MS
+        grouped = self._grouped(kind, record_id, self._container(kind, record_id))
+        return [(e, stamp_wall_ms(e.stamp) - self.now()) for es in grouped.values() for e in es
+                if stamp_wall_ms(e.stamp) > limit]
 
     def now(self) -> int:
         """The replica's time: its wall clock corrected by its offset to the relay (ms)."""
@@ -74,6 +92,25 @@ class ReferenceTime:
     def restamped(self) -> bool:
         """True while re-stamped edits wait for the relay: send the outbox as one update."""
         return self._meta.get(RESTAMP_META) == "1"
+
+    def writer_offset(self, writer: str) -> int:
+        """How far (ms) the clock of outside writer ``writer`` (``act``) runs ahead of the
+        relay's time, as last measured (0 if never)."""
+        return self._int_meta(WRITER_OFFSET_META + writer) or 0
+
+    def set_writer_offset(self, writer: str, offset_ms: int) -> None:
+        """Keep a new measure of ``writer``'s clock against the relay's time (ms ahead).
+
+        :meth:`write_external` corrects that writer's ``edited_ms`` by it. A change of no
+        more than ``OFFSET_TOLERANCE_MS`` is not stored (measures jitter).
+        """
+        if abs(offset_ms - self.writer_offset(writer)) > OFFSET_TOLERANCE_MS:
+            self._commit_meta({WRITER_OFFSET_META + writer: str(int(offset_ms))})
+
+    def _external_ms(self, writer: str, edited_ms: int) -> int:
+        """``edited_ms`` of an outside writer on the relay's time; never later than now
+        (an edit read now was made by now, whatever the writer's clock said)."""
+        return min(edited_ms - self.writer_offset(writer), self.now())
 
     def meet_time(self, reference_ms: int) -> bool:
         """Take the relay's time ``reference_ms`` (just received); True if edits were re-stamped.
@@ -166,7 +203,7 @@ def restamp(roots: Iterable[Map[Any]], ceiling: int, wanted: set[str], delta_ms:
             except ValueError:
                 continue
     renamed: dict[str, str] = {}
-    for record, key, raw in found:
+    for record, key, _raw in found:
         name, text, writer = key.rsplit("|", 2)
         stamp = max(1, decode_stamp(text) + shift)
         while entry_key(name, stamp, writer) in record:
