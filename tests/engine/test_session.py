@@ -20,6 +20,7 @@ from engine.codec import (
     decode,
     encode,
 )
+from engine.clock import stamp_wall_ms
 from engine.replica import Replica
 from engine.session import (
     Acknowledged,
@@ -30,6 +31,7 @@ from engine.session import (
     SyncSession,
 )
 from engine.store import MemoryStore
+from engine.updates import newest_live_stamp
 from tests.engine.helpers import Clock
 
 
@@ -300,3 +302,50 @@ def test_the_cursor_passes_own_updates_only_when_nothing_lies_between() -> None:
     assert session.cursor == 14  # 13 received, 14 ours
     session.receive_data(encode(CaughtUp(15)))
     assert session.cursor == 16  # 15 received, 16 ours
+
+
+def test_the_outbox_waits_for_the_relays_time() -> None:
+    replica = make_replica("a", 1)
+    replica.create("contact", {"first_name": "Ann"})
+    session = SyncSession(replica, resume_cursor=5)
+    session.connect()
+    assert [m for m in sent(session) if isinstance(m, SyncUpdate)] == []
+    session.receive_data(encode(Time(NOW)))
+    assert len([m for m in sent(session) if isinstance(m, SyncUpdate)]) == 1
+    assert replica.time_offset is not None and abs(replica.time_offset) < 100
+
+
+def test_edits_made_on_a_clock_a_year_ahead_leave_restamped_in_one_update() -> None:
+    year = 365 * 86_400_000
+    replica = Replica(MemoryStore(), clock=Clock(NOW + year), replica_id="a", client_id=1)
+    rid = replica.create("contact", {"first_name": "Ann"})
+    for title in ("Rep", "Buyer", "CFO"):
+        replica.update("contact", rid, {"job_title": title})
+    session = SyncSession(replica, resume_cursor=5, batch=1)  # batch=1: one per message…
+    session.connect()
+    session.receive_data(encode(Time(NOW)))
+    updates = [m.update for m in sent(session) if isinstance(m, SyncUpdate)]
+    assert len(updates) == 1  # …but the re-stamped outbox goes whole, retirements included
+    assert abs(stamp_wall_ms(newest_live_stamp(updates[0]) or 0) - NOW) < 1000
+    other = make_replica("b", 2)
+    other.apply_remote(updates)
+    assert other.get("contact", rid)["job_title"] == "CFO"
+
+
+def test_a_refusal_of_our_stamps_corrects_the_offset_and_restamps() -> None:
+    wall = Clock(NOW)
+    replica = Replica(MemoryStore(), clock=wall, replica_id="a", client_id=1)
+    session = SyncSession(replica, resume_cursor=5)
+    greet(session)
+    wall.now += 365 * 86_400_000  # the clock jumps a year during the session
+    replica.create("contact", {"first_name": "Ann"})
+    session.local_changed()
+    (pushed,) = [m.update for m in sent(session) if isinstance(m, SyncUpdate)]
+    assert stamp_wall_ms(newest_live_stamp(pushed) or 0) > NOW + 364 * 86_400_000
+    session.receive_data(encode(Time(NOW + 10)) + encode(Error(CloseCode.CLOCK_SKEW, "ahead")))
+    assert session.events_received()[-1] == Failed(CloseCode.CLOCK_SKEW, "ahead")
+    assert replica.restamped
+    again = SyncSession(replica, resume_cursor=5)
+    greet(again)
+    (resent,) = [m.update for m in sent(again) if isinstance(m, SyncUpdate)]
+    assert abs(stamp_wall_ms(newest_live_stamp(resent) or 0) - NOW) < 1000
