@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from engine.clock import stamp_wall_ms
 from engine.codec import (
     PROTOCOL_VERSION,
     Ack,
@@ -20,7 +21,6 @@ from engine.codec import (
     decode,
     encode,
 )
-from engine.clock import stamp_wall_ms
 from engine.replica import Replica
 from engine.session import (
     Acknowledged,

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+from click.testing import CliRunner
+
+from clients.cli.main import cli
 from clients.device.connection import sync_once
 from engine.clock import MAX_SKEW_MS, stamp_wall_ms
 from engine.codec import (
@@ -136,3 +140,16 @@ def test_a_device_whose_clock_jumped_while_offline_is_restamped_on_reconnect(
             await sync_once(office, url, "acme", relay_data.tokens["pc"])
             assert office.get("contact", rid)["job_title"] == "Buyer"
     asyncio.run(go())
+
+
+def test_a_time_message_sent_to_the_relay_is_refused_with_4400(relay_data: Relay) -> None:
+    outcome = check(relay_data, frames(encode(Time(now_ms()))), CloseCode.BAD_MESSAGE)
+    assert "Time" in outcome.reason
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "soon"])
+def test_a_max_skew_that_cannot_work_is_refused_before_the_relay_starts(
+        relay_data: Relay, value: str) -> None:
+    result = CliRunner().invoke(cli, ["relay", "serve", "--data", str(relay_data.data),
+                                      "--port", "0", "--max-skew", value])
+    assert result.exit_code == 2 and "--max-skew" in result.output
