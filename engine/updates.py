@@ -31,6 +31,7 @@ UTF-8 bytes):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -118,6 +119,24 @@ def is_ready(update: bytes, state: dict[int, int]) -> bool:
         if own is None or not own[0] <= clock < own[1]:
             return False
     return True
+
+
+# Every entry key is in an update's bytes as it is (a UTF-8 string): "|<stamp>|" in it.
+_STAMP_TEXT = re.compile(rb"\|([0-9a-z]{1,16})\|")
+
+
+def live_stamp_after(update: bytes, limit: int) -> int | None:
+    """Return the newest stamp of a live entry ``update`` writes if it is later than
+    ``limit``, else None. Reads, never applies; ProtocolError if it must parse the update
+    and it is malformed.
+
+    A scan of the raw bytes comes first: when nothing there even looks like a stamp later
+    than ``limit`` (the usual case, ~1 us), the structs are not parsed (~10 us).
+    """
+    if not any(int(text, 36) > limit for text in _STAMP_TEXT.findall(update)):
+        return None
+    newest = newest_live_stamp(update)
+    return newest if newest is not None and newest > limit else None
 
 
 def newest_live_stamp(update: bytes) -> int | None:

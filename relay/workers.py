@@ -22,10 +22,10 @@ from typing import Any, TypeVar
 
 from pycrdt import Doc, get_state, get_update, merge_updates
 
-from engine.clock import stamp_wall_ms
+from engine.clock import make_stamp, stamp_wall_ms
 from engine.codec import CloseCode
 from engine.errors import ProtocolError
-from engine.updates import newest_live_stamp
+from engine.updates import live_stamp_after
 from relay.store import LogRecord, RelayStore
 
 T = TypeVar("T")
@@ -49,8 +49,8 @@ def check_update(update: bytes) -> None:
 def check_stamps(update: bytes, now: int, max_skew_ms: int) -> None:
     """Raise ProtocolError (4425) if ``update`` writes a live entry stamped more than
     ``max_skew_ms`` past ``now``. Reads the update's structs; never applies it."""
-    newest = newest_live_stamp(update)
-    if newest is not None and stamp_wall_ms(newest) > now + max_skew_ms:
+    newest = live_stamp_after(update, make_stamp(now + max_skew_ms + 1) - 1)
+    if newest is not None:
         ahead = (stamp_wall_ms(newest) - now) / 1000
         raise ProtocolError(f"an edit is stamped {ahead:.0f} s past the relay's time (at most "
                             f"{max_skew_ms / 1000:.0f} s allowed): correct the clock and "

@@ -12,7 +12,14 @@ from pycrdt import Array, Doc, Map, Text, get_update, merge_updates
 
 from engine.codec import decode_state_vector
 from engine.errors import ProtocolError
-from engine.updates import is_ready, live_entries, merge, newest_live_stamp, read_shape
+from engine.updates import (
+    is_ready,
+    live_entries,
+    live_stamp_after,
+    merge,
+    newest_live_stamp,
+    read_shape,
+)
 
 VALUES = st.recursive(
     st.one_of(st.none(), st.booleans(), st.integers(-2**40, 2**40), st.floats(allow_nan=False),
@@ -172,3 +179,19 @@ def test_keys_that_are_not_entries_are_ignored() -> None:
 def test_reading_stamps_of_a_malformed_update_is_a_protocol_error(update: bytes) -> None:
     with pytest.raises(ProtocolError):
         live_entries(update)
+
+
+def test_a_value_that_looks_like_a_future_stamp_is_not_taken_for_one() -> None:
+    doc, record = _entry_doc()
+    record["job_title|ugzz2pk25fl|phone"] = '"see |zzzzzzzzzzz| here"'
+    update = doc.get_update()
+    limit = int("ugzz2pk25fl", 36)
+    assert live_stamp_after(update, limit - 1) == limit
+    assert live_stamp_after(update, limit) is None  # the value's text is not a key
+
+
+def test_a_stamp_after_the_limit_is_found_by_the_scan_and_confirmed() -> None:
+    doc, record = _entry_doc()
+    record["job_title|zzzzzzzzzzz|phone"] = '"x"'
+    assert live_stamp_after(doc.get_update(), int("ugzz2pk25fl", 36)) == \
+        int("zzzzzzzzzzz", 36)

@@ -153,3 +153,17 @@ def test_a_max_skew_that_cannot_work_is_refused_before_the_relay_starts(
     result = CliRunner().invoke(cli, ["relay", "serve", "--data", str(relay_data.data),
                                       "--port", "0", "--max-skew", value])
     assert result.exit_code == 2 and "--max-skew" in result.output
+
+
+def test_a_value_that_only_looks_like_a_future_stamp_is_accepted(relay_data: Relay) -> None:
+    async def go() -> None:
+        async with running(relay_data.config()) as url:
+            phone = replica("phone")
+            rid = phone.create("contact", {"first_name": "Ann",
+                                           "job_title": "odd |zzzzzzzzzzz| title"})
+            await sync_once(phone, url, "acme", relay_data.tokens["phone"])
+            assert phone.outbox() == []
+            office = replica("office")
+            await sync_once(office, url, "acme", relay_data.tokens["pc"])
+            assert office.get("contact", rid)["job_title"] == "odd |zzzzzzzzzzz| title"
+    asyncio.run(go())
