@@ -51,7 +51,7 @@ class RecordEdits:
         raise NotImplementedError
 
     if TYPE_CHECKING:  # provided by engine.timing.ReferenceTime
-        def _external_ms(self, writer: str, edited_ms: int) -> int: ...
+        def external_time(self, writer: str, edited_ms: int) -> int: ...
 
 
     def create(self, kind: str, fields: Mapping[str, Any] | None = None, *,
@@ -228,7 +228,7 @@ class RecordEdits:
         validate_id(record_id, kind=kind, field="id")
         values = normalize_fields(kind, fields, record_id=record_id)
         text = values.pop("text", None) if kind == "note" else None
-        stamp = make_stamp(self._external_ms(writer, edited_ms))
+        stamp = make_stamp(self.external_time(writer, edited_ms))
         record = self._roots[kind].get(record_id)
         if not isinstance(record, Map):
             self._local(kind, record_id,

@@ -69,16 +69,22 @@ def test_a_phone_a_year_ahead_does_not_beat_a_later_act_edit_and_act_keeps_it(
 
 def test_act_edits_on_a_server_clock_an_hour_behind_are_corrected(tmp_path: Path) -> None:
     with world(tmp_path) as w:
+        # Act!'s server clock runs an hour behind the true time. The records were made
+        # three hours ago (true time), so on Act!'s clock four hours ago.
+        w.clock.now = time.time() - 4 * HOUR_S
         ids = seed_small(w)
-        w.clock.now = time.time() - HOUR_S  # Act!'s server clock runs an hour behind
+        w.clock.now = time.time() - HOUR_S
         transport = ActDate(w)
         w.once(transport)
         with w.edits("bob") as bob:
-            bob.update("contact", ids["Ann"], {"job_title": "Device value"})
-        w.clock.now = time.time() - HOUR_S  # the office edits after the device, on Act!'s clock
+            # An edit made on a phone half an hour ago (true time) and synced only now.
+            bob.write_external("contact", ids["Ann"], {"job_title": "Device value"},
+                               edited_ms=int((time.time() - HOUR_S / 2) * 1000),
+                               writer="bob-phone")
+        w.clock.now = time.time() - HOUR_S  # the office edits now, on Act!'s clock
         w.client().patch("contacts", ids["Ann"], {"jobTitle": "Act! value"})
         w.once(transport)
-        # Uncorrected, Act!'s edit would be an hour older than the device's and lose.
+        # Uncorrected, Act!'s edit would look an hour old: older than the phone's, and lose.
         assert act_contact(w, ids["Ann"])["jobTitle"] == "Act! value"
         assert titles(w, ids["Ann"]) == {"ann": "Act! value", "bob": "Act! value"}
         with w.bridge(transport) as b:
@@ -86,6 +92,7 @@ def test_act_edits_on_a_server_clock_an_hour_behind_are_corrected(tmp_path: Path
             assert abs(measured + HOUR_S * 1000) < 5_000, measured
             record = b.device.replica.get("contact", ids["Ann"])
             assert record["updated_by"] == WRITER
+            assert [c["value"] for c in b.device.replica.conflicts()] == ["Device value"]
 
 
 def test_a_small_measure_of_act_clock_is_not_stored(tmp_path: Path) -> None:
