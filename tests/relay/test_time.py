@@ -167,3 +167,46 @@ def test_a_value_that_only_looks_like_a_future_stamp_is_accepted(relay_data: Rel
             await sync_once(office, url, "acme", relay_data.tokens["pc"])
             assert office.get("contact", rid)["job_title"] == "odd |zzzzzzzzzzz| title"
     asyncio.run(go())
+
+
+def test_a_stock_yjs_client_sending_a_future_stamp_is_closed_with_4425(
+        relay_data: Relay) -> None:
+    forger = ahead("tablet", YEAR_MS)
+    forger.create("contact", {"first_name": "Eve"})
+    (_, update), = forger.outbox()
+    # No Hello: it gets the close code and reason, no type-100 message, and nothing is kept.
+    outcome = check(relay_data, frames(encode(SyncUpdate(update))), CloseCode.CLOCK_SKEW,
+                    greet_first=False, error_message=False)
+    assert not [m for m in outcome.inbox if isinstance(m, (Time, Error))]
+
+
+@pytest.mark.parametrize("refusals", [1, 2])
+def test_sync_once_answers_one_refusal_of_its_stamps_with_one_more_connection(
+        relay_data: Relay, monkeypatch: pytest.MonkeyPatch, refusals: int) -> None:
+    from clients.device import connection
+
+    real = connection._sync
+    calls: list[int] = []
+
+    async def refused_first(*args: object, **kwargs: object) -> connection.SyncReport:
+        calls.append(1)
+        if len(calls) <= refusals:  # as the relay does: Time came, then Error(4425)
+            raise connection.SyncError("the relay refused: ahead (code 4425)",
+                                       code=CloseCode.CLOCK_SKEW)
+        return await real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(connection, "_sync", refused_first)
+
+    async def go() -> None:
+        async with running(relay_data.config()) as url:
+            phone = replica("phone")
+            phone.create("contact", {"first_name": "Ann"})
+            if refusals == 1:
+                await sync_once(phone, url, "acme", relay_data.tokens["phone"])
+                assert phone.outbox() == []
+            else:  # a second refusal in a row is reported, not retried for ever
+                with pytest.raises(connection.SyncError) as info:
+                    await sync_once(phone, url, "acme", relay_data.tokens["phone"])
+                assert info.value.code == CloseCode.CLOCK_SKEW and phone.outbox() != []
+    asyncio.run(go())
+    assert len(calls) == 2
