@@ -122,7 +122,8 @@ def is_ready(update: bytes, state: dict[int, int]) -> bool:
 
 
 # Every entry key is in an update's bytes as it is (a UTF-8 string): "|<stamp>|" in it.
-_STAMP_TEXT = re.compile(rb"\|([0-9a-z]{1,16})\|")
+# (The closing bar is looked ahead at, not taken: "a|b|<stamp>|r" must find the stamp.)
+_STAMP_TEXT = re.compile(rb"\|([0-9a-z]{1,16})(?=\|)")
 
 
 def live_stamp_after(update: bytes, limit: int) -> int | None:

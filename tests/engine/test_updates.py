@@ -195,3 +195,11 @@ def test_a_stamp_after_the_limit_is_found_by_the_scan_and_confirmed() -> None:
     record["job_title|zzzzzzzzzzz|phone"] = '"x"'
     assert live_stamp_after(doc.get_update(), int("ugzz2pk25fl", 36)) == \
         int("zzzzzzzzzzz", 36)
+
+
+def test_a_future_stamp_after_a_field_name_holding_bars_is_found() -> None:
+    doc: Doc[Any] = Doc()
+    doc["contacts"] = root = Map()
+    root["c1"] = Map({"custom.a|b|zzzzzzzzzzz|phone": '"x"'})
+    assert live_stamp_after(doc.get_update(), int("ugzz2pk25fl", 36)) == \
+        int("zzzzzzzzzzz", 36)
