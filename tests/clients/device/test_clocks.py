@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -132,7 +133,7 @@ def title_everywhere(clocks: Clocks, rid: str) -> dict[str, tuple[str, list[Any]
 def test_the_faketime_clock_is_really_a_year_ahead(clocks: Clocks) -> None:
     # The premise of the tests below: the device process reads a wrong wall clock.
     clocks.skew["ann"] = YEAR_S
-    done = subprocess.run(["python3", "-c", "import time; print(time.time())"],
+    done = subprocess.run([sys.executable, "-c", "import time; print(time.time())"],
                           capture_output=True, text=True, env=faked(clocks.lib, YEAR_S),
                           check=True)
     assert float(done.stdout) - time.time() > YEAR_S - 60
