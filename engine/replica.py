@@ -11,8 +11,9 @@ store, with the re-resolved records, before the call returns (invariant 2).
 Remote updates go through :meth:`Replica.apply_remote`, which also guards
 against pycrdt leaving out-of-order updates pending (see :mod:`engine.gaps`).
 
-The replica reads no clock: pass ``clock`` (wall time in ms). New record ids are
-random UUIDs and the Yjs client id random unless you pass ``new_id`` and
+The replica reads no clock: pass ``clock`` (wall time in ms). It stamps edits with
+that clock corrected by its offset to the relay's time (engine/timing.py). New record
+ids are random UUIDs and the Yjs client id random unless you pass ``new_id`` and
 ``client_id`` (tests do, for determinism).
 """
 
@@ -44,6 +45,7 @@ from engine.gaps import GapTracker, checked_merge, left_waiting, load_document
 from engine.materialize import Materializer, Progress
 from engine.schema import KINDS, kind_spec, normalize_value
 from engine.store import LOCAL, Batch, Loaded, RecordQuery, RecordRow, Store
+from engine.timing import OFFSET_META, RESTAMP_META, ReferenceTime
 from engine.updates import merge
 
 COMPACT_MIN_BYTES = 1 << 20
@@ -102,7 +104,7 @@ def _default_id() -> str:
     return str(uuid.uuid4())
 
 
-class Replica(RecordEdits):
+class Replica(RecordEdits, ReferenceTime):
     """One endpoint's copy of a space. Open it with :meth:`open`."""
 
     def __init__(
@@ -115,10 +117,12 @@ class Replica(RecordEdits):
         client_id: int | None = None,
     ) -> None:
         self.store = store
-        self._now = clock
+        self._wall = clock
         self._new_id = new_id
         loaded = store.load()
         self._meta = dict(loaded.meta)
+        self._meta_due: dict[str, str] = {}  # meta to store with the next commit
+        self._offset = self._int_meta(OFFSET_META)
         stored_id = loaded.meta.get("replica_id")
         if replica_id is not None and stored_id is not None and replica_id != stored_id:
             raise StoreError(f"this store belongs to replica {stored_id!r}, not {replica_id!r}")
@@ -266,7 +270,8 @@ class Replica(RecordEdits):
         merged = checked_merge(updates)
         # Logged as one update when it integrated at once; otherwise one by one, so that a
         # restart can take each the careful way (a merged update may hold a hole).
-        now = self._now()
+        now = self.now()
+        self.clock.bound(now)
         log = [(merged, origin, now)]
         # A new replica's first sync: the update is the whole document, so it becomes the
         # snapshot at once, instead of a log entry compacted into one straight after.
@@ -330,7 +335,8 @@ class Replica(RecordEdits):
                 if progress is not None:
                     progress(done, len(updates))
 
-        now = self._now()
+        now = self.now()
+        self.clock.bound(now)
         try:
             changed = self._commit_dirty([(step, origin, now) for step in steps],
                                          rows=integrate())
@@ -367,7 +373,10 @@ class Replica(RecordEdits):
     def acknowledge(self, upto_seq: int) -> int:
         """Forget outbox entries up to ``upto_seq``: the relay holds them durably."""
         self._usable()
-        return self.store.ack_outbox(upto_seq)
+        dropped = self.store.ack_outbox(upto_seq)
+        if self.restamped and not self.store.outbox(0, 1):
+            self._commit_meta({RESTAMP_META: "0"})  # every re-stamped edit is on the relay
+        return dropped
 
     def get_meta(self, key: str, default: str | None = None) -> str | None:
         """Return a value kept beside the replica (e.g. a client's resume cursor)."""
@@ -415,11 +424,12 @@ class Replica(RecordEdits):
     def _local(self, kind: str, record_id: str, change: Callable[[int], None], *,
                stamp: int | None = None) -> None:
         if stamp is None:
-            stamp = self.clock.tick(self._now())
+            stamp = self.clock.tick(self.now())
             at_ms = stamp >> 16
         else:
+            at_ms = self.now()
+            self.clock.bound(at_ms)
             self.clock.observe(stamp)  # an outside edit's time: later local edits follow it
-            at_ms = self._now()
         if self._batched is not None:
             # Inside batch(): the block's update is taken from the document when it ends.
             with self._doc.transaction(origin=LOCAL):
@@ -472,7 +482,7 @@ class Replica(RecordEdits):
             rows = self._rows.take_rows(progress)
         # "waiting" (updates that waited when the log was last compacted) stays until the
         # next compact(): once released they are in the document but in no log entry.
-        meta = {"gap": "1" if self._gaps.missing else "0"}
+        meta = {"gap": "1" if self._gaps.missing else "0", **self._meta_due}
         records: set[tuple[str, str]] = set()  # a record may have a row in several steps
 
         def rows_then_clock() -> Generator[RecordRow, None, None]:

@@ -24,6 +24,8 @@ class RelayConfig:
     compact_entries: int = 10000
     retention_days: float = 14.0
     revoke_poll: float = 0.5
+    #: Seconds an edit's stamp may be past the relay's time; later ones are refused (4425).
+    max_skew: float = 300.0
     tls_cert: Path | None = None
     tls_key: Path | None = None
     max_db_bytes: int = 0  # refuse writes that would grow the store past this (0: no limit)

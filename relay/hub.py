@@ -44,7 +44,8 @@ class Hub:
         self.metrics = Metrics()
         self.peers: dict[str, set[Peer]] = defaultdict(set)
         self.writer = Writer(config.data, loop, self.on_committed, metrics=self.metrics,
-                             max_bytes=config.max_db_bytes)
+                             max_bytes=config.max_db_bytes,
+                             max_skew_ms=int(config.max_skew * 1000))
         self.reader = Reader(config.data)
         # pycrdt's merge holds the GIL (~0.1 s for a 10k-contact state): in a thread it
         # would stall every connection, so compaction runs in a process of its own.
@@ -88,6 +89,8 @@ class Hub:
         for result in results:
             sender: Peer = result.pending.owner
             if result.error is not None:
+                if result.error.code == CloseCode.CLOCK_SKEW:
+                    sender.tell_time()  # what the device corrects its offset with
                 sender.fail(result.error.code, result.error.reason)
                 continue
             if result.fault is not None:

@@ -31,7 +31,10 @@ from typing import Any, TypeVar
 
 from pycrdt import Doc, get_state, get_update, merge_updates
 
+from engine.clock import make_stamp, stamp_wall_ms
+from engine.codec import CloseCode
 from engine.errors import ProtocolError, StoreError
+from engine.updates import live_stamp_after
 from relay.config import Metrics
 from relay.store import LogRecord, RelayStore
 
@@ -53,6 +56,17 @@ def check_update(update: bytes) -> None:
     except Exception:
         raise ProtocolError(f"an update of {len(update)} bytes is not a valid Yjs update",
                             code=4400) from None
+
+
+def check_stamps(update: bytes, now: int, max_skew_ms: int) -> None:
+    """Raise ProtocolError (4425) if ``update`` writes a live entry stamped more than
+    ``max_skew_ms`` past ``now``. Reads the update's structs; never applies it."""
+    newest = live_stamp_after(update, make_stamp(now + max_skew_ms + 1) - 1)
+    if newest is not None:
+        ahead = (stamp_wall_ms(newest) - now) / 1000
+        raise ProtocolError(f"an edit is stamped {ahead:.0f} s past the relay's time (at most "
+                            f"{max_skew_ms / 1000:.0f} s allowed): correct the clock and "
+                            f"re-stamp", code=CloseCode.CLOCK_SKEW)
 
 
 @dataclass(slots=True)
@@ -80,10 +94,12 @@ class Writer(threading.Thread):
 
     def __init__(self, data_dir: Path, loop: asyncio.AbstractEventLoop,
                  on_committed: Callable[[list[Committed]], None], *,
-                 metrics: Metrics | None = None, max_bytes: int = 0) -> None:
+                 metrics: Metrics | None = None, max_bytes: int = 0,
+                 max_skew_ms: int = 300_000) -> None:
         super().__init__(name="relay-writer", daemon=True)
         self.store = RelayStore(data_dir)
         self.store.limit_size(max_bytes)
+        self.max_skew_ms = max_skew_ms
         self._loop = loop
         self._on_committed = on_committed
         self._metrics = metrics
@@ -146,9 +162,11 @@ class Writer(threading.Thread):
 
     def _append(self, results: list[Committed]) -> None:
         good: list[Committed] = []
+        now = now_ms()
         for result in results:
             try:
                 check_update(result.pending.update)
+                check_stamps(result.pending.update, now, self.max_skew_ms)
                 good.append(result)
             except ProtocolError as exc:
                 result.error = exc

@@ -69,6 +69,7 @@ from clients.act.wire import (
     retry_after,
     segment,
     server_message,
+    server_time_ms,
     stale_token_text,
     throttled,
     token_fault,
@@ -124,6 +125,9 @@ class ActClient:
         self._pause_until: float | None = None
         # False once this server refused to compare ids; every later walk uses the fallback.
         self.keyset_by_id = True
+        # Called with Act!'s server time (its Date header, epoch ms) at every answer: the
+        # bridge measures Act!'s clock with it.
+        self.on_server_time: Callable[[int], None] | None = None
 
     @classmethod
     def from_env(cls, base_url: str, database: str, user: str, password_env: str,
@@ -408,6 +412,9 @@ class ActClient:
                 response = self._http.request(method, target, headers=headers, content=content)
             except httpx.TransportError as exc:
                 raise self._unreachable(method, path, exc) from exc
+            served = server_time_ms(response.headers)
+            if served is not None and self.on_server_time is not None:
+                self.on_server_time(served)
             self._pause_until = pause_until(response.headers, self._clock())
             if not throttled(response):
                 return response

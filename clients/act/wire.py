@@ -294,6 +294,22 @@ def pause_until(headers: httpx.Headers, now: float) -> float | None:
     return reset_time(headers, now)
 
 
+def server_time_ms(headers: httpx.Headers) -> int | None:
+    """The server's clock when it answered (epoch ms), from its ``Date`` header.
+
+    ``Date`` has whole seconds: half a second is added (the server read its clock half a
+    second past the second on average), so the measure is good to about a second plus
+    the exchange's duration. None without a readable ``Date``.
+    """
+    text = headers.get("Date", "").strip()
+    if not text:
+        return None
+    try:
+        return int(parsedate_to_datetime(text).timestamp() * 1000) + 500
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
 def retry_after(headers: httpx.Headers, now: float, attempt: int = 0) -> float:
     """Seconds to wait after a throttled answer: ``Retry-After`` (seconds or an HTTP date),
     else the rate-limit window's end, else 1, 2, 4 … seconds by ``attempt`` (Act! documents

@@ -151,7 +151,8 @@ class Mirror(Pusher):
             return None
         if not live and self._exists(kind, rid) == "deleted":
             self.replica.restore(kind, rid)  # back in Act!'s view (made public again)
-        elif live and self._deleted_since(kind, rid, edited):
+        elif live and self._deleted_since(kind, rid,
+                                          self.replica.external_time(WRITER, edited)):
             # Deleted on a device after this Act! edit was made (Act!'s echo of the
             # bridge's own write, say): the newer delete stands, and goes to Act!.
             return Known(kind, rid, act_id, values, None, "live")

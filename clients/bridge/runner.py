@@ -21,7 +21,7 @@ from typing import Any
 
 from clients.act.client import ActClient
 from clients.bridge.mirror import Mirror
-from clients.bridge.rules import Tally, failure_text
+from clients.bridge.rules import WRITER, Tally, failure_text
 from clients.bridge.state import BridgeState
 from clients.device.connection import SyncError
 from clients.device.home import (
@@ -124,6 +124,8 @@ class Bridge:
             self.device.close()
             raise
         self._act = act
+        if act is not None:
+            act.on_server_time = self._act_clock
 
     def __enter__(self) -> Bridge:
         return self
@@ -149,7 +151,14 @@ class Bridge:
             assert config.act_url and config.database and config.user
             self._act = ActClient.from_env(config.act_url, config.database, config.user,
                                            config.password_env)
+            self._act.on_server_time = self._act_clock
         return self._act
+
+    def _act_clock(self, served_ms: int) -> None:
+        """Act!'s server time, just answered: keep how far its clock runs from the relay's
+        time, so that Act!'s ``edited`` stamps are corrected (engine/timing.py)."""
+        replica = self.device.replica
+        replica.set_writer_offset(WRITER, served_ms - replica.now())
 
     # a pass ---------------------------------------------------------------------------------
 

@@ -181,14 +181,18 @@ def conflicts_list(home: Path, as_json: bool) -> None:
     Example:
         handsync conflicts list --json
     """
+    from clients.device.inspect import conflicts_noted
+
     with opened(home, show=True) as dev:
-        found = dev.replica.conflicts()
+        found = conflicts_noted(dev.replica)
     if as_json:
         click.echo(json.dumps(found, indent=2, ensure_ascii=False))
         return
     for c in found:
         click.echo(f"{c['kind']} {c['record_id']} {c['field']}: kept {c['current']!r}, "
                    f"also {c['value']!r} (from {c['replica']})")
+        if c.get("note"):
+            click.echo(f"  note: {c['note']}")
 
 
 @conflicts.command("resolve")

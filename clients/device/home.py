@@ -286,4 +286,6 @@ class Device:
             "waiting_edits": len(self.replica.outbox()),
             "conflicts": len(self.replica.conflicts()),
             "cursor": self.cursor, "last_error": self.replica.get_meta("app.last_error") or None,
+            # relay time minus this device's clock; None until it first met the relay
+            "clock_offset_ms": self.replica.time_offset,
         }
