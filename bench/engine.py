@@ -24,8 +24,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import tracemalloc
+from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -101,9 +103,18 @@ def engine_fingerprint() -> str:
 ENGINE = engine_fingerprint()  # taken at import, next to the import it describes
 
 
+def start_thread(job: Callable[[], None]) -> threading.Thread:
+    """Checkpoints on a thread, as the device client runs them (clients/device/home.py);
+    imported from there, it would load the client's network modules into every run."""
+    thread = threading.Thread(target=job, name="bench-checkpoint", daemon=True)
+    thread.start()
+    return thread
+
+
 def open_replica(path: Path, replica_id: str = "bench", synchronous: str = "FULL") -> Replica:
-    """Open a replica as an app does: a SqliteStore and a wall clock."""
-    return Replica(SqliteStore(path, synchronous=synchronous),
+    """Open a replica as an app does: a SqliteStore checkpointing on a thread of the
+    caller's (as the device client's does), and a wall clock."""
+    return Replica(SqliteStore(path, synchronous=synchronous, start=start_thread),
                    clock=lambda: int(time.time() * 1000), replica_id=replica_id)
 
 

@@ -42,6 +42,7 @@ if Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().parent:
     del sys.path[0]
 
 from clients.device.connection import sync_once
+from clients.device.home import start_thread
 from engine import codec
 from engine.clock import make_stamp
 from engine.registers import encode_value, entry_key
@@ -403,7 +404,7 @@ async def initial_sync(url: str, space: str, token: str, workdir: Path,
     raw = await open_peer(url, space, token, name=f"raw{run}")
     state_s = time.perf_counter() - start
     await raw.close()
-    replica = Replica(SqliteStore(workdir / f"device{run}.sqlite"), clock=now_ms,
+    replica = Replica(SqliteStore(workdir / f"device{run}.sqlite", start=start_thread), clock=now_ms,
                       replica_id=f"newdev{run}")
     try:
         start = time.perf_counter()

@@ -7,6 +7,12 @@ wall time in milliseconds, so tests are deterministic.
 
 A stamp is one integer ``wall_ms << 16 | counter``; it is written in base 36 in
 register keys (see engine/registers.py) to keep updates small.
+
+The wall time a replica passes in is its own clock corrected by its offset to the
+relay's time (engine/timing.py). A stamp received from a replica whose clock runs
+ahead must not drag this clock along: :class:`HybridClock` never follows an observed
+stamp further than ``MAX_SKEW_MS`` past the corrected time (the bounded-drift rule
+of hybrid logical clocks).
 """
 
 from __future__ import annotations
@@ -17,6 +23,10 @@ from dataclasses import dataclass
 COUNTER_BITS = 16
 _COUNTER_MAX = (1 << COUNTER_BITS) - 1
 _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+#: How far past the relay's time a stamp may be (the relay refuses updates stamped later,
+#: and a replica's clock follows no observed stamp further than this past its own time).
+MAX_SKEW_MS = 5 * 60 * 1000
+_NO_CEILING = 1 << 80
 _CANONICAL = re.compile(r"(?:0|[1-9a-z][0-9a-z]{0,15})\Z")
 
 
@@ -58,10 +68,17 @@ class HybridClock:
 
     Call :meth:`tick` with the current wall time for every local edit, and
     :meth:`observe` with every stamp received from other replicas, so that an
-    edit made after seeing another is always stamped later than it.
+    edit made after seeing another is always stamped later than it. Set
+    ``ceiling`` (with :meth:`bound`) before observing: a stamp later than it moves
+    the clock only up to it, so one replica's wrong clock cannot carry the others.
     """
 
     last: int = 0
+    ceiling: int = _NO_CEILING
+
+    def bound(self, now_ms: int, skew_ms: int = MAX_SKEW_MS) -> None:
+        """Follow observed stamps no further than ``skew_ms`` past ``now_ms``."""
+        self.ceiling = make_stamp(now_ms + skew_ms)
 
     def tick(self, now_ms: int) -> int:
         """Return a fresh stamp, later than every stamp issued or observed so far."""
@@ -80,4 +97,5 @@ class HybridClock:
     def observe(self, stamp: int) -> None:
         """Take note of a stamp from another replica."""
         if stamp > self.last:
-            self.last = stamp
+            # Never backwards: ``last`` may already be past the ceiling (own edits).
+            self.last = max(self.last, min(stamp, self.ceiling))

@@ -2,7 +2,7 @@
 
 The protocol is y-protocols (what stock Yjs clients and ``y-websocket`` speak) plus one
 extension message type, 100, that carries handsync's session control (hello, acks,
-errors, relay log sequence numbers). docs/protocol.md describes every byte.
+errors, relay log sequence numbers, the relay's time). docs/protocol.md describes every byte.
 
 Only framing lives here: a Yjs update or state vector inside a message is kept as
 opaque bytes, and whether a message makes sense at this point of a session is the
@@ -39,6 +39,7 @@ HANDSYNC_ACK = 1
 HANDSYNC_ERROR = 2
 HANDSYNC_RELAYED = 3
 HANDSYNC_CAUGHT_UP = 4
+HANDSYNC_TIME = 5
 
 PROTOCOL_VERSION = 1
 
@@ -63,6 +64,7 @@ class CloseCode(IntEnum):
     NOT_FOUND = 4404
     TOO_SLOW = 4408
     PAYLOAD_TOO_LARGE = 4413
+    CLOCK_SKEW = 4425
     UNSUPPORTED_VERSION = 4426
     RATE_LIMITED = 4429
     INTERNAL = 4500
@@ -310,6 +312,13 @@ class CaughtUp:
     seq: int
 
 
+@dataclass(frozen=True, slots=True)
+class Time:
+    """The relay's wall clock when it sent this, in ms since the epoch: the time reference."""
+
+    now_ms: int
+
+
 Message: TypeAlias = (
     SyncStep1
     | SyncStep2
@@ -322,6 +331,7 @@ Message: TypeAlias = (
     | Error
     | Relayed
     | CaughtUp
+    | Time
 )
 
 
@@ -359,6 +369,8 @@ def _encode_handsync(msg: Message) -> bytes:
         )
     if isinstance(msg, CaughtUp):
         return _head(MESSAGE_HANDSYNC, HANDSYNC_CAUGHT_UP) + write_var_uint(msg.seq)
+    if isinstance(msg, Time):
+        return _head(MESSAGE_HANDSYNC, HANDSYNC_TIME) + write_var_uint(msg.now_ms)
     raise ValidationError(f"not a handsync message: {type(msg).__name__}")
 
 
@@ -418,6 +430,8 @@ def _read_handsync(reader: Reader) -> Message:
         return Relayed(seq, reader.read_var_bytes())
     if subtype == HANDSYNC_CAUGHT_UP:
         return CaughtUp(reader.read_var_uint())
+    if subtype == HANDSYNC_TIME:
+        return Time(reader.read_var_uint())
     raise _bad(f"unknown handsync message subtype {subtype}")
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pycrdt import Map, Text
 
@@ -55,6 +55,9 @@ class RecordEdits:
                stamp: int | None = None) -> None:
         """Run ``change(stamp)`` as one local transaction and commit it (the replica's)."""
         raise NotImplementedError
+
+    if TYPE_CHECKING:  # provided by engine.timing.ReferenceTime
+        def external_time(self, writer: str, edited_ms: int) -> int: ...
 
 
     def create(self, kind: str, fields: Mapping[str, Any] | None = None, *,
@@ -215,7 +218,9 @@ class RecordEdits:
         """Take edits made outside handsync (in Act!, read by the bridge) as of ``edited_ms``.
 
         Each field whose value differs from the current one becomes an entry stamped
-        with ``edited_ms`` and written by ``writer`` (a replica id such as ``act``).
+        with ``edited_ms`` and written by ``writer`` (a replica id such as ``act``);
+        ``edited_ms`` is first corrected by the writer's clock offset (set with
+        ``set_writer_offset``) and never taken later than now (engine/timing.py).
         It replaces the writer's own older values, and older values equal to
         ``seen[field]`` (what the outside system is known to have held: the value the
         bridge last wrote to it). Any other value stays: a newer one keeps winning, an
@@ -229,7 +234,7 @@ class RecordEdits:
         validate_id(record_id, kind=kind, field="id")
         values = normalize_fields(kind, fields, record_id=record_id)
         text = values.pop("text", None) if kind == "note" else None
-        stamp = make_stamp(edited_ms)
+        stamp = make_stamp(self.external_time(writer, edited_ms))
         record = self._roots[kind].get(record_id)
         if not isinstance(record, Map):
             self._local(kind, record_id,

@@ -11,12 +11,25 @@ Every error the engine, the relay and the clients raise on purpose derives from
     │   ├── RecordNotFoundError  no record with that id
     │   ├── RecordDeletedError   the record is deleted: restore it first
     │   └── RecordExistsError    create() with an id that is already taken
-    ├── StoreError               the local or relay store cannot be used
+    ├── StoreError               the local or relay store cannot be used (full disk …)
     │   └── CorruptStoreError    a file that is corrupt, truncated or not ours
-    └── ProtocolError            bytes on the wire that break the protocol
+    ├── ProtocolError            bytes on the wire that break the protocol
+    │
+    │   raised by the clients (defined beside the code that raises them):
+    ├── HomeError                clients.device.home: a device home is missing or unusable
+    │   └── HomeBusyError        another process holds the home
+    ├── SyncError                clients.device.connection: the relay is unreachable or refused
+    ├── ExchangeError            clients.device.exchange.rows: a file cannot be imported/exported
+    │   └── ImportRowError       one row holds a bad value; nothing was imported
+    ├── ServiceError             clients.bridge.service.commands: the bridge service cannot be set up
+    └── ActError                 clients.act.errors: Act! refused or failed (and its subclasses:
+                                 ActConfigError, ActAuthError, ActAccessDenied, ActNotFound,
+                                 ActBadRequest, ActAmbiguous, ActRateLimited, ActUnavailable,
+                                 ActBadResponse)
 
 Errors carry structured fields (record id, field, value, close code) so callers
-can report them precisely without parsing the message.
+can report them precisely without parsing the message. tests/test_errors.py checks
+that this drawing names every subclass the project defines.
 """
 
 from __future__ import annotations
@@ -89,6 +102,7 @@ class StoreError(HandsyncError):
 
     def __init__(self, message: str, *, path: str | None = None) -> None:
         self.path = path
+        self.message = message  # without the path, for telling a peer
         super().__init__(f"{path}: {message}" if path else message)
 
 

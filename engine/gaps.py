@@ -2,7 +2,7 @@
 
 pycrdt 0.14 (yrs 0.28) does not always integrate an update that arrives before
 the updates it depends on, even once they arrive later in separate
-``apply_update`` calls (shared/reference/pycrdt-notes.md has the repro). Worse,
+``apply_update`` calls (tests/engine/test_gaps.py shows it on a raw Doc). Worse,
 it sometimes *shows* such an update's structs while its state vector does not
 count them, and a document rebuilt from the same updates merged (as a restart
 does) does not show them: a replica would show less after a restart than before.
@@ -103,10 +103,13 @@ def left_waiting(doc: Doc[Any], applied: bytes) -> bool:
 
 
 def _follows_on(rest: bytes, state: dict[int, int]) -> bool:
+    # An update whose structs cannot be read is refused, not handed to yrs unchecked:
+    # that is exactly the unsafe path this module exists to avoid.
     try:
         return is_ready(rest, state)
-    except ProtocolError:
-        return True  # content this engine cannot read (yrs could): let yrs decide, as before
+    except ProtocolError as exc:
+        raise ProtocolError(f"cannot tell whether an update follows on ({exc.reason})",
+                            code=exc.code) from None
 
 
 def _holds_structs(update: bytes) -> bool:

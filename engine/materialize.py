@@ -28,11 +28,11 @@ from functools import partial
 from typing import Any
 
 from pycrdt import Doc, Map
-from pycrdt._pycrdt import Map as NativeMap
 
 from engine import rows
 from engine.clock import HybridClock
 from engine.collation import ROOT
+from engine.native import NativeMap, native_map, observe_deep, raw_transaction
 from engine.registers import (
     TEXT_KEY,
     Entry,
@@ -73,14 +73,14 @@ class Materializer:
         #: changes it must also re-key the stored rows and call :meth:`forget`.
         self.locale = locale
         self._roots = dict(roots)
-        self._native = {kind: root.integrated for kind, root in self._roots.items()}
+        self._native = {kind: native_map(root) for kind, root in self._roots.items()}
         self._clock = clock
         self._cache_records = cache_records
         self._states: dict[RecordKey, _State] = {}
         # Changed records: what the touched entry keys hold now (GONE once removed), or
         # None to re-read the whole record.
         self._dirty: dict[RecordKey, dict[str, Any] | None] = {}
-        self._subscriptions = [root.integrated.observe_deep(partial(self._on_events, kind))
+        self._subscriptions = [observe_deep(root, partial(self._on_events, kind))
                                for kind, root in self._roots.items()]
 
     # ------------------------------------------------------------ marking
@@ -133,7 +133,7 @@ class Materializer:
                 # state may be behind, so read it whole now and when rows are next taken.
                 self._dirty[key] = None
             with self._doc.transaction() as txn:
-                state = self._remember(key, _State(_read_all(record.integrated, txn._txn)))
+                state = self._remember(key, _State(_read_all(native_map(record), raw_transaction(txn))))
         return state.grouped
 
     def pending(self) -> bool:
@@ -153,7 +153,7 @@ class Materializer:
         total = len(dirty)
         if dirty:
             with self._doc.transaction() as txn:
-                handle = txn._txn
+                handle = raw_transaction(txn)
                 for done, (key, touched) in enumerate(dirty.items(), 1):
                     row = self._row(key, touched, handle)
                     if row is not None:

@@ -11,8 +11,10 @@ store, with the re-resolved records, before the call returns (invariant 2).
 Remote updates go through :meth:`Replica.apply_remote`, which also guards
 against pycrdt leaving out-of-order updates pending (see :mod:`engine.gaps`).
 
-The replica reads no clock and no randomness of its own: pass ``clock`` (wall
-time in ms) and, if you want determinism, ``new_id`` and ``client_id``.
+The replica reads no clock: pass ``clock`` (wall time in ms). It stamps edits with
+that clock corrected by its offset to the relay's time (engine/timing.py). New record
+ids are random UUIDs and the Yjs client id random unless you pass ``new_id`` and
+``client_id`` (tests do, for determinism).
 """
 
 from __future__ import annotations
@@ -44,7 +46,17 @@ from engine.gaps import GapTracker, checked_merge, left_waiting, load_document
 from engine.materialize import Materializer, Progress
 from engine.schema import KINDS, kind_spec, normalize_value
 from engine.space import rekeyed_rows, space_locale
-from engine.store import KEYS_META, LOCAL, LOCALE_META, Batch, Loaded, RecordQuery, RecordRow, Store
+from engine.store import (
+    KEYS_META,
+    LOCAL,
+    LOCALE_META,
+    Batch,
+    Loaded,
+    RecordQuery,
+    RecordRow,
+    Store,
+)
+from engine.timing import OFFSET_META, RESTAMP_META, ReferenceTime
 from engine.updates import merge
 
 COMPACT_MIN_BYTES = 1 << 20
@@ -103,7 +115,7 @@ def _default_id() -> str:
     return str(uuid.uuid4())
 
 
-class Replica(RecordEdits):
+class Replica(RecordEdits, ReferenceTime):
     """One endpoint's copy of a space. Open it with :meth:`open`."""
 
     def __init__(
@@ -116,10 +128,12 @@ class Replica(RecordEdits):
         client_id: int | None = None,
     ) -> None:
         self.store = store
-        self._now = clock
+        self._wall = clock
         self._new_id = new_id
         loaded = store.load()
         self._meta = dict(loaded.meta)
+        self._meta_due: dict[str, str] = {}  # meta to store with the next commit
+        self._offset = self._int_meta(OFFSET_META)
         stored_id = loaded.meta.get("replica_id")
         if replica_id is not None and stored_id is not None and replica_id != stored_id:
             raise StoreError(f"this store belongs to replica {stored_id!r}, not {replica_id!r}")
@@ -137,13 +151,20 @@ class Replica(RecordEdits):
         # vector): reading records needs only the store's rows, and a 10k-contact space
         # takes ~0.1 s to build, which every read command would pay for nothing.
         self._document: _Document | None = None
+        self._broken: str | None = None  # why the replica must be opened again, if it must
         self._unopened: Loaded | None = loaded
         self._client_id = client_id
         if stored_id is None:
             store.commit(Batch(meta={"replica_id": self.replica_id}))
 
+    def _usable(self) -> None:
+        if self._broken is not None:
+            raise StoreError(f"this replica must be opened again: after a failed write its "
+                             f"document could not be rebuilt from the store ({self._broken})")
+
     def _open(self) -> _Document:
         """Build the document from what the store held at opening, once."""
+        self._usable()
         if self._document is None:
             loaded, self._unopened = self._unopened, None
             self._install(*load_document(loaded or self.store.load(), self._client_id))
@@ -186,6 +207,7 @@ class Replica(RecordEdits):
 
     def get(self, kind: str, record_id: str, *, include_deleted: bool = False) -> dict[str, Any]:
         """Return one record as plain data (with ``deleted``, ``updated_at``, ``updated_by``)."""
+        self._usable()
         kind_spec(kind)
         row = self.store.get_rows(kind, [record_id]).get(record_id)
         if row is None:
@@ -200,6 +222,7 @@ class Replica(RecordEdits):
              edited_since: int | str | datetime | None = None, include_deleted: bool = False,
              limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
         """Return records of ``kind`` that match every filter given, in name order."""
+        self._usable()
         kind_spec(kind)
         _check_page(limit, offset)
         since = None if edited_since is None else _since_stamp(edited_since)
@@ -211,6 +234,7 @@ class Replica(RecordEdits):
     def search(self, text: str, kind: str = "contact", *, limit: int | None = None,
                include_deleted: bool = False) -> builtins.list[dict[str, Any]]:
         """Return records whose names, company, e-mail or phones contain ``text``."""
+        self._usable()
         kind_spec(kind)
         _check_page(limit, 0)
         needle = rows.search_needle(text)
@@ -222,6 +246,7 @@ class Replica(RecordEdits):
     def conflicts(self, kind: str | None = None,
                   record_id: str | None = None) -> builtins.list[dict[str, Any]]:
         """Return the unresolved conflicts (record, field, value, replica, stamp, current)."""
+        self._usable()
         return self.store.conflicts(kind, record_id)
 
     # -------------------------------------------------------------------- sync
@@ -244,6 +269,7 @@ class Replica(RecordEdits):
         called as changed records are resolved (an initial sync resolves thousands),
         or, for a batch of more than ``APPLY_STEP`` updates, as its updates are.
         """
+        self._usable()
         if not updates:
             return ApplyResult(0, self._gaps.missing, self._last_seq)
         with _collector_paused():
@@ -302,7 +328,8 @@ class Replica(RecordEdits):
         merged = checked_merge(updates)
         # Logged as one update when it integrated at once; otherwise one by one, so that a
         # restart can take each the careful way (a merged update may hold a hole).
-        now = self._now()
+        now = self.now()
+        self.clock.bound(now)
         log = [(merged, origin, now)]
         # A new replica's first sync: the update is the whole document, so it becomes the
         # snapshot at once, instead of a log entry compacted into one straight after.
@@ -328,6 +355,9 @@ class Replica(RecordEdits):
                 self._rebuild()
             raise ProtocolError(f"an update ({len(merged)} bytes) is not a valid Yjs update",
                                 code=4400) from None
+        except ProtocolError:
+            self._rebuild()  # settle() refused one it cannot read, maybe after applying others
+            raise
         changed = (self._commit_dirty([], progress, snapshot=merged) if fresh
                    else self._commit_dirty(log, progress))
         return ApplyResult(changed, self._gaps.missing, self._last_seq)
@@ -363,7 +393,8 @@ class Replica(RecordEdits):
                 if progress is not None:
                     progress(done, len(updates))
 
-        now = self._now()
+        now = self.now()
+        self.clock.bound(now)
         try:
             changed = self._commit_dirty([(step, origin, now) for step in steps],
                                          rows=integrate())
@@ -394,11 +425,16 @@ class Replica(RecordEdits):
     def outbox(self, after_seq: int = 0,
                limit: int | None = None) -> builtins.list[tuple[int, bytes]]:
         """Return local updates the relay has not acknowledged yet, as (seq, update)."""
+        self._usable()
         return [(e.seq, e.update) for e in self.store.outbox(after_seq, limit)]
 
     def acknowledge(self, upto_seq: int) -> int:
         """Forget outbox entries up to ``upto_seq``: the relay holds them durably."""
-        return self.store.ack_outbox(upto_seq)
+        self._usable()
+        dropped = self.store.ack_outbox(upto_seq)
+        if self.restamped and not self.store.outbox(0, 1):
+            self._commit_meta({RESTAMP_META: "0"})  # every re-stamped edit is on the relay
+        return dropped
 
     def get_meta(self, key: str, default: str | None = None) -> str | None:
         """Return a value kept beside the replica (e.g. a client's resume cursor)."""
@@ -406,6 +442,7 @@ class Replica(RecordEdits):
 
     def set_meta(self, values: Mapping[str, str]) -> None:
         """Durably keep small string values beside the replica (``app.`` keys are yours)."""
+        self._usable()
         for key in values:
             if not key.startswith("app."):
                 raise ValidationError("meta keys of callers start with 'app.'", field=key)
@@ -424,6 +461,7 @@ class Replica(RecordEdits):
         caller that mirrors the replica elsewhere (the Act! bridge) can find what
         changed since it last looked without reading every record.
         """
+        self._usable()
         kind_spec(kind)
         return self.store.digests(kind)
 
@@ -444,11 +482,12 @@ class Replica(RecordEdits):
     def _local(self, kind: str, record_id: str, change: Callable[[int], None], *,
                stamp: int | None = None) -> None:
         if stamp is None:
-            stamp = self.clock.tick(self._now())
+            stamp = self.clock.tick(self.now())
             at_ms = stamp >> 16
         else:
+            at_ms = self.now()
+            self.clock.bound(at_ms)
             self.clock.observe(stamp)  # an outside edit's time: later local edits follow it
-            at_ms = self._now()
         if self._batched is not None:
             # Inside batch(): the block's update is taken from the document when it ends.
             with self._doc.transaction(origin=LOCAL):
@@ -501,7 +540,8 @@ class Replica(RecordEdits):
             rows = self._rows.take_rows(progress)
         # "waiting" (updates that waited when the log was last compacted) stays until the
         # next compact(): once released they are in the document but in no log entry.
-        meta = {"gap": "1" if self._gaps.missing else "0", **self._unsaved_meta}
+        meta = {"gap": "1" if self._gaps.missing else "0", **self._meta_due,
+                **self._unsaved_meta}
         records: set[tuple[str, str]] = set()  # a record may have a row in several steps
 
         def rows_then_clock() -> Generator[RecordRow, None, None]:
@@ -538,11 +578,14 @@ class Replica(RecordEdits):
         """After a failed commit: build the document again from the store, so that it
         holds nothing the store lacks (the relay sends unstored remote updates again;
         a local change that raised is not made). If the store cannot even be read,
-        the replica must be opened again; until then its cached rows are dropped."""
+        the replica is unusable: every later call raises StoreError until it is opened again."""
         try:
             self._rebuild()
-        except Exception:
-            self._rows.forget()
+        except Exception as exc:
+            # The document may hold what the store lacks: refuse everything from now on.
+            self._broken = f"{type(exc).__name__}: {exc}"
+            if self._document is not None:
+                self._document.rows.forget()
 
     def _on_transaction(self, event: TransactionEvent) -> None:
         if self._captured is not None:

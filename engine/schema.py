@@ -72,11 +72,13 @@ def _address(prefix: str, act: str) -> list[FieldSpec]:
 
 
 def _phone(name: str) -> list[FieldSpec]:
-    act = _camel(name)
+    # Act! names a phone's parts after its kind: businessPhone, businessExtension,
+    # businessCountryCode (an int32), as its Swagger definition of Contacts.Contact has them.
+    act, kind = _camel(name), _camel(name.removesuffix("_phone"))
     return [
         _f(name, "phone", act),
-        _f(f"{name}_extension", "text", f"{act}Extension"),
-        _f(f"{name}_country_code", "text", f"{act}CountryCode"),
+        _f(f"{name}_extension", "text", f"{kind}Extension"),
+        _f(f"{name}_country_code", "int", f"{kind}CountryCode"),
     ]
 
 
@@ -107,8 +109,10 @@ _CONTACT = [
 ]
 _COMPANY = [
     _f("name"), _f("parent_id", "id", "parentID"),
-    *_address("address", "businessAddress"),
-    _f("phone", "phone"), _f("fax", "phone"), _f("website"), _f("industry"), _f("territory"),
+    *_address("address", "address"), *_address("billing_address", "billingAddress"),
+    *_address("shipping_address", "shippingAddress"),
+    _f("phone", "phone"), _f("phone_extension"), _f("fax", "phone"), _f("fax_extension"),
+    _f("toll_free_phone", "phone"), _f("website"), _f("industry"), _f("territory"),
     _f("region"), *_STAMPS,
 ]
 _GROUP = [_f("name"), _f("description"), _f("parent_id", "id", "parentID"), *_STAMPS]
@@ -118,12 +122,12 @@ _NOTE = [
 ]
 _HISTORY = [
     _f("regarding"), _f("details"), _f("start_time", "datetime"), _f("end_time", "datetime"),
-    _f("duration", "number"), _f("history_type_id", "int", "historyTypeID"),
+    _f("duration", "duration"), _f("history_type_id", "int", "historyTypeID"),
     _f("history_type", act="historyType/name"), _f("is_private", "bool"), *_STAMPS, *_LINKS,
 ]
 _ACTIVITY = [
     _f("series_id", "id", "seriesID"), _f("subject"), _f("details"),
-    _f("start_time", "datetime"), _f("end_time", "datetime"), _f("duration", "number"),
+    _f("start_time", "datetime"), _f("end_time", "datetime"), _f("duration", "duration"),
     _f("is_timeless", "bool"), _f("is_all_day", "bool"), _f("location"),
     _f("activity_type_id", "int", "activityTypeId"), _f("activity_type_name"),
     _f("activity_priority_id", "int", "activityPriorityId"), _f("activity_priority_name"),
@@ -132,10 +136,11 @@ _ACTIVITY = [
     *_STAMPS, *_LINKS,
 ]
 _OPPORTUNITY = [
-    _f("name"), _f("status", "enum", choices=(0, 1, 2)), _f("probability", "int"),
+    _f("name"), _f("status", "enum", choices=(0, 1, 2, 3)), _f("probability", "int"),
     _f("product_total", "number"), _f("weighted_total", "number"),
     _f("open_date", "datetime"), _f("estimated_close_date", "datetime"),
-    _f("actual_close_date", "datetime"), _f("stage"), *_STAMPS,
+    _f("actual_close_date", "datetime"), _f("stage", act="stage/name"),
+    _f("stage_id", "id", "stage/id"), *_STAMPS,
     _f("contact_ids", "ids", "contacts"), _f("company_ids", "ids", "companies"),
 ]
 
@@ -160,7 +165,7 @@ KINDS: dict[str, KindSpec] = {
     ]
 }
 LINKED_KINDS = ("note", "history", "activity", "opportunity")
-_STATUS_NAMES = {"open": 0, "won": 1, "lost": 2}
+_STATUS_NAMES = {"open": 0, "won": 1, "lost": 2, "inactive": 3}
 
 
 def kind_spec(kind: str) -> KindSpec:
@@ -423,6 +428,39 @@ def _h_number(spec: FieldSpec, value: Any) -> int | float:
     raise TypeError("must be a number")
 
 
+_DURATION_PART = re.compile(r"(\d+)\s*(day|hour|minute)s?", re.I)
+
+
+def _h_duration(spec: FieldSpec, value: Any) -> str:
+    """Act! sends durations as text (its definition types them as strings): kept as sent.
+    A number is taken as minutes (older records and CSV files hold those) and written the
+    way Act! shows durations, "1 hour 30 minutes", so nothing is lost either way."""
+    if isinstance(value, bool):
+        raise TypeError("must be a duration such as '30 minutes'")
+    if isinstance(value, int | float):
+        if not math.isfinite(value) or value < 0 or value != int(value):
+            raise ValueError("must be a whole, non-negative number of minutes")
+        return minutes_text(int(value))
+    return _h_text(spec, value)
+
+
+def minutes_text(minutes: int) -> str:
+    """Whole minutes as Act! shows a duration: ``90`` -> ``"1 hour 30 minutes"``."""
+    hours, rest = divmod(minutes, 60)
+    parts = [f"{n} {unit}{'' if n == 1 else 's'}" for n, unit in ((hours, "hour"), (rest, "minute"))
+             if n]
+    return " ".join(parts) or "0 minutes"
+
+
+def duration_minutes(text: str) -> int | None:
+    """The minutes a duration text such as ``"1 hour 30 minutes"`` stands for, or None."""
+    parts = _DURATION_PART.findall(text)
+    if not parts:
+        return None
+    scale = {"day": 1440, "hour": 60, "minute": 1}
+    return sum(int(n) * scale[unit.lower()] for n, unit in parts)
+
+
 def _h_enum(spec: FieldSpec, value: Any) -> Any:
     if spec.name == "status" and isinstance(value, str):
         value = _STATUS_NAMES.get(value.strip().lower(), value)
@@ -475,7 +513,8 @@ def _h_json(spec: FieldSpec, value: Any) -> Any:
 _HANDLERS = {
     "text": _h_text, "note_text": _h_note_text, "email": _h_email, "phone": _h_phone,
     "datetime": _h_datetime, "date": _h_date, "bool": _h_bool, "int": _h_int,
-    "number": _h_number, "enum": _h_enum, "id": _h_id, "ids": _h_ids, "json": _h_json,
+    "number": _h_number, "enum": _h_enum, "duration": _h_duration, "id": _h_id,
+    "ids": _h_ids, "json": _h_json,
 }
 
 

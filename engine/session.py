@@ -11,8 +11,9 @@ A :class:`SyncSession` owns no socket and reads no clock. The I/O layer:
 Handlers only change state; one decision function, :meth:`SyncSession._evaluate`,
 decides what to send. The session speaks the Yjs sync protocol (SyncStep1/2,
 Update) plus handsync's extension (docs/protocol.md): it says ``Hello`` with its
-resume cursor, pushes its outbox as updates, and drops outbox entries only when
-the relay acknowledges them as durable. It also works against a plain Yjs peer
+resume cursor, takes the relay's ``Time`` (re-stamping edits made on a wrong clock,
+engine/timing.py) before it pushes its outbox as updates, and drops outbox entries
+only when the relay acknowledges them as durable. It also works against a plain Yjs peer
 (which never sends ``Ack``: the outbox then simply stays until a relay confirms).
 """
 
@@ -35,6 +36,7 @@ from engine.codec import (
     SyncStep1,
     SyncStep2,
     SyncUpdate,
+    Time,
     decode,
     encode,
 )
@@ -129,6 +131,8 @@ class SyncSession:
     _synced_reported: bool = field(init=False, default=False)
     _acked_count: int = field(init=False, default=0)
     _relayed_seq: int = field(init=False, default=0)
+    # The outbox waits for the relay's time (or, from a plain Yjs peer, its first frame).
+    _heard: bool = field(init=False, default=False)
     # Relay seqs of this session's own updates, known exactly from one-at-a-time acks.
     _own_seqs: set[int] = field(init=False, default_factory=set)
 
@@ -150,6 +154,7 @@ class SyncSession:
         """Handle one received frame. Never raises for bad peer input: see ``Failed``."""
         if self.failed is not None:
             return
+        self._heard = True
         try:
             messages = decode(data)
             updates: list[bytes] = []
@@ -197,6 +202,8 @@ class SyncSession:
             self._advance(self._relayed_seq)
             self._advance(message.seq)
             self.caught_up = True
+        elif isinstance(message, Time):
+            self.replica.meet_time(message.now_ms)
         elif isinstance(message, Ack):
             self._acknowledge(message)
         elif isinstance(message, Error):
@@ -272,20 +279,23 @@ class SyncSession:
         if self.replica.missing and not self._repair_requested:
             self._repair_requested = True
             self._send(SyncStep1(self.replica.state_vector()))
-        self._flush_outbox()
+        if self._heard:
+            self._flush_outbox()
         if self.caught_up and not self._in_flight and not self._synced_reported:
             self._synced_reported = True
             self._events.append(Synced(self.cursor))
 
     def _flush_outbox(self) -> None:
         while len(self._in_flight) < self.window:
-            entries = self.replica.outbox(self._sent_upto, self.batch)
+            # Re-stamped edits go in one update with what retired their old stamps.
+            whole = self.replica.restamped
+            entries = self.replica.outbox(self._sent_upto, None if whole else self.batch)
             if not entries:
                 return
             size = 0
             for n, (_, update) in enumerate(entries):
                 size += len(update)
-                if n and size > self.batch_bytes:
+                if n and size > self.batch_bytes and not whole:
                     entries = entries[:n]
                     break
             updates = [update for _, update in entries]

@@ -1,4 +1,5 @@
-"""The durable replica store: one SQLite file, WAL mode, written through sqlite-utils.
+"""The durable replica store: one SQLite file in WAL mode, written with the sqlite3
+module (sqlite-utils creates the tables of a new file).
 
 Tables: ``meta`` (format marker, replica id, clock), ``snapshot`` (one row),
 ``log`` (append-only updates), ``outbox`` (local updates awaiting the relay's
@@ -7,7 +8,8 @@ acknowledgement), ``records`` (current records, indexed for list and search),
 
 A file that is not SQLite, is truncated or corrupt, or is SQLite but not a
 handsync replica store raises :class:`CorruptStoreError` on open and is never
-modified.
+modified. One that cannot be opened for want of room or rights (a full disk, a
+read-only or locked file) raises :class:`StoreError`: the file may be fine.
 """
 
 from __future__ import annotations
@@ -17,17 +19,14 @@ import functools
 import json
 import os
 import sqlite3
-import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import islice
-from operator import attrgetter
-from typing import TYPE_CHECKING, Any
-
-import orjson
+from typing import TYPE_CHECKING, Any, Protocol
 
 from engine.collation import ROOT, key_version
 from engine.errors import CorruptStoreError, StoreError
 from engine.rows import search_text, sort_texts
+from engine.sqlite_rows import conflict_dicts, rows_from, write_rows
 from engine.store import (
     KEYS_META,
     LOCAL,
@@ -77,6 +76,37 @@ CREATE INDEX conflicts_record ON conflicts (kind, id);
 """
 
 
+# SQLite's primary result codes that say the file could not be used, not that it is bad:
+# PERM, BUSY, LOCKED, READONLY, IOERR, FULL, CANTOPEN.
+_ENVIRONMENT_ERRORS = frozenset({3, 5, 6, 8, 10, 13, 14})
+
+
+class Job(Protocol):
+    """A checkpoint that ``start`` began: running, or ended (``threading.Thread`` is one)."""
+
+    def is_alive(self) -> bool: ...
+    def join(self) -> None: ...
+
+
+Starter = Callable[[Callable[[], None]], Job]
+
+
+class _Done:
+    """A job that already ran."""
+
+    def is_alive(self) -> bool:
+        return False
+
+    def join(self) -> None:
+        return None
+
+
+def run_now(job: Callable[[], None]) -> Job:
+    """The default ``start``: run the job at once on the caller's thread."""
+    job()
+    return _Done()
+
+
 class SqliteStore(Store):
     """A replica store in one SQLite file at ``path`` (created if missing or empty).
 
@@ -84,17 +114,23 @@ class SqliteStore(Store):
     ``NORMAL`` survives a process crash and is faster.
 
     Every commit is durable in the WAL when it returns. Copying the WAL back into the
-    file (a checkpoint) runs on a short-lived thread with its own connection, while
-    the caller goes on; SQLite releases the GIL meanwhile. Call :meth:`close` when done.
+    file (a checkpoint) runs with a connection of its own, through ``start``: by
+    default at once, on the caller's thread, after the commit that makes it due. The
+    engine starts no thread of its own; a program that can spare one passes a
+    ``start`` that runs the job on a thread it owns (the device client does, see
+    ``clients.device.home.start_thread``), and the caller then goes on while SQLite,
+    which releases the GIL, copies. Call :meth:`close` when done.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, synchronous: str = "FULL") -> None:
+    def __init__(self, path: str | os.PathLike[str], *, synchronous: str = "FULL",
+                 start: Starter | None = None) -> None:
         self.path = os.fspath(path)
         if synchronous not in ("FULL", "NORMAL", "OFF"):
             raise StoreError(f"synchronous must be FULL, NORMAL or OFF, not {synchronous!r}")
         fresh = not os.path.exists(self.path) or os.path.getsize(self.path) == 0
         self._synchronous = synchronous
-        self._checkpointer: threading.Thread | None = None
+        self._start: Starter = start or run_now
+        self._checkpointer: Job | None = None
         self._checkpoint_conn: sqlite3.Connection | None = None
         self._checkpoint_error: sqlite3.Error | RuntimeError | None = None
         self._unchecked_pages = 0
@@ -117,6 +153,15 @@ class SqliteStore(Store):
             conn.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
             if fresh:
                 self._create()
+        except sqlite3.OperationalError as exc:
+            if (getattr(exc, "sqlite_errorcode", 0) & 0xFF) not in _ENVIRONMENT_ERRORS:
+                conn.close()
+                raise CorruptStoreError(f"not a usable handsync store ({exc})",
+                                        path=self.path) from None
+            # The file may be fine: the disk is full, read-only or failing, or it is locked.
+            conn.close()
+            raise StoreError(f"cannot open the store ({exc}); check that the disk has room "
+                             "and the file can be written", path=self.path) from None
         except sqlite3.DatabaseError as exc:
             conn.close()
             if "not a database" in str(exc):
@@ -220,7 +265,7 @@ class SqliteStore(Store):
                 seqs.append(seq)
             rows = iter(batch.rows)
             while chunk := list(islice(rows, ROW_CHUNK)):
-                self._write_rows(conn, chunk)
+                write_rows(conn, chunk)
                 written_rows += len(chunk)
             if batch.meta:
                 conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
@@ -234,12 +279,13 @@ class SqliteStore(Store):
         return seqs
 
     def _checkpoint_soon(self, pages: int) -> None:
-        """Start a checkpoint on another thread once about CHECKPOINT_AFTER_PAGES are new.
+        """Start a checkpoint (through ``start``) once about CHECKPOINT_AFTER_PAGES are new.
 
         A checkpoint copies each page once however often the WAL holds it, and remote
         edits keep rewriting the same few thousand pages (records and their indexes):
         at 10k contacts one costs ~25-35 ms whether it follows 1,000 edits or 10,000.
-        So it runs rarely, and off the caller's thread. SQLite's own checkpoint, which
+        So it runs rarely, off the caller's thread when ``start`` gives one. SQLite's own
+        checkpoint, which
         runs inside the commit that crosses its limit, stays as a backstop at
         WAL_CHECKPOINT_PAGES (64 MiB), for small commits and for when this falls behind.
         """
@@ -257,10 +303,8 @@ class SqliteStore(Store):
                 # The checkpoint syncs the file (or not) as this store's setting says.
                 conn.execute(f"PRAGMA synchronous={self._synchronous}")
                 self._checkpoint_conn = conn
-            self._checkpointer = threading.Thread(
-                target=self._checkpoint, args=(self._checkpoint_conn,),
-                name="handsync-checkpoint", daemon=True)
-            self._checkpointer.start()
+            conn = self._checkpoint_conn
+            self._checkpointer = self._start(lambda: self._checkpoint(conn))
         except (sqlite3.Error, RuntimeError) as error:  # RuntimeError: no thread to start
             self._checkpoint_error = error
 
@@ -316,25 +360,6 @@ class SqliteStore(Store):
         row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'log'").fetchone()
         return int(row[0]) if row else 0
 
-    @staticmethod
-    def _write_rows(conn: sqlite3.Connection, rows: list[RecordRow]) -> None:
-        whole = [r for r in rows if r.changed_columns is None]
-        whole += _update_columns(conn, [r for r in rows if r.changed_columns is not None])
-        if whole:
-            _upsert_rows(conn, whole)
-        # Links and conflicts change far less often than fields: skip rows that say so.
-        rows = [r for r in rows if not r.side_unchanged]
-        keys = [(r.kind, r.id) for r in rows]
-        conn.executemany("DELETE FROM links WHERE kind = ? AND id = ?", keys)
-        conn.executemany("DELETE FROM conflicts WHERE kind = ? AND id = ?", keys)
-        conn.executemany("INSERT OR IGNORE INTO links (kind, id, target) VALUES (?, ?, ?)",
-                         [(r.kind, r.id, t) for r in rows for t in r.links])
-        conn.executemany(
-            "INSERT INTO conflicts (kind, id, field, value, replica, stamp, current) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(r.kind, r.id, c["field"], json.dumps(c["value"]), c["replica"], c["stamp"],
-              json.dumps(c["current"])) for r in rows for c in r.conflicts])
-
     def compact(self, snapshot: bytes, upto_seq: int,
                 meta: dict[str, str] | None = None) -> None:
         self._check_checkpoint()
@@ -359,7 +384,7 @@ class SqliteStore(Store):
             marks = ",".join("?" * len(chunk))
             rows = self.conn.execute(
                 f"SELECT * FROM records WHERE kind = ? AND id IN ({marks})", [kind, *chunk])
-            found.update((row.id, row) for row in self._rows_from(rows))
+            found.update((row.id, row) for row in rows_from(self.conn, rows))
         return found
 
     def query(self, query: RecordQuery) -> list[RecordRow]:
@@ -393,67 +418,12 @@ class SqliteStore(Store):
         if query.limit is not None or query.offset:
             sql += " LIMIT ? OFFSET ?"
             params += [-1 if query.limit is None else query.limit, query.offset]
-        return self._rows_from(self.conn.execute(sql, params))
+        return rows_from(self.conn, self.conn.execute(sql, params))
 
     def digests(self, kind: str) -> dict[str, str]:
         # Over the stored text, unparsed: a digest only has to change when the row does.
         rows = self.conn.execute("SELECT id, deleted, data FROM records WHERE kind = ?", (kind,))
         return {i: row_digest(bool(deleted), data) for i, deleted, data in rows}
-
-    def _rows_from(self, cursor: sqlite3.Cursor) -> list[RecordRow]:
-        names = [d[0] for d in cursor.description]
-        rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
-        if not rows:
-            return []
-        links = self._links_of(rows)
-        conflicts = self._conflicts_of(rows)
-        return [
-            RecordRow(
-                kind=r["kind"], id=r["id"], deleted=bool(r["deleted"]), updated=r["updated"],
-                updated_by=r["updated_by"], data=_loads(r["data"]), search=r["search"],
-                sort_key=r["sort_key"], sort_tail=r["sort_tail"], company_id=r["company_id"],
-                company=r["company"],
-                links=links.get((r["kind"], r["id"]), []),
-                conflicts=conflicts.get((r["kind"], r["id"]), []),
-            )
-            for r in rows
-        ]
-
-    def _links_of(self, rows: list[dict[str, Any]]) -> dict[tuple[str, str], list[str]]:
-        out: dict[tuple[str, str], list[str]] = {}
-        kinds = {r["kind"] for r in rows}
-        for kind in kinds:
-            ids = [r["id"] for r in rows if r["kind"] == kind]
-            for start in range(0, len(ids), 500):
-                chunk = ids[start:start + 500]
-                sql = (f"SELECT id, target FROM links WHERE kind = ? AND id IN "
-                       f"({','.join('?' * len(chunk))}) ORDER BY target")
-                for rid, target in self.conn.execute(sql, [kind, *chunk]):
-                    out.setdefault((kind, rid), []).append(target)
-        return out
-
-    def _conflicts_of(self, rows: list[dict[str, Any]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
-        out: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        for kind in {r["kind"] for r in rows}:
-            ids = [r["id"] for r in rows if r["kind"] == kind]
-            for start in range(0, len(ids), 500):
-                chunk = ids[start:start + 500]
-                sql = (f"SELECT * FROM conflicts WHERE kind = ? AND id IN "
-                       f"({','.join('?' * len(chunk))}) ORDER BY field, stamp, replica")
-                for c in self._conflict_dicts(self.conn.execute(sql, [kind, *chunk])):
-                    out.setdefault((kind, c["record_id"]), []).append(c)
-        return out
-
-    @staticmethod
-    def _conflict_dicts(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
-        names = [d[0] for d in cursor.description]
-        out = []
-        for values in cursor.fetchall():
-            c = dict(zip(names, values, strict=True))
-            out.append({"kind": c["kind"], "record_id": c["id"], "field": c["field"],
-                        "value": json.loads(c["value"]), "replica": c["replica"],
-                        "stamp": c["stamp"], "current": json.loads(c["current"])})
-        return out
 
     def conflicts(self, kind: str | None = None, record_id: str | None = None) -> list[dict[str, Any]]:
         where: list[str] = ["1"]
@@ -466,7 +436,7 @@ class SqliteStore(Store):
             params.append(record_id)
         sql = (f"SELECT * FROM conflicts WHERE {' AND '.join(where)} "
                "ORDER BY kind, id, field, stamp, replica")
-        return self._conflict_dicts(self.conn.execute(sql, params))
+        return conflict_dicts(self.conn.execute(sql, params))
 
     def outbox(self, after_seq: int = 0, limit: int | None = None) -> list[LogEntry]:
         rows = self.conn.execute(
@@ -504,89 +474,18 @@ class SqliteStore(Store):
         self.conn.close()
         self._check_checkpoint()
 
-
-_COLUMNS = ("deleted", "updated", "updated_by", "sort_key", "sort_tail", "search", "company_id",
-            "company", "data")
-
-
-def _update_columns(conn: sqlite3.Connection, rows: list[RecordRow]) -> list[RecordRow]:
-    """UPDATE only the columns each row's hint names; return the rows to write whole.
-
-    SQLite rewrites an index entry for every indexed column an UPDATE sets, even to
-    its old value, and every page that touches goes to the WAL at commit.
-    """
-    by_columns: dict[frozenset[str], list[RecordRow]] = {}
-    for r in rows:
-        by_columns.setdefault(r.changed_columns or frozenset(), []).append(r)
-    whole: list[RecordRow] = []
-    for columns, group in by_columns.items():
-        names = [c for c in _COLUMNS if c in columns and c != "data"]
-        sets = [f"{c} = ?{n}" for n, c in enumerate(names, 3)]
-        if "data" in columns:
-            sets.append(f"data = ?{len(names) + 3}")
-        if not sets:
-            continue  # nothing of these rows may have changed
-        get = attrgetter("kind", "id", *names)
-        values = ([(*get(r), _dumps(r.data)) for r in group] if "data" in columns
-                  else [get(r) for r in group])
-        sql = f"UPDATE records SET {', '.join(sets)} WHERE kind = ?1 AND id = ?2"
-        if conn.executemany(sql, values).rowcount != len(group):
-            # The hint was wrong (a row is missing): write these rows whole, and their
-            # links and conflicts too.
-            for r in group:
-                r.side_unchanged = False
-            whole += group
-    return whole
-
-
-def _upsert_rows(conn: sqlite3.Connection, rows: list[RecordRow]) -> None:
-    # An upsert updates a known row in place; REPLACE would delete and re-insert it,
-    # rewriting every index entry of the row.
-    conn.executemany(
-        "INSERT INTO records (kind, id, deleted, updated, updated_by, sort_key, sort_tail, "
-        "search, company_id, company, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT (kind, id) DO UPDATE SET deleted = excluded.deleted, "
-        "updated = excluded.updated, updated_by = excluded.updated_by, "
-        "sort_key = excluded.sort_key, sort_tail = excluded.sort_tail, search = excluded.search, "
-        "company_id = excluded.company_id, company = excluded.company, data = excluded.data",
-        [(r.kind, r.id, int(r.deleted), r.updated, r.updated_by, r.sort_key, r.sort_tail, r.search,
-          r.company_id, r.company, _dumps(r.data)) for r in rows])
-
-
-def _dumps(value: Any) -> str:
-    """JSON text of a row's data: orjson, ~10x faster than json for every row written,
-    except for what it refuses (integers beyond 64 bits), which json writes."""
-    try:
-        return orjson.dumps(value).decode()
-    except TypeError:
-        return json.dumps(value, ensure_ascii=False)
-
-
-def _loads(text: str) -> Any:
-    """A row's data from its JSON text: orjson, ~4x faster than json for the rows a
-    search or list returns. orjson reads an integer beyond 64 bits as a float (json
-    keeps it, see _dumps): such a row is read again with json."""
-    data = orjson.loads(text)
-    return json.loads(text) if _holds_huge_float(data) else data
-
-
-def _holds_huge_float(value: Any) -> bool:
-    if value.__class__ is float:
-        return bool(abs(value) >= 9.2e18)
-    if value.__class__ is dict:
-        return any(_holds_huge_float(v) for v in value.values()
-                   if v.__class__ in (float, dict, list))
-    if value.__class__ is list:
-        return any(_holds_huge_float(v) for v in value)
-    return False
-
-
 def _lower(value: str | None) -> str | None:
     return value.lower() if isinstance(value, str) else value
 
 
 class _Transaction:
     """``BEGIN IMMEDIATE`` … ``COMMIT``, rolled back on any error."""
+
+    def _roll_back(self) -> None:
+        # After some errors (a full disk at COMMIT) SQLite has rolled back already, and a
+        # second ROLLBACK would raise over the error that matters.
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
 
     def __init__(self, conn: sqlite3.Connection, path: str) -> None:
         self.conn = conn
@@ -601,9 +500,9 @@ class _Transaction:
             try:
                 self.conn.execute("COMMIT")
             except sqlite3.Error as error:
-                self.conn.execute("ROLLBACK")
+                self._roll_back()
                 raise StoreError(f"commit failed: {error}", path=self.path) from None
         else:
-            self.conn.execute("ROLLBACK")
+            self._roll_back()
             if isinstance(exc, sqlite3.Error):
                 raise StoreError(f"write failed: {exc}", path=self.path) from exc

@@ -65,9 +65,11 @@ class RecordRow:
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     #: A hint for commit(): links and conflicts are as the store already has them.
     side_unchanged: bool = False
-    #: A hint for commit(): the store holds this record, and only these columns (names
-    #: of the fields above, from ``deleted`` to ``data``) may differ from what it holds.
-    #: None: write the whole row.
+    #: A hint for commit(): the store holds this record, and only these columns may
+    #: differ from what it holds, named among ``deleted``, ``updated``, ``updated_by``,
+    #: ``data``, ``search``, ``sort_key``, ``sort_tail``, ``company_id`` and ``company``
+    #: (links and conflicts are ``side_unchanged``'s). None: write the whole row.
+    #: MemoryStore ignores it; tests/engine/test_materialize.py checks it on SQLite.
     changed_columns: frozenset[str] | None = None
 
 
@@ -156,7 +158,7 @@ class Store(ABC):
 
     @abstractmethod
     def query(self, query: RecordQuery) -> list[RecordRow]:
-        """Return the rows matching ``query``, ordered by sort key then id."""
+        """Return the rows matching ``query``, ordered by (sort_key, sort_tail, id)."""
 
     @abstractmethod
     def conflicts(self, kind: str | None = None, record_id: str | None = None) -> list[dict[str, Any]]:

@@ -95,13 +95,19 @@ def relay() -> None:
 @click.option("--compact-entries", default=10000, type=int,
               envvar="HANDSYNC_RELAY_COMPACT_ENTRIES", show_default=True,
               help="Compact a space when its log holds this many updates.")
+@click.option("--max-db-mb", default=0.0, type=click.FloatRange(min=0),
+              envvar="HANDSYNC_RELAY_MAX_DB_MB", show_default=True,
+              help="Refuse updates that would grow the store past this size (0: no limit).")
+@click.option("--max-skew", default=300.0, type=click.FloatRange(min=1.0),
+              envvar="HANDSYNC_RELAY_MAX_SKEW", show_default=True,
+              help="Seconds an edit may be stamped past the relay's time (later: refused).")
 @click.option("--tls-cert", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               envvar="HANDSYNC_RELAY_TLS_CERT", help="Certificate (PEM) for wss://.")
 @click.option("--tls-key", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               envvar="HANDSYNC_RELAY_TLS_KEY", help="Private key (PEM) for wss://.")
 def serve(data: Path, host: str, port: int, max_frame: int, rate: float,
-          max_connections: int, compact_entries: int, tls_cert: Path | None,
-          tls_key: Path | None) -> None:
+          max_connections: int, compact_entries: int, max_db_mb: float, max_skew: float,
+          tls_cert: Path | None, tls_key: Path | None) -> None:
     """Run the relay until SIGTERM or SIGINT.
 
     \b
@@ -115,7 +121,9 @@ def serve(data: Path, host: str, port: int, max_frame: int, rate: float,
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     config = RelayConfig(data, host=host, port=port, max_frame=max_frame, rate=rate,
                          burst=max(rate * 5, 1), max_connections=max_connections,
-                         compact_entries=compact_entries, tls_cert=tls_cert, tls_key=tls_key)
+                         compact_entries=compact_entries, max_skew=max_skew,
+                         tls_cert=tls_cert, tls_key=tls_key,
+                         max_db_bytes=int(max_db_mb * 1024 * 1024))
     try:
         server = RelayServer(config)
         asyncio.run(server.serve_forever())

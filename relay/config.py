@@ -24,8 +24,11 @@ class RelayConfig:
     compact_entries: int = 10000
     retention_days: float = 14.0
     revoke_poll: float = 0.5
+    #: Seconds an edit's stamp may be past the relay's time; later ones are refused (4425).
+    max_skew: float = 300.0
     tls_cert: Path | None = None
     tls_key: Path | None = None
+    max_db_bytes: int = 0  # refuse writes that would grow the store past this (0: no limit)
 
 
 class Metrics:
@@ -50,3 +53,6 @@ class Metrics:
                                       buckets=(1, 2, 5, 10, 50, 100, 500, 1000, 2000))
         self.compactions = Counter("handsync_relay_compactions_total", "Compactions run",
                                    registry=r)
+        self.store_failures = Counter(
+            "handsync_relay_store_failures_total", "Store writes that failed (disk full, I/O "
+            "error, read-only or locked file), by operation", ["op"], registry=r)

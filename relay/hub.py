@@ -33,6 +33,7 @@ from relay.workers import (
 )
 
 log = logging.getLogger("handsync.relay")
+COMPACT_RETRY = 30.0  # seconds before a failed compaction is tried again (then doubling)
 
 
 class Hub:
@@ -42,7 +43,9 @@ class Hub:
         self.config = config
         self.metrics = Metrics()
         self.peers: dict[str, set[Peer]] = defaultdict(set)
-        self.writer = Writer(config.data, loop, self.on_committed)
+        self.writer = Writer(config.data, loop, self.on_committed, metrics=self.metrics,
+                             max_bytes=config.max_db_bytes,
+                             max_skew_ms=int(config.max_skew * 1000))
         self.reader = Reader(config.data)
         # pycrdt's merge holds the GIL (~0.1 s for a 10k-contact state): in a thread it
         # would stall every connection, so compaction runs in a process of its own.
@@ -50,6 +53,8 @@ class Hub:
             max_workers=1, mp_context=multiprocessing.get_context("spawn"))
         self._log_entries: dict[str, int] = defaultdict(int)
         self._compacting: set[str] = set()
+        self._compact_after: dict[str, float] = {}  # loop time before which not to retry
+        self._compact_backoff: dict[str, float] = {}
         self._tasks: set[asyncio.Task[tuple[int, int]]] = set()
         self.writer.call(lambda store: store.reset_connections())
         self.writer.start()
@@ -84,7 +89,14 @@ class Hub:
         for result in results:
             sender: Peer = result.pending.owner
             if result.error is not None:
+                if result.error.code == CloseCode.CLOCK_SKEW:
+                    sender.tell_time()  # what the device corrects its offset with
                 sender.fail(result.error.code, result.error.reason)
+                continue
+            if result.fault is not None:
+                # Nothing of it was stored: the sender keeps it and sends it again later.
+                sender.fail(CloseCode.INTERNAL, f"the relay cannot store updates now "
+                            f"({result.fault}); retry later")
                 continue
             self.metrics.updates.inc()
             self.metrics.update_bytes.inc(len(result.pending.update))
@@ -121,6 +133,8 @@ class Hub:
     def _maybe_compact(self, space: str) -> None:
         if self._log_entries[space] < self.config.compact_entries or space in self._compacting:
             return
+        if asyncio.get_running_loop().time() < self._compact_after.get(space, 0.0):
+            return  # the last attempt failed: wait out its backoff
         self._compacting.add(space)
         task = asyncio.get_running_loop().create_task(self.compact(space))
         self._tasks.add(task)
@@ -136,13 +150,27 @@ class Hub:
             folded, size = await loop.run_in_executor(
                 self._compactor, compact_in_process, str(self.config.data), space, live,
                 retention_ms)
-            self._log_entries[space] = max(0, self._log_entries[space] - folded)
-            self.metrics.compactions.inc()
-            log.info('{"event": "compacted", "space": "%s", "entries": %d, "snapshot_bytes": %d}',
-                     space, folded, size)
-            return folded, size
+        except Exception as exc:
+            self._compact_failed(space, exc)
+            raise
         finally:
             self._compacting.discard(space)
+        self._log_entries[space] = max(0, self._log_entries[space] - folded)
+        self._compact_after.pop(space, None)
+        self._compact_backoff.pop(space, None)
+        self.metrics.compactions.inc()
+        log.info('{"event": "compacted", "space": "%s", "entries": %d, "snapshot_bytes": %d}',
+                 space, folded, size)
+        return folded, size
+
+    def _compact_failed(self, space: str, exc: Exception) -> None:
+        """Log a failed compaction and wait before the next try (doubling, up to an hour)."""
+        backoff = min(self._compact_backoff.get(space, COMPACT_RETRY / 2) * 2, 3600.0)
+        self._compact_backoff[space] = backoff
+        self._compact_after[space] = asyncio.get_running_loop().time() + backoff
+        self.metrics.store_failures.labels(op="compact").inc()
+        log.error('{"event": "compaction-failed", "space": "%s", "reason": "%s", '
+                  '"retry_in_s": %.0f}', space, str(exc).replace('"', "'"), backoff)
 
     async def watch_tokens(self) -> None:
         """Close connections whose token was revoked or expired (checked twice a second)."""

@@ -34,6 +34,7 @@ from engine.codec import (
     SyncStep1,
     SyncStep2,
     SyncUpdate,
+    Time,
     decode,
     decode_state_vector,
     encode,
@@ -195,6 +196,7 @@ class Peer:
             raise ProtocolError(f"protocol version {hello.protocol_version} is not supported "
                                 f"(this relay speaks {PROTOCOL_VERSION})",
                                 code=CloseCode.UNSUPPORTED_VERSION)
+        self.tell_time()  # first: the device re-stamps with it before it sends its edits
         if hello.resume_cursor > 0:
             tail = await self.hub.read_tail(self.space, hello.resume_cursor)
             if tail is not None:
@@ -254,6 +256,11 @@ class Peer:
         self.hub.store_update(self, update)
 
     # --------------------------------------------------------------- sending
+
+    def tell_time(self) -> None:
+        """Send the relay's time (only to a peer that speaks our extension)."""
+        if self.handsync:
+            self._queue_message(Time(int(time.time() * 1000)))
 
     def committed(self, seq: int) -> None:
         """One of this peer's updates is durable as ``seq``: acknowledge it."""

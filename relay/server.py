@@ -1,8 +1,8 @@
 """The relay server: WebSocket sync endpoint, health and metrics on one port.
 
 ``/v1/spaces/<space>`` is the sync endpoint (token in ``Authorization: Bearer``
-or ``?token=``); ``GET /healthz`` answers ``{"status": "ok", ...}``; ``GET
-/metrics`` gives Prometheus text. A refused token is answered by accepting the
+or ``?token=``); ``GET /healthz`` answers ``{"status": "ok", ...}``, or 503 with the
+reason while the store cannot write; ``GET /metrics`` gives Prometheus text. A refused token is answered by accepting the
 WebSocket and closing it at once with 4401 (bad, expired or revoked token) or
 4403 (token of another space), so clients can show why.
 """
@@ -116,6 +116,11 @@ class RelayServer:
         route = urlsplit(request.path).path
         if route == "/healthz":
             assert self.hub is not None
+            fault = self.hub.writer.fault
+            if fault is not None:
+                body = json.dumps({"status": "unavailable", "reason": f"the store cannot "
+                                   f"write: {fault}", "connections": self.hub.connection_count})
+                return _response(HTTPStatus.SERVICE_UNAVAILABLE, body, "application/json")
             body = json.dumps({"status": "ok", "connections": self.hub.connection_count})
             return _response(HTTPStatus.OK, body, "application/json")
         if route == "/metrics":

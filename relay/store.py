@@ -251,10 +251,30 @@ class RelayStore:
                                   (space, heads[space], update, device, now_ms))
                 seqs.append(heads[space])
             self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._roll_back()
+            raise StoreError(f"relay store write failed: {exc}", path=str(self.path)) from None
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            self._roll_back()
             raise
         return seqs
+
+    def _roll_back(self) -> None:
+        # SQLite rolls a transaction back by itself after some errors (a full disk at
+        # COMMIT): a second ROLLBACK would fail and hide the first error.
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
+
+    def probe_write(self, now_ms: int) -> None:
+        """Write one small row and commit: StoreError unless the store takes writes."""
+        self._write("INSERT INTO meta (key, value) VALUES ('write_probe_ms', ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (str(now_ms),))
+
+    def limit_size(self, max_bytes: int) -> None:
+        """Refuse writes that would grow the file past ``max_bytes`` (0: no limit)."""
+        if max_bytes > 0:
+            page = int(self.conn.execute("PRAGMA page_size").fetchone()[0])
+            self.conn.execute(f"PRAGMA max_page_count = {max(1, max_bytes // page)}")
 
     def head(self, space: str) -> int:
         """The seq of the newest update of ``space`` (0 if none)."""
@@ -303,8 +323,11 @@ class RelayStore:
             dropped = self.conn.execute("DELETE FROM log WHERE space = ? AND seq <= ?",
                                         (space, upto_seq)).rowcount
             self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._roll_back()
+            raise StoreError(f"relay store write failed: {exc}", path=str(self.path)) from None
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            self._roll_back()
             raise
         return dropped
 

@@ -6,12 +6,21 @@ appends the good ones in **one** transaction (group commit), and only then hands
 the results back to the loop in sequence order — so an update is acknowledged and
 forwarded only after it is durable (invariant 1), and in the same order on every
 connection.
+
+The writer never dies of a storage fault (a full disk, an I/O error, a read-only or
+locked file): the failed transaction is rolled back, none of its updates is
+acknowledged, each is handed back with ``fault`` set (their senders are closed with
+4500 and send them again later), and :attr:`Writer.fault` says why until a write
+succeeds again. Meanwhile the writer probes the store every ``PROBE_EVERY`` seconds,
+so the relay takes writes again by itself once the fault clears.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import queue
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -22,11 +31,17 @@ from typing import Any, TypeVar
 
 from pycrdt import Doc, get_state, get_update, merge_updates
 
-from engine.errors import ProtocolError
+from engine.clock import make_stamp, stamp_wall_ms
+from engine.codec import CloseCode
+from engine.errors import ProtocolError, StoreError
+from engine.updates import live_stamp_after
+from relay.config import Metrics
 from relay.store import LogRecord, RelayStore
 
 T = TypeVar("T")
 MAX_GROUP = 2000
+PROBE_EVERY = 1.0  # seconds between write probes while the store refuses writes
+log = logging.getLogger("handsync.relay")
 
 
 def now_ms() -> int:
@@ -41,6 +56,17 @@ def check_update(update: bytes) -> None:
     except Exception:
         raise ProtocolError(f"an update of {len(update)} bytes is not a valid Yjs update",
                             code=4400) from None
+
+
+def check_stamps(update: bytes, now: int, max_skew_ms: int) -> None:
+    """Raise ProtocolError (4425) if ``update`` writes a live entry stamped more than
+    ``max_skew_ms`` past ``now``. Reads the update's structs; never applies it."""
+    newest = live_stamp_after(update, make_stamp(now + max_skew_ms + 1) - 1)
+    if newest is not None:
+        ahead = (stamp_wall_ms(newest) - now) / 1000
+        raise ProtocolError(f"an edit is stamped {ahead:.0f} s past the relay's time (at most "
+                            f"{max_skew_ms / 1000:.0f} s allowed): correct the clock and "
+                            f"re-stamp", code=CloseCode.CLOCK_SKEW)
 
 
 @dataclass(slots=True)
@@ -60,20 +86,27 @@ class Committed:
     pending: Pending
     seq: int = 0
     error: ProtocolError | None = None
+    fault: str | None = None  # the store could not write it: nothing was stored
 
 
 class Writer(threading.Thread):
     """The single writer thread. Call :meth:`submit` from the event loop."""
 
     def __init__(self, data_dir: Path, loop: asyncio.AbstractEventLoop,
-                 on_committed: Callable[[list[Committed]], None]) -> None:
+                 on_committed: Callable[[list[Committed]], None], *,
+                 metrics: Metrics | None = None, max_bytes: int = 0,
+                 max_skew_ms: int = 300_000) -> None:
         super().__init__(name="relay-writer", daemon=True)
         self.store = RelayStore(data_dir)
+        self.store.limit_size(max_bytes)
+        self.max_skew_ms = max_skew_ms
         self._loop = loop
         self._on_committed = on_committed
+        self._metrics = metrics
         self._queue: queue.SimpleQueue[Pending | Callable[[RelayStore], None] | None] = \
             queue.SimpleQueue()
         self.commits = 0
+        self.fault: str | None = None  # why the store refuses writes now, if it does
 
     def submit(self, pending: Pending) -> None:
         """Queue an update; the verdict arrives through ``on_committed`` on the loop."""
@@ -90,7 +123,11 @@ class Writer(threading.Thread):
     def run(self) -> None:
         stopping = False
         while not stopping:
-            item = self._queue.get()
+            try:
+                item = self._queue.get(timeout=PROBE_EVERY if self.fault else None)
+            except queue.Empty:
+                self._probe()
+                continue
             batch: list[Pending] = []
             while True:
                 if item is None:
@@ -100,7 +137,7 @@ class Writer(threading.Thread):
                 else:
                     self._flush(batch)
                     batch = []
-                    item(self.store)
+                    self._job(item)
                 if stopping or len(batch) >= MAX_GROUP:
                     break
                 try:
@@ -114,20 +151,79 @@ class Writer(threading.Thread):
         if not batch:
             return
         results = [Committed(p) for p in batch]
+        try:
+            self._append(results)
+        except Exception as exc:  # a bug of ours: refuse the batch, keep the thread alive
+            log.exception('{"event": "internal-error", "where": "writer"}')
+            for result in results:
+                if result.error is None and not result.seq:
+                    result.fault = f"internal relay error ({type(exc).__name__})"
+        self._loop.call_soon_threadsafe(self._on_committed, results)
+
+    def _append(self, results: list[Committed]) -> None:
         good: list[Committed] = []
+        now = now_ms()
         for result in results:
             try:
                 check_update(result.pending.update)
+                check_stamps(result.pending.update, now, self.max_skew_ms)
                 good.append(result)
             except ProtocolError as exc:
                 result.error = exc
-        if good:
+        if not good:
+            return
+        try:
             seqs = self.store.append(
                 [(r.pending.space, r.pending.update, r.pending.device) for r in good], now_ms())
-            for result, seq in zip(good, seqs, strict=True):
-                result.seq = seq
-            self.commits += 1
-        self._loop.call_soon_threadsafe(self._on_committed, results)
+        except StoreError as exc:
+            self._failed("append", exc)
+            for result in good:
+                result.fault = self.fault
+            return
+        for result, seq in zip(good, seqs, strict=True):
+            result.seq = seq
+        self.commits += 1
+        self._recovered()
+
+    def _job(self, job: Callable[[RelayStore], None]) -> None:
+        try:
+            job(self.store)
+        except (StoreError, sqlite3.Error) as exc:
+            self._failed("job", exc)  # bookkeeping (devices seen): lost, not fatal
+        except Exception:
+            log.exception('{"event": "internal-error", "where": "writer job"}')
+
+    def _probe(self) -> None:
+        try:
+            self.store.probe_write(now_ms())
+        except (StoreError, sqlite3.Error) as exc:
+            self._failed("probe", exc)
+        else:
+            self._recovered()
+
+    def _failed(self, op: str, exc: Exception) -> None:
+        # Peers are told the reason without the server's file path; the log has both.
+        text = exc.message if isinstance(exc, StoreError) else str(exc)
+        reason = text.replace("relay store write failed: ", "")
+        if self._metrics is not None:
+            self._metrics.store_failures.labels(op=op).inc()
+        if self.fault is None:
+            log.error('{"event": "store-fault", "op": "%s", "reason": "%s"}', op,
+                      str(exc).replace('"', "'"))
+        self.fault = reason
+
+    def _recovered(self) -> None:
+        if self.fault is not None:
+            log.info('{"event": "store-recovered", "after": "%s"}',
+                     self.fault.replace('"', "'"))
+            self.fault = None
+            # The WAL grew as far as the disk let it: copy it into the database and
+            # shrink it, so the space freed lasts (best effort: readers may hold it).
+            try:
+                self.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.Error as exc:
+                log.info('{"event": "checkpoint-deferred", "reason": "%s"}',
+                         str(exc).replace('"', "'"))
 
 
 @dataclass(frozen=True, slots=True)

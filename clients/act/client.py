@@ -1,10 +1,14 @@
-"""The bridge's client for the Act! Web API (shared/reference/act-web-api.md; docs/act-client.md).
+"""The bridge's client for the Act! Web API (docs/act-client.md).
 
 ``ActClient`` logs in with Basic credentials and ``Act-Database-Name``, keeps its bearer token
 fresh, waits out rate limits, reads collections by keyset (clients/act/wire.py) and turns every
-failure into one of the errors below, whose message names the setting to check. It speaks only
-what a real Act! server documents, so the bridge runs unchanged against Act! and against the
-sandbox (clients/act_sandbox/server.py).
+failure into one of the errors below, whose message names the setting to check. It speaks what
+Act!'s own Swagger definition of the Web API documents (public copy: GitHub api-evangelist/act,
+``openapi/_original/act-web-api-swagger.json``; tests/contract/act_web_api.json holds the part
+the bridge uses), so the bridge runs unchanged against Act! and against the sandbox
+(clients/act_sandbox/server.py). It also takes what real servers do beyond that: a 500 instead
+of a 401 for a missing or stale token (it logs in again once), rate-limit headers in whatever
+form they come.
 
 The errors, all under ``engine.errors.HandsyncError`` so the CLI catches them at one boundary::
 
@@ -33,6 +37,18 @@ from typing import Any
 
 import httpx
 
+from clients.act.errors import (
+    ActAccessDenied,
+    ActAmbiguous,
+    ActAuthError,
+    ActBadRequest,
+    ActBadResponse,
+    ActConfigError,
+    ActError,
+    ActNotFound,
+    ActRateLimited,
+    ActUnavailable,
+)
 from clients.act.wire import (
     ACCESS_CODES,
     MAX_TOP,
@@ -53,86 +69,17 @@ from clients.act.wire import (
     retry_after,
     segment,
     server_message,
+    server_time_ms,
+    stale_token_text,
+    throttled,
+    token_fault,
     token_of,
     unreachable_text,
 )
-from engine.errors import HandsyncError
 
 DEFAULT_TIMEOUT = 30.0
 TOKEN_REFRESH_AFTER = 50 * 60.0  # Act! tokens lasted ~65 min; integrators renew at ~50
 BY_IDS_CHUNK = 40  # 40 GUIDs keep the query under IIS's default 2,048-character limit
-
-
-class ActError(HandsyncError):
-    """A failure talking to Act!. ``status`` is the HTTP status (None when there was no answer),
-    ``method``/``path`` the request (path relative to ``url``, the API base), ``setting`` what
-    to check; ``str()`` is the whole explanation, fit to show a person."""
-
-    def __init__(self, message: str, *, status: int | None = None, method: str = "",
-                 path: str = "", url: str = "", setting: str | None = None) -> None:
-        self.status, self.method, self.path = status, method, path
-        self.url, self.setting = url, setting
-        super().__init__(message)
-
-
-class ActConfigError(ActError):
-    """A setting cannot work (no password variable, no Act! Web API at the URL): fix it."""
-
-
-class ActAuthError(ActError):
-    """Act! refused the login or the token: check the user, password and database settings."""
-
-
-class ActAccessDenied(ActError):
-    """Logged in but not allowed. ``code`` is Act!'s 4030 (incompatible Act! versions), 4031
-    (subscription required) or 4032 ("Web API Access" permission missing), or None for a plain
-    403. Retrying does not help until the setting named in the message is fixed."""
-
-    def __init__(self, message: str, *, code: int | None = None, **where: Any) -> None:
-        self.code = code
-        super().__init__(message, **where)
-
-
-class ActNotFound(ActError):
-    """404. Act! answers the same for a record that does not exist and for another user's
-    private record, so this never proves a deletion: find deletions with ``list_ids``."""
-
-
-class ActBadRequest(ActError):
-    """Act! refused the request (400 or another 4xx) and changed nothing; the message is Act!'s.
-    Usually a value Act! does not accept: fix the data or the call, retrying will not help."""
-
-
-class ActAmbiguous(ActError):
-    """``create_once``'s lookup matched several records (``ids``), so it cannot tell which one
-    its POST made. Nothing more was created; narrow the lookup and resolve the duplicates."""
-
-    def __init__(self, message: str, *, ids: list[str], **where: Any) -> None:
-        self.ids = ids
-        super().__init__(message, **where)
-
-
-class ActRateLimited(ActError):
-    """Act!'s rate limit still refuses calls after the allowed waits; ``retry_after`` is the
-    seconds Act! asked for (None if unknown). Try the whole operation again after that."""
-
-    def __init__(self, message: str, *, retry_after: float | None = None, **where: Any) -> None:
-        self.retry_after = retry_after
-        super().__init__(message, **where)
-
-
-class ActUnavailable(ActError):
-    """No usable answer: connection refused or broken, timeout, or a 5xx. ``maybe_applied`` is
-    True when a non-idempotent request may still have been carried out: look before repeating
-    it (``ActClient.create_once`` does). Otherwise retry later."""
-
-    def __init__(self, message: str, *, maybe_applied: bool = False, **where: Any) -> None:
-        self.maybe_applied = maybe_applied
-        super().__init__(message, **where)
-
-
-class ActBadResponse(ActError):
-    """Act! answered with something this client cannot read (not JSON, a wrong shape)."""
 
 
 class ActClient:
@@ -178,6 +125,9 @@ class ActClient:
         self._pause_until: float | None = None
         # False once this server refused to compare ids; every later walk uses the fallback.
         self.keyset_by_id = True
+        # Called with Act!'s server time (its Date header, epoch ms) at every answer: the
+        # bridge measures Act!'s clock with it.
+        self.on_server_time: Callable[[int], None] | None = None
 
     @classmethod
     def from_env(cls, base_url: str, database: str, user: str, password_env: str,
@@ -257,12 +207,14 @@ class ActClient:
         return found
 
     def find(self, resource: str, filter: str | None = None, *, orderby: str | None = None,
-             select: str | None = None, top: int = MAX_TOP) -> list[dict[str, Any]]:
-        """One page (at most ``top``, never above 5,000) of a collection. To read everything,
-        use ``iter_changed`` or ``list_ids``: paging this with ``$skip`` loses records."""
-        params = {"$filter": filter, "$orderby": orderby, "$select": select,
-                  "$top": str(cap_top(top))}
-        return self._collection(api_path(resource), {k: v for k, v in params.items() if v})
+             select: str | None = None, top: int = MAX_TOP,
+             params: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+        """One page (at most ``top``, never above 5,000) of a collection; ``params`` go with
+        it (``{"format": "text"}``). To read everything, use ``iter_changed`` or
+        ``list_ids``: paging this with ``$skip`` loses records."""
+        query = {**(params or {}), "$filter": filter, "$orderby": orderby, "$select": select,
+                 "$top": str(cap_top(top))}
+        return self._collection(api_path(resource), {k: v for k, v in query.items() if v})
 
     def iter_changed(self, resource: str, since: datetime | None, page_size: int = 200,
                      params: Mapping[str, str] | None = None) -> Iterator[dict[str, Any]]:
@@ -290,11 +242,14 @@ class ActClient:
         pager = KeysetPager(None, page_size, "id,edited", self.keyset_by_id)
         return list(dict.fromkeys(str(r["id"]) for r in self._walk(api_path(resource), pager)))
 
-    def create(self, resource: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        """POST a new record and return it as Act! stored it. NOT idempotent: after an
-        ActUnavailable with ``maybe_applied`` the record may exist; use ``create_once``."""
+    def create(self, resource: str, body: Mapping[str, Any],
+               params: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """POST a new record and return it as Act! stored it (``params`` such as
+        ``{"format": "text"}``). NOT idempotent: after an ActUnavailable with
+        ``maybe_applied`` the record may exist; use ``create_once``."""
         path = api_path(resource)
-        return self._object(self._request("POST", path, json_body=dict(body)), "POST", path)
+        return self._object(self._request("POST", path, params=params, json_body=dict(body)),
+                            "POST", path)
 
     def create_once(self, resource: str, body: Mapping[str, Any], lookup: str, *,
                     attempts: int = 3, check_first: bool = False) -> dict[str, Any]:
@@ -331,14 +286,14 @@ class ActClient:
                              method=failure.method, path=failure.path, url=self.base_url,
                              setting=failure.setting)
 
-    def patch(self, resource: str, record_id: str,
-              fields: Mapping[str, Any]) -> dict[str, Any] | None:
+    def patch(self, resource: str, record_id: str, fields: Mapping[str, Any],
+              params: Mapping[str, str] | None = None) -> dict[str, Any] | None:
         """Send exactly ``fields`` (only what changed: Act! keeps every other field, including
         ones edited meanwhile in Act!). Returns the record if Act! sends it back, else None."""
         if not fields:
             raise ValueError("patch needs at least one field; there is nothing to send")
         path = api_path(resource, record_id)
-        response = self._request("PATCH", path, json_body=dict(fields))
+        response = self._request("PATCH", path, params=params, json_body=dict(fields))
         return self._object(response, "PATCH", path) if response.content.strip() else None
 
     def delete(self, resource: str, record_id: str) -> None:
@@ -356,23 +311,24 @@ class ActClient:
     def add_to_group(self, group_id: str, contact_ids: Iterable[str]) -> None:
         """Add contacts to a group (already a member: no change). ActBadRequest if any id is
         not a contact the user can see, and then nothing changed: drop it and call again."""
-        self._change_members("POST", group_id, contact_ids)
+        self._change_members("PUT", group_id, contact_ids)
 
     def remove_from_group(self, group_id: str, contact_ids: Iterable[str]) -> None:
         """Remove contacts from a group (not a member: no change); errors as ``add_to_group``."""
         self._change_members("DELETE", group_id, contact_ids)
 
     def _change_members(self, method: str, group_id: str, contact_ids: Iterable[str]) -> None:
-        # The one place that knows how membership is written. The reference names the
-        # endpoint but not its body; this is the sandbox's form (a JSON list of ids), to adapt
-        # here alone if a real server differs.
+        # Act!'s definition: PUT (Contacts_PutAssociatedContactsToGroup_4264268C) and DELETE
+        # (Contacts_DeleteAssociatedContactsFromGroup_ACB6D180) on the group's
+        # associated-contacts, both with a Contacts.ContactListRequest body. There is no POST.
         ids = list(dict.fromkeys(contact_ids))
         if ids:
-            self._request(method, "/api/" + _members(group_id), json_body=ids)
+            self._request(method, "/api/" + _members(group_id), json_body={"contacts": ids})
 
     def fields_metadata(self, record_type: str) -> list[dict[str, Any]]:
-        """Field descriptors of ``record_type`` (``contacts``, ``companies`` …), custom fields
-        included (``isCustom``; their values live under ``customFields/<name>``)."""
+        """Field descriptors (``MetaData.Schema.Column``: ``name``, ``type``, ``dataType``,
+        ``isCustom`` …) of ``record_type``, one of Act!'s ``Contact``, ``Company``, ``Group``,
+        ``Opportunity``, ``Product``. Custom fields' values live under ``customFields/<name>``."""
         return self._collection(f"/api/metadata/{segment(record_type)}/fields", {})
 
     # Paging -------------------------------------------------------------------------------
@@ -414,13 +370,22 @@ class ActClient:
 
     def _request(self, method: str, path: str, *, params: Mapping[str, str] | None = None,
                  json_body: Any = None) -> httpx.Response:
-        """An authorised call; on a 401 it logs in again once and retries once."""
+        """An authorised call. On a 401, or on the 500 a missing or stale token gets from
+        some Act! servers, it logs in again once and retries once (a POST is not resent:
+        see ``_token_fault``)."""
         for fresh in (False, True):
             if fresh or self._token is None or self._clock() >= self._token_expires:
                 self.authorize()
             headers = {"Authorization": f"Bearer {self._token}",
                        "Act-Database-Name": self.database}
             response = self._send(method, path, headers, params=params, json_body=json_body)
+            if response.status_code == 500 and token_fault(response):
+                if fresh:
+                    raise self._token_fault(method, path, response)
+                if method == "POST":
+                    self._token = None  # the next call logs in again
+                    raise self._token_fault(method, path, response, retried=False)
+                continue
             if response.status_code != 401 or access_code(response) is not None:
                 return self._checked(method, path, response)
         raise ActAuthError(
@@ -432,7 +397,8 @@ class ActClient:
 
     def _send(self, method: str, path: str, headers: Mapping[str, str], *,
               params: Mapping[str, str] | None = None, json_body: Any = None) -> httpx.Response:
-        """One exchange, after any rate-limit pause, retrying 429s; other statuses returned."""
+        """One exchange, after any rate-limit pause, retrying throttled answers (``throttled``:
+        Act! documents no status for them); other statuses returned."""
         target = f"{path}?{query_string(params)}" if params else path
         content = None if json_body is None else json.dumps(json_body).encode()
         if content is not None:
@@ -446,18 +412,22 @@ class ActClient:
                 response = self._http.request(method, target, headers=headers, content=content)
             except httpx.TransportError as exc:
                 raise self._unreachable(method, path, exc) from exc
+            served = server_time_ms(response.headers)
+            if served is not None and self.on_server_time is not None:
+                self.on_server_time(served)
             self._pause_until = pause_until(response.headers, self._clock())
-            if response.status_code != 429:
+            if not throttled(response):
                 return response
-            wait = retry_after(response.headers, self._clock())
+            wait = retry_after(response.headers, self._clock(), retry)
             if retry == self.max_retries or wait > self.max_wait:
                 break
             self._pause_until = None
             self._sleep(wait)
         raise ActRateLimited(
-            f"Act!'s rate limit refused {method} {path} (429) after {retry} retries; it asks to "
+            f"Act!'s rate limit refused {method} {path} ({response.status_code}) after {retry} "
+            f"retries; it asks to "
             f"wait {wait:.0f} s: run again later, or poll less often (--interval).",
-            retry_after=wait, status=429, method=method, path=path, url=self.base_url,
+            retry_after=wait, status=response.status_code, method=method, path=path, url=self.base_url,
             setting="the poll interval (--interval)")
 
     # Turning answers into values or errors --------------------------------------------------
@@ -505,6 +475,17 @@ class ActClient:
                 f"to the address it points to.", setting=URL_SETTING, **where)
         return ActBadRequest(f"Act! refused {method} {path} ({status}{told}). Nothing was "
                              f"changed.", **where)
+
+    def _token_fault(self, method: str, path: str, response: httpx.Response, *,
+                     retried: bool = True) -> ActUnavailable:
+        """The 500 (a NullReferenceException) Act! has been seen to answer for a request
+        without a usable token. Once logged in again it is a real server failure; for a POST
+        nothing tells whether it ran, so the caller looks before sending it again."""
+        text = stale_token_text(method, path, server_message(response), self.user,
+                                self.database, self.base_url, retried)
+        return ActUnavailable(text, maybe_applied=method not in SAFE_METHODS, status=500,
+                              method=method, path=path, url=self.base_url,
+                              setting="--database")
 
     def _login_refused(self) -> ActAuthError:
         return ActAuthError(login_refused_text(self.base_url, self.user, self.database,

@@ -14,7 +14,15 @@ Top-level properties the schema does not know (Act! versions add some) are left
 out of the record and returned by :func:`unknown_properties`, so the bridge can
 say so instead of dropping them silently. The record id is the Act! GUID and is
 not a field. ``created``, ``edited`` and ``editedBy`` are Act!'s own: they are
-read, never written back.
+read, never written back, and so are a history's or an activity's ``duration``, which Act!
+derives from the start and end times, and an activity's ``seriesID`` and ``recurSpec``.
+
+Rich text (``noteText``, and the ``details`` of histories and activities) is asked for as
+plain text with :data:`TEXT_PARAMS`; a server that ignores that still answers RTF or HTML,
+which :func:`from_act` turns into plain text. An opportunity's ``status`` is the name Act!'s
+definition gives it (``Open``, ``Won``, ``Lost``, ``Inactive``; the record model keeps 0-3).
+Names and types follow Act!'s Swagger definition (api-evangelist/act,
+``openapi/_original/act-web-api-swagger.json``).
 """
 
 from __future__ import annotations
@@ -22,17 +30,35 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from clients.act.richtext import plain_text
 from engine.schema import CUSTOM_PREFIX, kind_spec
 
 CUSTOM_FIELDS = "customFields"
-READ_ONLY = frozenset({"created", "edited", "edited_by"})
+# Act!'s own stamps; the duration it derives from start and end; a task's series id and
+# recurrence, which /api/tasks ignores on writes ("Recur Spec will be ignored").
+READ_ONLY = frozenset({"created", "edited", "edited_by", "duration", "series_id", "recur_spec"})
 _MISSING: Any = object()
 
-#: The Web API's collection path of each record kind.
+#: The Web API's collection path of each record kind (activities are Act!'s "tasks").
 RESOURCES = {
     "contact": "contacts", "company": "companies", "group": "groups", "note": "notes",
-    "history": "History", "activity": "activities", "opportunity": "opportunities",
+    "history": "History", "activity": "tasks", "opportunity": "opportunities",
 }
+#: The ``recordType`` of ``/api/metadata/{recordType}/fields`` for kinds that have fields.
+RECORD_TYPES = {"contact": "Contact", "company": "Company", "group": "Group",
+                "opportunity": "Opportunity"}
+#: Act! names of the rich-text fields of each kind.
+RICH_TEXT = {"note": frozenset({"noteText"}), "history": frozenset({"details"}),
+             "activity": frozenset({"details"})}
+#: Query parameters for every read and write of a kind with rich text: plain text, please.
+TEXT_PARAMS = {"format": "text"}
+#: Opportunity status names, by the number the record model keeps.
+STATUS_NAMES = ("Open", "Won", "Lost", "Inactive")
+
+
+def params_for(kind: str) -> dict[str, str] | None:
+    """The query parameters every request about records of ``kind`` carries (or None)."""
+    return dict(TEXT_PARAMS) if kind in RICH_TEXT else None
 
 
 def from_act(kind: str, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -48,6 +74,8 @@ def from_act(kind: str, body: Mapping[str, Any]) -> dict[str, Any]:
             continue
         if field.type == "ids":
             value = [_link_id(item) for item in value or ()]
+        elif isinstance(value, str) and field.act in RICH_TEXT.get(kind, ()):
+            value = plain_text(value)  # a server that ignored format=text
         out[field.name] = value
     custom = body.get(CUSTOM_FIELDS)
     if isinstance(custom, Mapping) and custom:
@@ -73,6 +101,10 @@ def to_act(kind: str, fields: Mapping[str, Any]) -> dict[str, Any]:
             field = spec.fields[name]
             if field.type == "ids":
                 value = [{"id": item} for item in value or ()]
+            elif kind == "opportunity" and name == "status":
+                value = _status_name(value)
+            elif field.type == "date" and isinstance(value, str) and len(value) == 10:
+                value += "T00:00:00"  # Act!'s definition types a birthday as a date-time
             _put(body, field.act.split("/"), value)
     return body
 
@@ -123,6 +155,12 @@ def _put(body: dict[str, Any], path: list[str], value: Any) -> None:
     for part in path[:-1]:
         body = body.setdefault(part, {})
     body[path[-1]] = value
+
+
+def _status_name(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < len(STATUS_NAMES):
+        return STATUS_NAMES[value]
+    return value
 
 
 def _link_id(item: Any) -> Any:

@@ -8,7 +8,7 @@ protocol object is driven.
 
 Why keyset paging: Act! pages with ``$skip`` over an order in which records that share an
 ``edited`` stamp come back in a different order on each request, so bare ``$skip`` repeats some
-records and skips others (shared/reference/act-web-api.md). Ordering by ``edited,id`` and asking
+records and skips others (the sandbox reproduces it; docs/act-sandbox.md). Ordering by ``edited,id`` and asking
 for the records *after* the last one seen, ``edited gt X or (edited eq X and id gt Y)``, needs no
 offset at all: records created, edited or deleted while a walk runs cannot shift it.
 """
@@ -27,7 +27,9 @@ from urllib.parse import quote
 
 import httpx
 
-MAX_TOP = 5000  # Act! caps $top here; asking for more silently returns 5000
+# Act!'s definition documents no $top cap; the sandbox caps at 5000 without saying so (the
+# strictest reading), and the client never asks for more, so it works under either.
+MAX_TOP = 5000
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 URL_SETTING = "the Act! URL (--act-url)"
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -149,7 +151,7 @@ class KeysetPager:
     A record seen twice with the same stamp is returned once. One seen again with a *newer* stamp
     was edited while the walk ran and is returned again: dropping it would lose that edit.
 
-    Fallback, for a server that cannot compare GUIDs (the reference does not say whether Act!
+    Fallback, for a server that cannot compare GUIDs (Act!'s definition does not say whether it
     can, and some ASP.NET OData versions refuse ``gt`` on Guid properties): after each page,
     read the whole group of records sharing the page's last stamp with ``edited eq X`` ordered
     by the unique ``id`` (``$skip`` over a unique order is stable, and is only needed beyond
@@ -244,13 +246,44 @@ def number(text: str | None) -> float | None:
 def reset_time(headers: httpx.Headers, now: float) -> float | None:
     """When the rate-limit window ends (epoch seconds), from ``X-RateLimit-Reset``.
 
-    Act!'s cloud sends the end of the window in epoch seconds; some gateways send the seconds
-    left. No window is anywhere near 10^9 seconds long, so the size tells them apart.
+    Act! documents the header ("the next time the limit will be reset") but not its format,
+    so every common one is read: epoch seconds, epoch milliseconds, seconds left (no window
+    is anywhere near 10^9 seconds long, so the size tells them apart), an HTTP date or an
+    ISO-8601 date-time. None when absent or unreadable.
     """
-    reset = number(headers.get("X-RateLimit-Reset"))
-    if reset is None:
+    text = (headers.get("X-RateLimit-Reset") or "").strip()
+    reset = number(text)
+    if reset is not None:
+        if reset > 1e12:
+            return reset / 1000.0
+        return reset if reset > 1e9 else now + max(0.0, reset)
+    return _moment(text)
+
+
+def _moment(text: str) -> float | None:
+    """An HTTP date or an ISO-8601 date-time (UTC if it has no zone) as epoch seconds."""
+    if not text:
         return None
-    return reset if reset > 1e9 else now + reset
+    try:
+        return parsedate_to_datetime(text).timestamp()
+    except (TypeError, ValueError, IndexError):
+        pass
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+
+def throttled(response: httpx.Response) -> bool:
+    """True if ``response`` says "too many calls". Act! documents no status for it: a 429,
+    or a 503 that carries ``Retry-After`` or says no calls are left, counts."""
+    if response.status_code == 429:
+        return True
+    if response.status_code != 503:
+        return False
+    remaining = number(response.headers.get("X-RateLimit-Remaining"))
+    return "Retry-After" in response.headers or remaining == 0
 
 
 def pause_until(headers: httpx.Headers, now: float) -> float | None:
@@ -261,33 +294,68 @@ def pause_until(headers: httpx.Headers, now: float) -> float | None:
     return reset_time(headers, now)
 
 
-def retry_after(headers: httpx.Headers, now: float) -> float:
-    """Seconds to wait after a 429: ``Retry-After`` (seconds or an HTTP date), else the window's
-    end, else one second."""
+def server_time_ms(headers: httpx.Headers) -> int | None:
+    """The server's clock when it answered (epoch ms), from its ``Date`` header.
+
+    ``Date`` has whole seconds: half a second is added (the server read its clock half a
+    second past the second on average), so the measure is good to about a second plus
+    the exchange's duration. None without a readable ``Date``.
+    """
+    text = headers.get("Date", "").strip()
+    if not text:
+        return None
+    try:
+        return int(parsedate_to_datetime(text).timestamp() * 1000) + 500
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def retry_after(headers: httpx.Headers, now: float, attempt: int = 0) -> float:
+    """Seconds to wait after a throttled answer: ``Retry-After`` (seconds or an HTTP date),
+    else the rate-limit window's end, else 1, 2, 4 … seconds by ``attempt`` (Act! documents
+    neither header for a throttled call, so none may come)."""
     text = headers.get("Retry-After", "").strip()
     seconds = number(text)
     if seconds is None and text:
-        try:
-            seconds = parsedate_to_datetime(text).timestamp() - now
-        except (TypeError, ValueError):
-            seconds = None
+        moment = _moment(text)
+        seconds = moment - now if moment is not None else None
     if seconds is None:
         reset = reset_time(headers, now)
-        seconds = reset - now if reset is not None else 1.0
+        seconds = reset - now if reset is not None else float(2 ** min(attempt, 6))
     return max(0.0, seconds)
 
 
+def token_fault(response: httpx.Response) -> bool:
+    """True for the 500 Act! has been seen to answer a request without a usable token: the
+    ASP.NET error object with a ``System.NullReferenceException`` (api-evangelist/act,
+    ``conventions/act-conventions.yml``, error_envelope)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    if not isinstance(body, dict):
+        return False
+    kind = next((v for k, v in body.items() if k.lower() == "exceptiontype"), "")
+    return isinstance(kind, str) and kind.endswith("NullReferenceException")
+
+
 def server_message(response: httpx.Response) -> str:
-    """Act!'s own words: ASP.NET's ``{"Message": …}`` (or ``message``/``error``), else text."""
+    """Act!'s own words: ASP.NET's ``{"message": …}`` (any case, or ``error``), with its
+    ``exceptionMessage`` when there is one, else the text."""
     try:
         body = response.json()
     except ValueError:
         return response.text.strip()[:300]
     if isinstance(body, dict):
-        for key, value in body.items():
-            if key.lower() in ("message", "error", "error_description") and value:
-                return (value.get("message", str(value)) if isinstance(value, dict)
-                        else str(value))[:300]
+        folded = {str(k).lower(): v for k, v in body.items()}
+        for key in ("message", "error", "error_description"):
+            value = folded.get(key)
+            if value:
+                text = value.get("message", str(value)) if isinstance(value, dict) else str(value)
+                detail = folded.get("exceptionmessage")
+                if detail and str(detail) not in text:
+                    text = f"{text} {detail}"
+                return text[:300]
     return json.dumps(body)[:300]
 
 
@@ -357,6 +425,21 @@ def maybe_applied_text(method: str) -> str:
     if method in SAFE_METHODS:
         return ""
     return f" Act! may or may not have carried out the {method}: look before repeating it."
+
+
+def stale_token_text(method: str, path: str, said: str, user: str, database: str, url: str,
+                     retried: bool) -> str:
+    """The stale-token 500 (``token_fault``): after a new login it is a real failure; on a
+    POST nothing tells whether it ran, so it is not repeated."""
+    if not retried:
+        return (f"Act! failed on {method} {path} (500: {said}), which is how it answers a "
+                f"request whose token it no longer accepts; the client logs in again, but "
+                f"does not repeat the POST: look up the record before creating it again.")
+    return (f"Act! failed on {method} {path} (500: {said}) even with a token it had just "
+            f"issued to {user!r}. Act! answers this way for a request it cannot tie to a "
+            f"login, so check the database name {database!r} (--database) and the user's "
+            f"'Web API Access' permission; otherwise the Act! Web API at {url} is failing: "
+            f"check its server log.{maybe_applied_text(method)}")
 
 
 def unreachable_text(exc: httpx.TransportError, method: str, path: str, url: str,

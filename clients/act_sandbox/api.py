@@ -3,7 +3,7 @@
 ``Resources.dispatch`` takes a request already past authentication and rate limiting (see
 clients/act_sandbox/server.py) and returns a ``Reply``. Refusals are exceptions: ``BadRequest`` and
 ``ODataError`` become 400, ``NotFound`` 404, ``MethodNotAllowed`` 405, each with
-``{"Message": …}`` the way ASP.NET Web API (which Act!'s API is built on) words its errors.
+``{"message": …}``, the ASP.NET Web API error object Act!'s API answers with.
 Every write is validated completely before anything is stored.
 """
 
@@ -20,13 +20,14 @@ from typing import Any
 from clients.act_sandbox.odata import ODataError, Query, apply, parse_query, project
 from clients.act_sandbox.schema import (
     ACTIVITY_TYPES,
-    CUSTOM_TYPES,
     FIELDS,
+    FORMATS,
     GUID,
     HISTORY_TYPES,
     PRIORITIES,
     READ_ONLY,
     REQUIRED,
+    STAGES,
     BadRequest,
     WriteContext,
     build,
@@ -37,16 +38,25 @@ from clients.act_sandbox.schema import (
 from clients.act_sandbox.store import SandboxStore
 
 # URL collection names (matched case-insensitively, as ASP.NET routes are) -> record kinds.
+# Activities are Act!'s "tasks" (/api/tasks; /api/activities is not in its definition).
 COLLECTIONS = {"contacts": "contact", "companies": "company", "groups": "group",
-               "notes": "note", "history": "history", "activities": "activity",
+               "notes": "note", "history": "history", "tasks": "activity",
                "opportunities": "opportunity"}
-RECORD_TYPES = {**COLLECTIONS, **{kind: kind for kind in FIELDS}, "histories": "history"}
-CONTACT_RELATED = {"notes": "note", "history": "history", "activities": "activity",
-                   "groups": "group", "companies": "company"}
-_STANDARD_TYPES = {"string": "Character", "guid": "Guid", "datetime": "DateTime",
-                   "date": "Date", "int": "Number", "number": "Decimal", "bool": "YesNo",
-                   "address": "Address", "custom": "CustomFields", "links": "Links",
-                   "json": "Json", "type": "Type"}
+#: ``/api/metadata/{recordType}/fields``: Act!'s record types (Product has no fields here).
+RECORD_TYPES = {"contact": "contact", "company": "company", "group": "group",
+                "opportunity": "opportunity", "product": None}
+CONTACT_RELATED = {"notes": "note", "history": "history", "associated-tasks": "activity",
+                   "associated-groups": "group", "associated-companies": "company"}
+# The sandbox's types as Act! field types (MetaData.Schema.NewColumn.type) and .NET data types.
+_FIELD_TYPES = {"string": ("Character", "String"), "guid": ("Character", "Guid"),
+                "datetime": ("DateTime", "DateTime"), "date": ("Date", "DateTime"),
+                "int": ("Number", "Int32"), "number": ("Decimal", "Decimal"),
+                "bool": ("YesNo", "Boolean"), "address": ("Address", "Address"),
+                "links": ("Character", "Object"), "json": ("Character", "Object"),
+                "type": ("Character", "Object"), "stage": ("Character", "Object"),
+                "status": ("Number", "Int32")}
+_CUSTOM_DATA_TYPES = {"Character": "String", "Number": "Decimal", "Currency": "Decimal",
+                      "Date": "DateTime", "DateTime": "DateTime", "YesNo": "Boolean"}
 _PICKLISTS: dict[str, list[dict[str, Any]]] = {
     "contact": [{"name": "ID/Status", "field": "idStatus",
                  "items": ["Customer", "Prospect", "Vendor", "Partner", "Former Customer"]},
@@ -59,8 +69,7 @@ _PICKLISTS: dict[str, list[dict[str, Any]]] = {
                  {"name": "Priority", "field": "activityPriorityId",
                   "items": [{"id": k, "name": v} for k, v in PRIORITIES.items()]}],
     "opportunity": [{"name": "Stage", "field": "stage",
-                     "items": ["Initial Communication", "Needs Assessment", "Proposal",
-                               "Negotiation", "Closing"]}],
+                     "items": [s["name"] for s in STAGES.values()]}],
 }
 
 
@@ -110,6 +119,7 @@ class Resources:
 
     def dispatch(self, req: Request) -> Reply:
         """Route one request; raises NotFound, MethodNotAllowed, BadRequest or ODataError."""
+        text_format(req)  # a bad ``format`` is refused whatever the answer would hold
         parts = req.segments
         head = [p.lower() for p in parts]
         if not parts:
@@ -131,6 +141,8 @@ class Resources:
             _allow(req, "GET")
             return self._contact_related(req, rid, CONTACT_RELATED[head[2]])
         if kind == "group" and head[2] == "associated-contacts" and len(parts) in (3, 4):
+            # PUT and DELETE with {"contacts": [...]}, or one contact in the path (Act!'s
+            # Contacts_*AssociatedContacts*Group operations); there is no POST.
             return self._membership(req, rid, parts[3] if len(parts) == 4 else None)
         raise NotFound(f"No HTTP resource was found that matches '/api/{'/'.join(parts)}'.")
 
@@ -155,11 +167,12 @@ class Resources:
         record = self.store.get(kind, rid)
         if record is None or not self.visible(record):
             return None
-        return {"id": rid, "name": record.get("fullName" if kind == "contact" else "name")}
+        if kind == "contact":  # Contacts.EmbeddedContact
+            return {"id": rid, "displayName": record.get("fullName")}
+        return {"id": rid, "name": record.get("name")}
 
     def _render(self, kind: str, record: Mapping[str, Any], req: Request) -> dict[str, Any]:
-        fmt = "text" if req.options.get("format", "").lower() == "text" else "rtf"
-        return render(kind, record, self._link, fmt)
+        return render(kind, record, self._link, text_format(req))
 
     def _listing(self, req: Request, kind: str, records: Iterable[Mapping[str, Any]],
                  keep_order: list[str] | None = None) -> Reply:
@@ -234,7 +247,7 @@ class Resources:
         return self._listing(req, kind, records)
 
     def _membership(self, req: Request, group_id: str, one: str | None) -> Reply:
-        _allow(req, *(("DELETE",) if one else ("GET", "POST", "DELETE")))
+        _allow(req, *(("PUT", "DELETE") if one else ("GET", "PUT", "DELETE")))
         self._find("group", group_id)
         if req.method == "GET":
             records = [r for c in self.store.members(group_id)
@@ -247,11 +260,13 @@ class Resources:
             raise BadRequest(f"There is no contact with id {', '.join(unknown)}; "
                              "the group was not changed.")
         # Membership is not a field of the contact: neither its `edited` nor the group's moves.
-        if req.method == "POST":
-            self.store.change_members(group_id, add=wanted)
-        else:
+        if req.method == "DELETE":
             self.store.change_members(group_id, remove=wanted)
-        return Reply(204)
+            return Reply(204)
+        self.store.change_members(group_id, add=wanted)
+        # 200 with Contact[] (the definition): the contacts the request assigned.
+        added = [r for c in dict.fromkeys(wanted) if (r := self.store.get("contact", c))]
+        return Reply(200, [self._render("contact", r, req) for r in added])
 
     def _context(self, kind: str) -> WriteContext:
         return WriteContext(custom=self.store.custom_fields(kind), visible=self._visible_id, user_name=self.store.user_name,
@@ -261,14 +276,14 @@ class Resources:
 
     def _metadata(self, req: Request, record_type: str, what: str) -> Reply:
         _allow(req, "GET")
-        kind = RECORD_TYPES.get(record_type)
-        if kind is None:
-            known = ", ".join(sorted(COLLECTIONS))
-            raise NotFound(f"Unknown record type '{record_type}'; use one of {known}.")
+        if record_type not in RECORD_TYPES:
+            raise NotFound(f"Unknown record type '{record_type}'; use one of Contact, "
+                           "Company, Group, Opportunity, Product.")
+        kind = RECORD_TYPES[record_type]
         if what == "picklists":
-            values: list[dict[str, Any]] = _PICKLISTS.get(kind, [])
+            values: list[dict[str, Any]] = _PICKLISTS.get(kind or "", [])
         elif what == "fields":
-            values = _field_list(kind, self.store)
+            values = _field_list(kind, self.store) if kind else []
         else:
             raise NotFound(f"No metadata '{what}'; use fields or picklists.")
         if self.envelope == "value":
@@ -277,21 +292,40 @@ class Resources:
 
 
 def _field_list(kind: str, store: SandboxStore) -> list[dict[str, Any]]:
+    """``MetaData.Schema.Column`` items for the fields of ``kind``, custom fields last."""
+    record_type = kind.capitalize()
     out = []
     for name, type_ in FIELDS[kind].items():
         if type_ == "custom":
             continue
         words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name)
-        out.append({"name": name, "displayName": words[:1].upper() + words[1:],
-                    "fieldType": _STANDARD_TYPES[type_], "isCustom": False,
-                    "isReadOnly": name in READ_ONLY,
-                    "isRequired": name in REQUIRED.get(kind, ())})
+        out.append(_column(record_type, name, words[:1].upper() + words[1:],
+                           *_FIELD_TYPES[type_], custom=False, read_only=name in READ_ONLY,
+                           required=name in REQUIRED.get(kind, ())))
     for custom in store.custom_fields(kind):
-        out.append({"name": custom.name, "displayName": custom.display_name,
-                    "fieldType": custom.type, "isCustom": True, "isReadOnly": False,
-                    "isRequired": False, "path": f"customFields/{custom.name}",
-                    "valueType": CUSTOM_TYPES[custom.type]})
+        out.append(_column(record_type, custom.name, custom.display_name, custom.type,
+                           _CUSTOM_DATA_TYPES[custom.type], custom=True, read_only=False,
+                           required=False))
     return out
+
+
+def _column(record_type: str, name: str, display: str, field_type: str, data_type: str, *,
+            custom: bool, read_only: bool, required: bool) -> dict[str, Any]:
+    return {"id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"act-sandbox/{record_type}/{name}")),
+            "name": name, "columnName": name.upper(), "aliasName": name, "displayName": display,
+            "recordType": record_type, "tableName": f"TBL_{record_type.upper()}",
+            "type": field_type, "dataType": data_type, "isCustom": custom,
+            "isReadOnly": read_only, "isAllowBlank": not required}
+
+
+def text_format(req: Request) -> str:
+    """The ``format`` parameter (auto, rtf, text, html; case-insensitive, default auto).
+    BadRequest for any other value, as ASP.NET answers an enum it cannot bind."""
+    value = req.options.get("format", "auto").strip().lower() or "auto"
+    if value not in FORMATS:
+        raise BadRequest(f"The value '{req.options['format']}' is not valid for format; use "
+                         f"one of {', '.join(FORMATS)}.")
+    return value
 
 
 def _allow(req: Request, *methods: str) -> None:
@@ -316,16 +350,15 @@ def _json(body: bytes) -> Any:
 
 
 def _id_list(body: Any) -> list[str]:
-    """Membership bodies: a list of contact ids, as strings or ``{"id": …}`` objects."""
-    if not isinstance(body, list) or not body:
-        raise BadRequest('The body must be a non-empty JSON list of contact ids '
-                         '(["<guid>", …] or [{"id": "<guid>"}, …]).')
-    ids = []
-    for item in body:
-        value = item.get("id") if isinstance(item, dict) else item
-        if not isinstance(value, str):
+    """A membership body: ``Contacts.ContactListRequest``, ``{"contacts": ["<guid>", …]}``."""
+    folded = {str(k).casefold(): v for k, v in body.items()} if isinstance(body, dict) else {}
+    ids = folded.get("contacts")
+    if not isinstance(ids, list) or not ids:
+        raise BadRequest('The body must be {"contacts": ["<guid>", …]} with at least one '
+                         'contact id.')
+    for item in ids:
+        if not isinstance(item, str):
             raise BadRequest(f"{item!r} is not a contact id.")
-        ids.append(value)
     return ids
 
 

@@ -1,10 +1,14 @@
 """Record shapes of the Act! sandbox: field types, validation of request bodies, rendering.
 
-The JSON names are those of shared/reference/act-web-api.md ("Record shapes"). A stored record
-is a dict holding every field of its kind (``None`` when unset), link arrays reduced to lists of
-ids, and the private key ``_owner`` (the user id that owns the record, for private records).
-``build`` turns a request body into such a dict or raises ``BadRequest``; ``render`` turns a
-stored record back into the JSON Act! would send. Notes' RTF lives here too.
+The JSON names and types are those of Act!'s Swagger definition (public copy: GitHub
+api-evangelist/act, ``openapi/_original/act-web-api-swagger.json``; the part the bridge uses is
+in tests/contract/act_web_api.json): ``Contacts.Contact``, ``Companies.Company``,
+``Groups.Group``, ``Notes.Note``, ``Histories.History``, ``Activities.ActivityOccurrence`` and
+``Opportunities.Opportunity``, each with the properties the bridge mirrors. A stored record is a
+dict holding every field of its kind (``None`` when unset), link arrays reduced to lists of ids,
+an opportunity's stage as its id, and the private key ``_owner`` (the user id that owns the
+record, for private records). ``build`` turns a request body into such a dict or raises
+``BadRequest``; ``render`` turns a stored record back into the JSON Act! would send.
 """
 
 from __future__ import annotations
@@ -16,10 +20,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from clients.act.richtext import is_rtf, plain_text, to_html, to_rtf
 from clients.act_sandbox.odata import ODataSchema
+from engine.schema import minutes_text
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-ADDRESS_PARTS = ("line1", "line2", "line3", "city", "state", "postalCode", "country")
+ADDRESS_PARTS = ("line1", "line2", "line3", "city", "state", "postalCode", "country",
+                 "latitude", "longitude")
+_COORDINATES = frozenset({"latitude", "longitude"})
 LINK_KINDS = {"contacts": "contact", "companies": "company", "groups": "group",
               "opportunities": "opportunity"}
 CONTACT_TYPES = ("Contact", "Secondary", "User")
@@ -32,6 +40,20 @@ PRIORITIES = {0: "Low", 1: "Medium", 2: "High"}
 CUSTOM_TYPES = {"Character": "string", "Number": "number", "Currency": "number",
                 "Date": "date", "DateTime": "datetime", "YesNo": "bool"}
 NOTE_TYPE_GENERAL = 100
+#: Opportunity status names by number (Act!'s definition: 0 Open, 1 Won, 2 Lost, 3 Inactive).
+STATUSES = ("Open", "Won", "Lost", "Inactive")
+#: The sandbox's one sales process and its stages (Act!'s Opportunities.Process and .Stage).
+PROCESS = {"id": "6c2e4b7a-0d1f-4e35-9a8b-3f2c1d0e9a71", "name": "Standard Sales Process",
+           "description": "The sandbox's sales process", "status": "Active", "stagesCount": 5}
+STAGES = {stage["id"]: stage for stage in (
+    {"id": f"{n:08x}-5d1e-4c3b-8a2f-0e9d8c7b6a50", "name": name, "description": f"{name} stage",
+     "probability": chance, "number": n}
+    for n, (name, chance) in enumerate(
+        [("Initial Communication", 10), ("Needs Assessment", 25), ("Proposal", 50),
+         ("Negotiation", 75), ("Closing", 90)], start=1))}
+#: Fields holding rich text, answered as RTF unless the request asks otherwise (``format``).
+RICH_TEXT = {"note": "noteText", "history": "details", "activity": "details"}
+FORMATS = ("auto", "rtf", "text", "html")
 
 
 class BadRequest(ValueError):
@@ -57,8 +79,9 @@ def _fields(spec: str) -> dict[str, str]:
     return out
 
 
-_PHONES = " ".join(f"{p}Phone {p}PhoneExtension {p}PhoneCountryCode"
-                   for p in ("business", "mobile", "fax", "home", "alternate", "pager"))
+_KINDS_OF_PHONE = ("business", "mobile", "fax", "home", "alternate", "pager")
+_PHONES = " ".join(f"{p}Phone {p}Extension {p}MaskFormat" for p in _KINDS_OF_PHONE)
+_COUNTRY_CODES = " ".join(f"{p}CountryCode" for p in _KINDS_OF_PHONE)
 _LINKS = "links: contacts companies groups opportunities"
 _STAMPS = "datetime: created edited"
 FIELDS: dict[str, dict[str, str]] = {
@@ -66,35 +89,40 @@ FIELDS: dict[str, dict[str, str]] = {
         f"guid: id companyID recordManagerID; string: contactType fullName namePrefix firstName"
         f" middleName lastName nameSuffix salutation company jobTitle department emailAddress"
         f" altEmailAddress personalEmailAddress {_PHONES} website idStatus referredBy lastResults"
-        f" messengerID recordManager editedBy; date: birthday; bool: isPrivate; {_STAMPS}"
-        f" lastReach lastAttempt lastMeeting lastLetterSent lastEmail;"
+        f" messengerID recordManager editedBy; int: {_COUNTRY_CODES}; bool: isPrivate;"
+        f" {_STAMPS} birthday lastReach lastAttempt lastMeeting lastLetterSent lastEmail;"
         f" address: businessAddress homeAddress; custom: customFields"),
     "company": _fields(
-        f"guid: id parentID; string: name phone fax website industry territory region editedBy;"
-        f" address: businessAddress; custom: customFields; {_STAMPS}"),
+        f"guid: id parentID recordManagerID; string: name phone phoneExtension fax faxExtension"
+        f" tollFreePhone website industry territory region editedBy recordManager;"
+        f" bool: isPrivate; address: address billingAddress shippingAddress;"
+        f" custom: customFields; {_STAMPS}"),
     "group": _fields(f"guid: id parentID; string: name description; {_STAMPS}"),
     "note": _fields(f"guid: id; string: noteText; int: noteTypeID; datetime: displayDate;"
                     f" bool: isPrivate; {_STAMPS}; {_LINKS}"),
     "history": _fields(f"guid: id; string: regarding details; datetime: startTime endTime;"
-                       f" number: duration; int: historyTypeID; type: historyType;"
+                       f" string: duration; int: historyTypeID; type: historyType;"
                        f" bool: isPrivate; {_STAMPS}; {_LINKS}"),
     "activity": _fields(
         f"guid: id seriesID; string: subject details location activityTypeName"
-        f" activityPriorityName scheduledBy scheduledFor; datetime: startTime endTime;"
-        f" number: duration; bool: isTimeless isAllDay isAlarmed isCleared isPrivate;"
+        f" activityPriorityName scheduledBy scheduledFor duration; datetime: startTime endTime;"
+        f" bool: isTimeless isAllDay isAlarmed isCleared isPrivate;"
         f" int: activityTypeId activityPriorityId leadMinutes; json: recurSpec; {_STAMPS};"
         f" {_LINKS}"),
     "opportunity": _fields(
-        f"guid: id; string: name stage; int: status probability;"
+        f"guid: id; string: name; stage: stage; status: status; int: probability;"
         f" number: productTotal weightedTotal;"
         f" datetime: openDate estimatedCloseDate actualCloseDate; {_STAMPS};"
         f" links: contacts companies"),
 }
 # Set by the server, never by a body: accepted in PUT/PATCH bodies (so a GET result can be sent
 # back) but ignored.
+# ``duration`` is derived from the start and end times; ``recurSpec`` is ignored on writes at
+# /api/tasks ("Recur Spec will be ignored", says Act!'s definition of Tasks_PostTasks and
+# Tasks_PutTasks); ``seriesID`` is read-only there.
 READ_ONLY = frozenset({"id", "created", "edited", "editedBy", "recordManager", "historyType",
                        "activityTypeName", "activityPriorityName", "weightedTotal",
-                       "scheduledBy"})
+                       "scheduledBy", "duration", "recurSpec", "seriesID"})
 REQUIRED = {"company": ("name",), "group": ("name",), "opportunity": ("name",)}
 DEFAULTS: dict[str, dict[str, Any]] = {
     "contact": {"contactType": "Contact"},
@@ -143,6 +171,10 @@ def odata_schema(kind: str, custom: list[CustomField]) -> ODataSchema:
             complex_.add(name)
         elif type_ in ("links", "json"):
             complex_.add(name)
+        elif type_ == "stage":
+            complex_.add(name)  # selectable, not filterable: the sandbox stores the id only
+        elif type_ == "status":
+            scalars[name] = "int"
         else:
             scalars[name] = type_
     return ODataSchema(kind, scalars, frozenset(complex_))
@@ -208,6 +240,10 @@ def _convert(kind: str, name: str, type_: str, value: Any, old: Any, partial: bo
         return _links(where, name, value, ctx)
     if type_ == "json":
         return copy.deepcopy(value)
+    if type_ == "stage":
+        return _stage(where, value)
+    if type_ == "status":
+        return 0 if value is None else _status(where, value)
     if value is None:
         if type_ == "bool":
             return False
@@ -259,10 +295,40 @@ def _check_reference(kind: str, name: str, value: Any, where: str, ctx: WriteCon
         raise BadRequest(f"{where}: unknown activity type {value}.")
     if name == "activityPriorityId" and value not in PRIORITIES:
         raise BadRequest(f"{where}: unknown priority {value}.")
-    if kind == "opportunity" and name == "status" and value not in (0, 1, 2):
-        raise BadRequest(f"{where} must be 0 (open), 1 (won) or 2 (lost), not {value}.")
     if kind == "opportunity" and name == "probability" and not 0 <= value <= 100:
         raise BadRequest(f"{where} must be between 0 and 100, not {value}.")
+
+
+def _stage(where: str, value: Any) -> str | None:
+    """An opportunity's stage: an ``Opportunities.Stage`` object naming a stage of the
+    process by ``id`` or by ``name``; stored as the stage's id."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise BadRequest(f"{where} must be an object such as {{\"id\": …}} or "
+                         f"{{\"name\": …}}, not {value!r}.")
+    folded = {str(k).casefold(): v for k, v in value.items()}
+    wanted_id, wanted_name = folded.get("id"), folded.get("name")
+    for stage in STAGES.values():
+        if isinstance(wanted_id, str) and wanted_id.lower() == stage["id"]:
+            return str(stage["id"])
+        if wanted_id is None and isinstance(wanted_name, str) and \
+                wanted_name.strip().casefold() == str(stage["name"]).casefold():
+            return str(stage["id"])
+    names = ", ".join(str(s["name"]) for s in STAGES.values())
+    raise BadRequest(f"{where}: {value!r} is not a stage of the sales process ({names}).")
+
+
+def _status(where: str, value: Any) -> int:
+    """Opportunity status: a name (Open, Won, Lost, Inactive) or its number 0-3, as .NET
+    reads an enum; stored as the number."""
+    if isinstance(value, str):
+        for number, name in enumerate(STATUSES):
+            if value.strip().casefold() == name.casefold():
+                return number
+    elif isinstance(value, int) and not isinstance(value, bool) and 0 <= value < len(STATUSES):
+        return value
+    raise BadRequest(f"{where} must be one of {', '.join(STATUSES)} (or 0-3), not {value!r}.")
 
 
 def _address(kind: str, name: str, value: Any,
@@ -278,7 +344,12 @@ def _address(kind: str, name: str, value: Any,
         part = folded.get(str(key).casefold())
         if part is None:
             raise BadRequest(f"{where}: '{key}' is not part of an address.")
-        if part_value is not None and not isinstance(part_value, str):
+        if part in _COORDINATES:
+            if part_value is not None and (isinstance(part_value, bool) or
+                                           not isinstance(part_value, int | float)):
+                raise BadRequest(f"{kind} field '{name}/{part}' must be a number, not "
+                                 f"{part_value!r}.")
+        elif part_value is not None and not isinstance(part_value, str):
             raise BadRequest(f"{kind} field '{name}/{part}' must be text, not {part_value!r}.")
         result[part] = part_value
     return result
@@ -335,6 +406,9 @@ def _derive(kind: str, record: dict[str, Any], given: Mapping[str, Any],
         record["recordManager"] = ctx.user_name(record["recordManagerID"])
         record["_owner"] = record["recordManagerID"]
         _full_name(record, given)
+    elif kind == "company" and record.get("recordManagerID") is None:
+        record["recordManagerID"] = ctx.me_id
+        record["recordManager"] = ctx.user_name(ctx.me_id)
     elif kind == "history":
         type_id = record["historyTypeID"]
         record["historyType"] = {"id": type_id, "name": HISTORY_TYPES.get(type_id)}
@@ -348,6 +422,17 @@ def _derive(kind: str, record: dict[str, Any], given: Mapping[str, Any],
     elif kind == "opportunity":
         total, chance = record.get("productTotal") or 0, record.get("probability") or 0
         record["weightedTotal"] = round(total * chance / 100, 2)
+    if kind in ("history", "activity"):
+        record["duration"] = duration_of(record)
+
+
+def duration_of(record: Mapping[str, Any]) -> str | None:
+    """``endTime - startTime`` as Act! shows a duration (``"1 hour 30 minutes"``), or None."""
+    start, end = record.get("startTime"), record.get("endTime")
+    if not (isinstance(start, str) and isinstance(end, str)):
+        return None
+    seconds = (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+    return minutes_text(int(seconds // 60)) if seconds >= 0 else None
 
 
 def _full_name(record: dict[str, Any], given: Mapping[str, Any]) -> None:
@@ -369,107 +454,45 @@ def _full_name(record: dict[str, Any], given: Mapping[str, Any]) -> None:
 
 def render(kind: str, record: Mapping[str, Any],
            link: Callable[[str, str], dict[str, Any] | None],
-           note_format: str = "rtf") -> dict[str, Any]:
-    """The JSON Act! sends for a stored record: private keys dropped, notes in RTF unless
-    ``note_format`` is ``"text"``, links as ``link(kind, id)`` gives them (``{id, name}``, or
-    None for a record the caller may not see, which is then left out)."""
+           text_format: str = "auto") -> dict[str, Any]:
+    """The JSON Act! sends for a stored record: private keys dropped, rich text (note text,
+    history and activity details) as RTF unless ``text_format`` is ``"text"`` or ``"html"``,
+    links as ``link(kind, id)`` gives them (``{id, displayName}`` for contacts, ``{id, name}``
+    otherwise, or None for a record the caller may not see, which is then left out), the
+    stage as an ``Opportunities.Stage`` object and the status by name."""
     out: dict[str, Any] = {}
+    types = FIELDS[kind]
     for name, value in record.items():
         if name.startswith("_"):
             continue
-        if FIELDS[kind].get(name) == "links":
+        if types.get(name) == "links":
             links = (link(LINK_KINDS[name], i) for i in value)
             out[name] = [item for item in links if item is not None]
+        elif types.get(name) == "stage":
+            out[name] = stage_object(value)
+        elif types.get(name) == "status":
+            out[name] = STATUSES[value] if isinstance(value, int) else value
         elif isinstance(value, dict | list):
             out[name] = copy.deepcopy(value)
         else:
             out[name] = value
-    if kind == "note" and out.get("noteText") is not None:
-        text = out["noteText"]
-        is_rtf = text.lstrip().startswith("{\\rtf")
-        if note_format == "text" and is_rtf:
-            out["noteText"] = rtf_to_text(text)
-        elif note_format != "text" and not is_rtf:
-            out["noteText"] = to_rtf(text)
+    field = RICH_TEXT.get(kind)
+    if field is not None and isinstance(out.get(field), str):
+        out[field] = rich_text(out[field], text_format)
     return out
 
 
-_RTF_HEAD = "{\\rtf1\\ansi\\ansicpg1252\\deff0{\\fonttbl{\\f0\\fswiss Arial;}}\\f0\\fs20 "
-_RTF_SKIP = frozenset({"fonttbl", "colortbl", "stylesheet", "info", "pict", "header", "footer"})
-_RTF_WORD = re.compile(r"\\([a-zA-Z]+)(-?\d+)? ?")
+def stage_object(stage_id: Any) -> dict[str, Any] | None:
+    """The ``Opportunities.Stage`` object of a stored stage id (None for none)."""
+    stage = STAGES.get(stage_id) if isinstance(stage_id, str) else None
+    return None if stage is None else {**stage, "process": dict(PROCESS)}
 
 
-def to_rtf(text: str) -> str:
-    """Plain text as the minimal RTF document Act! keeps note bodies in."""
-    out = [_RTF_HEAD]
-    for char in text:
-        if char in "\\{}":
-            out.append("\\" + char)
-        elif char == "\n":
-            out.append("\\par ")
-        elif char == "\t":
-            out.append("\\tab ")
-        elif " " <= char <= "~":
-            out.append(char)
-        else:
-            units = char.encode("utf-16-le")
-            for i in range(0, len(units), 2):
-                code = int.from_bytes(units[i:i + 2], "little", signed=True)
-                out.append(f"\\u{code}?")
-    out.append("}")
-    return "".join(out)
-
-
-def rtf_to_text(rtf: str) -> str:
-    """The text of an RTF document (what ``?format=text`` returns); formatting is dropped."""
-    out: list[str] = []
-    stack: list[tuple[bool, int]] = []
-    skip, uc, i = False, 1, 0
-    while i < len(rtf):
-        char = rtf[i]
-        if char in "{}":
-            if char == "{":
-                stack.append((skip, uc))
-            elif stack:
-                skip, uc = stack.pop()
-            i += 1
-        elif char == "\\":
-            i, skip, uc = _rtf_control(rtf, i, skip, uc, out)
-        else:
-            if char not in "\r\n" and not skip:
-                out.append(char)
-            i += 1
-    return "".join(out).encode("utf-16", "surrogatepass").decode("utf-16")
-
-
-def _rtf_control(rtf: str, i: int, skip: bool, uc: int, out: list[str]) -> tuple[int, bool, int]:
-    """Read one control word or symbol at ``rtf[i]``; returns the new position and state."""
-    following = rtf[i + 1: i + 2]
-    if following in ("\\", "{", "}"):
-        if not skip:
-            out.append(following)
-        return i + 2, skip, uc
-    if following == "'":
-        if not skip:
-            out.append(bytes([int(rtf[i + 2: i + 4] or "3f", 16)]).decode("cp1252", "replace"))
-        return i + 4, skip, uc
-    if following == "*":
-        return i + 2, True, uc
-    match = _RTF_WORD.match(rtf, i)
-    if match is None:
-        return i + 2, skip, uc  # a control symbol such as \~ or \-: nothing to keep
-    word, param = match[1], match[2]
-    end = match.end()
-    if word in _RTF_SKIP:
-        skip = True
-    elif word == "uc" and param is not None:
-        uc = int(param)
-    elif not skip and word in ("par", "line"):
-        out.append("\n")
-    elif not skip and word == "tab":
-        out.append("\t")
-    elif word == "u" and param is not None:
-        if not skip:
-            out.append(chr(int(param) % 65536))
-        end += uc  # skip the fallback characters that follow \uN
-    return end, skip, uc
+def rich_text(stored: str, text_format: str) -> str:
+    """Stored rich text (RTF, or plain text as a client wrote it) as ``format`` asks:
+    ``text`` plain, ``html`` HTML, ``rtf`` or ``auto`` (the default) RTF."""
+    if text_format == "text":
+        return plain_text(stored)
+    if text_format == "html":
+        return to_html(plain_text(stored))
+    return stored if is_rtf(stored) else to_rtf(stored)

@@ -18,8 +18,10 @@ from clients.act_sandbox.schema import (
     ACTIVITY_TYPES,
     HISTORY_TYPES,
     PRIORITIES,
+    STAGES,
     CustomField,
     blank,
+    duration_of,
     stamp,
 )
 from clients.act_sandbox.store import DEFAULT_CUSTOM, SandboxStore, user_id_for
@@ -63,7 +65,7 @@ _STATUS = ("Customer", "Prospect", "Vendor", "Partner", "Former Customer")
 _TOPICS = ("pricing for the spring order", "the delivery delay", "a demo of the new range",
            "renewal terms", "the invoice dispute", "training for their staff",
            "a referral to their sister company", "the trade show follow-up")
-_STAGES = ("Initial Communication", "Needs Assessment", "Proposal", "Negotiation", "Closing")
+_STAGES = tuple(STAGES)
 
 
 def _guid(rng: random.Random) -> str:
@@ -127,10 +129,11 @@ class _Seeder:
         place = rng.choice(_PLACES)
         name = f"{rng.choice(_WORDS)} {rng.choice(_TRADES)} {rng.choice(_SUFFIX)}"
         domain = name.split()[0].lower() + name.split()[1].lower() + ".example"
-        record.update(name=name, businessAddress=_address(rng, place),
+        record.update(name=name, address=_address(rng, place),
                       phone=_phone(rng, place[5], place[4]), fax=None, website=f"www.{domain}",
                       industry=name.split()[1], territory=place[3], region=place[1] or place[0],
-                      editedBy=self.me_name, _place=place, _domain=domain)
+                      editedBy=self.me_name, recordManagerID=self.me,
+                      recordManager=self.me_name, _place=place, _domain=domain)
         if rng.random() < 0.3:
             record["customFields"] = {"user1": rng.choice(("Key account", "Reseller"))}
         return record
@@ -150,24 +153,24 @@ class _Seeder:
                       department=rng.choice(_DEPARTMENTS),
                       emailAddress=f"{email_name}{i}@{domain}",
                       businessPhone=_phone(rng, place[5], place[4]),
-                      businessPhoneCountryCode=place[4], idStatus=rng.choice(_STATUS),
+                      businessCountryCode=int(place[4]), idStatus=rng.choice(_STATUS),
                       recordManagerID=self.me, recordManager=self.me_name,
                       editedBy=self.me_name)
         if company:
             record.update(companyID=company["id"], company=company["name"],
-                          businessAddress=dict(company["businessAddress"]),
+                          businessAddress=dict(company["address"]),
                           website=company["website"])
         if rng.random() < 0.25:
-            record["businessPhoneExtension"] = str(rng.randrange(10, 9999))
+            record["businessExtension"] = str(rng.randrange(10, 9999))
         if rng.random() < 0.7:
             record.update(mobilePhone=_phone(rng, place[5], place[4]),
-                          mobilePhoneCountryCode=place[4])
+                          mobileCountryCode=int(place[4]))
         if rng.random() < 0.2:
             record["homeAddress"] = _address(rng, rng.choice(_PLACES))
             record["homePhone"] = _phone(rng, place[5], place[4])
         if rng.random() < 0.4:
-            record["birthday"] = f"{rng.randrange(1950, 2000)}-{rng.randrange(1, 13):02d}-" \
-                                 f"{rng.randrange(1, 29):02d}"
+            record["birthday"] = stamp(datetime(rng.randrange(1950, 2000), rng.randrange(1, 13),
+                                                rng.randrange(1, 29)))
         if rng.random() < 0.3:
             record["lastReach"] = stamp(later - timedelta(days=rng.randrange(1, 90)))
         record["customFields"] = self._custom_values()
@@ -242,9 +245,10 @@ class _Seeder:
         record.update(regarding=f"{HISTORY_TYPES[type_id]}: {rng.choice(_TOPICS)}",
                       details="Left a voicemail." if type_id == 3 else None,
                       startTime=stamp(start), endTime=stamp(start + timedelta(minutes=minutes)),
-                      duration=minutes, historyTypeID=type_id,
+                      historyTypeID=type_id,
                       historyType={"id": type_id, "name": HISTORY_TYPES[type_id]},
                       contacts=self._links(contacts))
+        record["duration"] = duration_of(record)
         self._private_other(record)
 
     def _activity(self, contacts: list[dict[str, Any]]) -> None:
@@ -256,7 +260,7 @@ class _Seeder:
         record = self._record("activity", self._past(60))
         record.update(subject=f"{ACTIVITY_TYPES[type_id]} about {rng.choice(_TOPICS)}",
                       startTime=stamp(start), endTime=stamp(start + timedelta(minutes=minutes)),
-                      duration=minutes, isTimeless=rng.random() < 0.1,
+                      isTimeless=rng.random() < 0.1,
                       isAllDay=rng.random() < 0.05, location=rng.choice((None, "Office",
                                                                           "Their site")),
                       activityTypeId=type_id, activityTypeName=ACTIVITY_TYPES[type_id],
@@ -264,10 +268,12 @@ class _Seeder:
                       isAlarmed=rng.random() < 0.3, isCleared=start < _EPOCH,
                       scheduledBy=self.me_name, scheduledFor=self.me_name,
                       contacts=self._links(contacts))
-        if rng.random() < 0.03:
+        record["duration"] = duration_of(record)
+        if rng.random() < 0.03:  # Activities.RecurSpec, as Act!'s definition shapes it
             record.update(seriesID=record["id"], recurSpec={
-                "frequency": "Weekly", "interval": 1, "daysOfWeek": [start.strftime("%A")],
-                "endDate": stamp(start + timedelta(weeks=12))})
+                "seriesStart": stamp(start), "seriesEnd": stamp(start + timedelta(weeks=12)),
+                "isEndless": False, "recurType": "Weekly", "frequency": 1,
+                "day": {"daysOfWeek": [start.strftime("%A")], "dayType": "Named"}})
         self._private_other(record)
 
     def _opportunity(self, contacts: list[dict[str, Any]],

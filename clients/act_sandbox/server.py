@@ -1,15 +1,22 @@
 """The Act! sandbox: a local stand-in for the Act! Web API, over one SQLite file.
 
-It serves the subset of the API the bridge needs (shared/reference/act-web-api.md), with the
-documented quirks kept on purpose so that a client that works here works against Act!:
+It serves the operations the bridge uses, as Act!'s own Swagger definition of the Web API
+documents them (public copy: GitHub api-evangelist/act,
+``openapi/_original/act-web-api-swagger.json``, with its ``conventions/`` and ``rate-limits/``
+notes; tests/contract/act_web_api.json is the extract the contract test checks), with the
+observed quirks kept on purpose so that a client that works here works against Act!:
 
 - ``GET /act.web.api/api/system`` needs no login; ``GET /act.web.api/authorize`` takes Basic
   credentials plus ``Act-Database-Name`` and answers a JWT as plain text; every other call needs
   ``Authorization: Bearer <jwt>`` and the same ``Act-Database-Name``.
-- A wrong user, password or database, and a missing or expired token, all get a bare 401 with
-  an empty body.
-- Every response carries ``X-RateLimit-Limit``/``-Remaining``/``-Reset``; over the limit: 429.
-- Collections come as a bare array or as ``{"value": […], "Count": n}`` (``envelope``).
+- A wrong user, password or database, and a malformed or expired token, all get a bare 401
+  with an empty body; a call with no ``Authorization`` at all gets the 500 Act! was seen to
+  answer (ASP.NET's error object with a ``System.NullReferenceException``).
+- Responses carry ``X-RateLimit-Limit``/``-Remaining``/``-Reset`` (documented for Act!'s
+  cloud; ``rate_headers`` off drops them, as a self-hosted server would); over the limit: 429
+  with neither ``Retry-After`` nor a documented format to rely on (docs/act-sandbox.md).
+- Collections come as a bare array (Act!'s conventions), or as ``{"value": […], "Count": n}``
+  with ``envelope="value"`` to test that clients cope with both.
 - The rest (OData, unstable ``$skip``, private records, no tombstones, POST duplicates,
   memberships that leave ``edited`` alone) lives in clients/act_sandbox/api.py and
   clients/act_sandbox/odata.py; docs/act-sandbox.md describes it all.
@@ -51,10 +58,11 @@ from clients.act_sandbox.odata import ODataError
 from clients.act_sandbox.schema import BadRequest
 from clients.act_sandbox.seed import seed
 from clients.act_sandbox.store import SandboxStore
+from clients.stop import stop_signals
 
 PREFIX = "/act.web.api"
-API_VERSION = {"apiVersion": "23.1.0.0", "sdkVersion": "23.1.0.0",
-               "product": "handsync Act! sandbox"}
+# Utilities.SystemInfo, as Act!'s definition shapes it.
+API_VERSION = {"apiVersion": "1.1.1324.1", "sdkVersion": "25.101.0.0", "update": 0}
 MAX_BODY = 16 * 1024 * 1024
 
 
@@ -71,6 +79,7 @@ class SandboxConfig:
     envelope: str = "array"
     rate_limit: int = 6000
     rate_window: float = 60.0
+    rate_headers: bool = True
 
     def __post_init__(self) -> None:
         if self.envelope not in ("array", "value"):
@@ -81,6 +90,10 @@ class SandboxConfig:
 
 class _Unauthorized(Exception):
     """401 with no body: Act! never says which credential was wrong."""
+
+
+class _Anonymous(Exception):
+    """A call with no credentials at all: Act! answered it with a 500 (see module doc)."""
 
 
 class ActSandbox:
@@ -112,13 +125,11 @@ class ActSandbox:
             self._requests += 1
             limit_headers, over = self._count_request()
             if over:
-                retry = limit_headers["X-RateLimit-Reset"]
-                reply = Reply(429, {"Message": "Rate limit exceeded; retry after the time in "
-                                               "X-RateLimit-Reset."},
-                              {"Retry-After": str(max(1, int(retry) - int(self.clock())))})
+                reply = Reply(429, {"message": "Rate limit exceeded; retry after the time in "
+                                               "X-RateLimit-Reset."})
             else:
                 reply = self._route(method, target, headers, body)
-        return _frame(reply, limit_headers)
+        return _frame(reply, limit_headers if self.config.rate_headers else {})
 
     def _count_request(self) -> tuple[dict[str, str], bool]:
         """A fixed window of ``rate_window`` seconds; Reset is when it ends (epoch seconds)."""
@@ -138,7 +149,7 @@ class ActSandbox:
         url = urlsplit(target)
         path = unquote(url.path).rstrip("/")
         if not path.lower().startswith(PREFIX):
-            return Reply(404, {"Message": f"Nothing here; the API lives under {PREFIX}."})
+            return Reply(404, {"message": f"Nothing here; the API lives under {PREFIX}."})
         rest = path[len(PREFIX):].strip("/").split("/")
         lowered = [p.lower() for p in rest]
         try:
@@ -160,20 +171,29 @@ class ActSandbox:
             return self._resources.dispatch(request)
         except _Unauthorized:
             return Reply(401, b"")
+        except _Anonymous:
+            return Reply(500, _error_object("Object reference not set to an instance of an "
+                                            "object.", "System.NullReferenceException"))
         except (BadRequest, ODataError) as exc:
-            return Reply(400, {"Message": str(exc)})
+            return Reply(400, {"message": str(exc)})
         except NotFound as exc:
-            return Reply(404, {"Message": str(exc)})
+            return Reply(404, {"message": str(exc)})
         except MethodNotAllowed as exc:
-            return Reply(405, {"Message": str(exc)})
-        except Exception:  # a sandbox bug must answer 500, not kill the connection
+            return Reply(405, {"message": str(exc)})
+        except Exception as exc:  # a sandbox bug must answer 500, not kill the connection
             traceback.print_exc(file=sys.stderr)
-            return Reply(500, {"Message": "An error has occurred in the sandbox; see its log."})
+            return Reply(500, _error_object(f"{exc} (a sandbox bug; see its log)",
+                                            type(exc).__name__))
 
     # Tokens ------------------------------------------------------------------------------
 
     def _authorize(self, headers: Mapping[str, str]) -> str:
         scheme, _, credentials = headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer":
+            # "A bearer token may itself be presented to /authorize to obtain a fresh token"
+            # (api-evangelist/act, conventions/act-conventions.yml).
+            self._authenticate(headers)
+            return self._token()
         if scheme.lower() != "basic":
             raise _Unauthorized
         try:
@@ -185,6 +205,9 @@ class ActSandbox:
         ok_password = hmac.compare_digest(password.encode(), self.config.password.encode())
         if not (ok_user and ok_password and self._database_matches(headers)):
             raise _Unauthorized
+        return self._token()
+
+    def _token(self) -> str:
         now = self.clock()
         # Whole seconds, as JWT libraries expect; the token may end up to a second early.
         payload = {"sub": self.me_id, "name": self.config.user, "db": self.config.database,
@@ -203,6 +226,8 @@ class ActSandbox:
         return f"{head}.{body}.{_b64(mac)}"
 
     def _authenticate(self, headers: Mapping[str, str]) -> None:
+        if not headers.get("authorization", "").strip():
+            raise _Anonymous
         scheme, _, token = headers.get("authorization", "").partition(" ")
         parts = token.strip().split(".")
         if scheme.lower() != "bearer" or len(parts) != 3 or not self._database_matches(headers):
@@ -234,8 +259,14 @@ def _unb64(text: str) -> bytes:
 
 
 def _not_allowed(method: str) -> Reply:
-    return Reply(405, {"Message": f"The requested resource does not support http method "
+    return Reply(405, {"message": f"The requested resource does not support http method "
                                   f"'{method}'."})
+
+
+def _error_object(detail: str, exception_type: str) -> dict[str, str]:
+    """ASP.NET Web API's error object, the body Act! answers a 500 with."""
+    return {"message": "An error has occurred.", "exceptionMessage": detail,
+            "exceptionType": exception_type, "stackTrace": "   at act.web.api (sandbox)"}
 
 
 def _frame(reply: Reply, extra: Mapping[str, str]) -> tuple[int, dict[str, str], bytes]:
@@ -267,7 +298,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             self.close_connection = True  # the unread body would be taken for a request
-            self._send(411, {}, b'{"Message": "Send a Content-Length; chunked bodies are not '
+            self._send(411, {}, b'{"message": "Send a Content-Length; chunked bodies are not '
                                 b'accepted."}')
             return
         try:
@@ -276,7 +307,7 @@ class _Handler(BaseHTTPRequestHandler):
             length = -1
         if not 0 <= length <= MAX_BODY:
             self.close_connection = True
-            self._send(413, {}, b'{"Message": "The body is too large or its length is bad."}')
+            self._send(413, {}, b'{"message": "The body is too large or its length is bad."}')
             return
         body = self.rfile.read(length) if length else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
@@ -325,8 +356,9 @@ def make_server(app: ActSandbox, host: str = "127.0.0.1", port: int = 0,
 
 def run(data: Path, config: SandboxConfig, host: str, port: int, seed_contacts: int | None,
         echo: Callable[[str], None], verbose: bool = False) -> None:
-    """Open (or create) the data file, seed it if asked and empty, and serve until SIGTERM or
-    SIGINT. Prints the URL it listens on. Raises StoreError for an unusable data file."""
+    """Open (or create) the data file, seed it if asked and empty, and serve until SIGTERM,
+    SIGINT or (Windows) SIGBREAK. Prints the URL it listens on. Raises StoreError for an
+    unusable data file."""
     store = SandboxStore(data)
     try:
         if seed_contacts is not None:
@@ -346,7 +378,7 @@ def run(data: Path, config: SandboxConfig, host: str, port: int, seed_contacts: 
                 stop.set()
                 threading.Thread(target=server.shutdown, daemon=True).start()
 
-        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+        previous = {sig: signal.signal(sig, on_signal) for sig in stop_signals()}
         try:
             echo(f"Act! sandbox listening on {server.url} (database {config.database}, "
                  f"user {config.user})")

@@ -27,8 +27,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from clients.act.client import ActBadRequest, ActClient, ActNotFound
-from clients.act.mapping import RESOURCES, changed_fields, from_act
+from clients.act.client import ActClient
+from clients.act.errors import ActBadRequest, ActNotFound
+from clients.act.mapping import RESOURCES, changed_fields, from_act, params_for
 from clients.bridge.push import Pusher
 from clients.bridge.rules import (
     BATCH,
@@ -87,9 +88,9 @@ class Mirror(Pusher):
         """Take every Act! record of ``kind`` edited since the cursor into the replica."""
         cursor = self.state.get(f"cursor.{kind}")
         since = instant(cursor) if cursor else None  # a stamp without a zone is UTC
-        params = {"format": "text"} if kind == "note" else None
         page: list[dict[str, Any]] = []
-        for body in self.act.iter_changed(RESOURCES[kind], since, self.page_size, params):
+        for body in self.act.iter_changed(RESOURCES[kind], since, self.page_size,
+                                          params_for(kind)):
             page.append(body)
             if len(page) >= min(BATCH, self.page_size):  # progress kept per Act! page
                 self._pull_page(kind, page)
@@ -150,7 +151,8 @@ class Mirror(Pusher):
             return None
         if not live and self._exists(kind, rid) == "deleted":
             self.replica.restore(kind, rid)  # back in Act!'s view (made public again)
-        elif live and self._deleted_since(kind, rid, edited):
+        elif live and self._deleted_since(kind, rid,
+                                          self.replica.external_time(WRITER, edited)):
             # Deleted on a device after this Act! edit was made (Act!'s echo of the
             # bridge's own write, say): the newer delete stands, and goes to Act!.
             return Known(kind, rid, act_id, values, None, "live")

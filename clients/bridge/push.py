@@ -20,16 +20,24 @@ from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from clients.act.client import (
+from clients.act.client import ActClient
+from clients.act.errors import (
     ActAccessDenied,
     ActBadRequest,
     ActBadResponse,
-    ActClient,
     ActError,
     ActNotFound,
     ActUnavailable,
 )
-from clients.act.mapping import READ_ONLY, RESOURCES, changed_fields, from_act, to_act
+from clients.act.mapping import (
+    READ_ONLY,
+    RECORD_TYPES,
+    RESOURCES,
+    changed_fields,
+    from_act,
+    params_for,
+    to_act,
+)
 from clients.act.wire import odata_string
 from clients.bridge.rules import (
     BATCH,
@@ -49,6 +57,7 @@ from clients.bridge.rules import (
     same_values,
     stamp_text,
     typed_value,
+    value_type,
 )
 from clients.bridge.state import Attempt, BridgeState, Known
 from engine.errors import HandsyncError, ValidationError
@@ -56,6 +65,8 @@ from engine.replica import Replica
 from engine.schema import CUSTOM_PREFIX, kind_spec, normalize_fields
 
 _T = TypeVar("_T")
+#: handsync fields holding Act!'s rich text, by kind.
+_RICH = {"note": ("text",), "history": ("details",), "activity": ("details",)}
 
 
 class Pusher:
@@ -269,9 +280,8 @@ class Pusher:
         if self.dry:
             return known, record
         assert known.act_id is not None
-        params = {"format": "text"} if kind == "note" else None
         try:
-            body = self.act.get(RESOURCES[kind], known.act_id, params)
+            body = self.act.get(RESOURCES[kind], known.act_id, params_for(kind))
         except ActNotFound:
             return known, record  # gone or private meanwhile: the write says so, the sweep acts
         fresh = self._pull_one(kind, rid, known.act_id, body, known, self.clock())
@@ -333,8 +343,8 @@ class Pusher:
             return None
         if kind not in self._custom:
             try:
-                fields = self.act.fields_metadata(RESOURCES[kind])
-                self._custom[kind] = {str(f.get("name")): str(f.get("valueType") or "")
+                fields = self.act.fields_metadata(RECORD_TYPES[kind])
+                self._custom[kind] = {str(f.get("name")): value_type(f)
                                       for f in fields if f.get("isCustom")}
             except (ActNotFound, ActBadRequest):
                 self._custom[kind] = None
@@ -361,7 +371,7 @@ class Pusher:
         attempt = Attempt(self.clock(), body, sent, adopt)
         self.state.write(pending={(kind, rid): attempt})
         try:
-            made = self.act.create(RESOURCES[kind], body)
+            made = self.act.create(RESOURCES[kind], body, params_for(kind))
         except ActBadRequest as exc:
             self.tally.problems.append(f"Act! refused new {kind} {rid}: {exc}")
             self.state.write(known=[Known(kind, rid, None, {}, digest, "refused", str(exc))],
@@ -401,7 +411,8 @@ class Pusher:
         if (kind, rid) in self._unsure:
             return UNSURE  # reported once a pass
         lookup, keyed = self._lookup(kind, attempt.body, attempt.started_ms)
-        found = [r for r in self.act.find(RESOURCES[kind], lookup, top=50)
+        found = [r for r in self.act.find(RESOURCES[kind], lookup, top=50,
+                                          params=params_for(kind))
                  if holds_text(r, attempt.body, strict=strict or not keyed)
                  and not self.state.act_id_known(kind, str(r["id"]))]
         if len(found) > 1:
@@ -443,7 +454,7 @@ class Pusher:
         refused: list[str] = []
         if body:
             try:
-                answer = self.act.patch(RESOURCES[kind], known.act_id, body)
+                answer = self.act.patch(RESOURCES[kind], known.act_id, body, params_for(kind))
             except ActNotFound:
                 # Deleted or made private in Act! meanwhile: the sweep takes it off devices.
                 self.tally.problems.append(f"{kind} {rid}: no longer in Act!; not sent")
@@ -480,7 +491,7 @@ class Pusher:
             if not body:
                 continue
             try:
-                answer = self.act.patch(RESOURCES[kind], act_id, body) or answer
+                answer = self.act.patch(RESOURCES[kind], act_id, body, params_for(kind)) or answer
             except ActBadRequest as exc:
                 self.tally.problems.append(f"Act! refused {kind} {rid} {name}: {exc}")
                 refused.append(name)
@@ -507,12 +518,12 @@ class Pusher:
             raw = from_act(kind, answer)
             self._links_to_local(kind, raw)
             values = self.accepted(kind, rid, raw)
-            if kind == "note":
-                # A write's answer has the note as RTF (only reads take format=text): Act!
-                # holds the text as sent.
-                values.pop("text", None)
-                if sent.get("text") is not None:
-                    values["text"] = sent["text"]
+            for name in _RICH.get(kind, ()):
+                # Rich text comes back converted (a server may ignore format=text on a
+                # write): Act! holds the text as sent.
+                values.pop(name, None)
+                if sent.get(name) is not None:
+                    values[name] = sent[name]
         names = set(sent)
         if fields is None:
             names |= {k for k in values if k not in device}
@@ -522,7 +533,7 @@ class Pusher:
                 or sent.get(k, MISSING) == device.get(k, MISSING)}
         current = self._flat(kind, self.replica.get(kind, rid, include_deleted=True))
         new = {k: values.get(k) for k in take
-               if current.get(k) != values.get(k) and k not in READ_ONLY}
+               if current.get(k) != values.get(k) and k not in NOT_MIRRORED}
         now = self.clock()
         act_time = edited_ms(answer, now) if answer is not None else now
         filled = {k: v for k, v in new.items() if k not in device}

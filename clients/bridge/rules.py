@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from clients.act.mapping import READ_ONLY
+from clients.act.richtext import plain_text
 from clients.act.wire import odata_string
 from engine.errors import HandsyncError
 
@@ -98,6 +99,25 @@ def all_sent(fields: Mapping[str, Any], sent: Mapping[str, Any]) -> bool:
     return all(sent.get(k, MISSING) == v for k, v in fields.items() if k not in READ_ONLY)
 
 
+#: Act!'s field types (MetaData.Schema.NewColumn.type in its definition) by the value each holds.
+_FIELD_TYPES = {"number": "number", "currency": "number", "decimal": "number",
+                "yesno": "bool", "boolean": "bool", "int32": "number", "int64": "number",
+                "double": "number", "bit": "bool"}
+
+
+def value_type(column: Mapping[str, Any]) -> str:
+    """``number``, ``bool`` or ``string``: what a field described by Act!'s metadata
+    (``MetaData.Schema.Column``) holds, from its ``type`` (Act!'s field type, such as
+    ``Currency`` or ``YesNo``), else its ``dataType``."""
+    for key in ("type", "dataType"):
+        raw = column.get(key)
+        if isinstance(raw, str) and raw.strip():
+            found = _FIELD_TYPES.get(raw.strip().lower())
+            if found:
+                return found
+    return "string"
+
+
 def typed_value(value: Any, value_type: str) -> Any:
     """A device's custom value in the type Act!'s metadata gives the field (a number typed
     as text becomes a number); anything else is sent as it is, for Act! to judge."""
@@ -148,6 +168,8 @@ def holds_text(record: Mapping[str, Any], body: Mapping[str, Any], *,
         if key == "noteText" or isinstance(value, Mapping | list):
             continue
         have = _field(record, key)
+        if key == "details" and isinstance(have, str):
+            have = plain_text(have)  # rich text, from a server that ignored format=text
         if isinstance(value, str) and not key.endswith(_REFORMATTED):
             if not _same(have, value):
                 return False

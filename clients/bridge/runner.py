@@ -10,6 +10,7 @@ Act!'s changes at once.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -20,7 +21,7 @@ from typing import Any
 
 from clients.act.client import ActClient
 from clients.bridge.mirror import Mirror
-from clients.bridge.rules import Tally, failure_text
+from clients.bridge.rules import WRITER, Tally, failure_text
 from clients.bridge.state import BridgeState
 from clients.device.connection import SyncError
 from clients.device.home import (
@@ -30,9 +31,10 @@ from clients.device.home import (
     HomeError,
     _write_json,
     init_home,
+    start_thread,
     wall_clock,
 )
-from engine.errors import HandsyncError, ValidationError
+from engine.errors import HandsyncError, StoreError, ValidationError
 from engine.sqlite_store import SqliteStore
 
 BRIDGE_CONFIG = "bridge.json"
@@ -122,6 +124,8 @@ class Bridge:
             self.device.close()
             raise
         self._act = act
+        if act is not None:
+            act.on_server_time = self._act_clock
 
     def __enter__(self) -> Bridge:
         return self
@@ -147,7 +151,14 @@ class Bridge:
             assert config.act_url and config.database and config.user
             self._act = ActClient.from_env(config.act_url, config.database, config.user,
                                            config.password_env)
+            self._act.on_server_time = self._act_clock
         return self._act
+
+    def _act_clock(self, served_ms: int) -> None:
+        """Act!'s server time, just answered: keep how far its clock runs from the relay's
+        time, so that Act!'s ``edited`` stamps are corrected (engine/timing.py)."""
+        replica = self.device.replica
+        replica.set_writer_offset(WRITER, served_ms - replica.now())
 
     # a pass ---------------------------------------------------------------------------------
 
@@ -168,8 +179,11 @@ class Bridge:
         try:
             tally = self._mirror(dry_run=False, sweep=sweep)
         except Exception as exc:
-            self.state.write(meta={"last_error": failure_text(exc), "sweep_due": "1",
-                                   "last_attempt": str(started)})
+            # Noted where it can be; a full disk may refuse the note too, and the error
+            # that matters is the pass's own.
+            with contextlib.suppress(StoreError):
+                self.state.write(meta={"last_error": failure_text(exc), "sweep_due": "1",
+                                       "last_attempt": str(started)})
             raise
         totals = json.loads(self.state.get("totals", "{}") or "{}")
         for direction in ("pull", "push"):
@@ -262,7 +276,7 @@ def read_status(home: Path, state: BridgeState | None = None,
     state = state or BridgeState(home / BRIDGE_STATE)
     try:
         if waiting is None and (home / REPLICA).exists():
-            store = SqliteStore(home / REPLICA)
+            store = SqliteStore(home / REPLICA, start=start_thread)
             try:
                 waiting = store.stats()["outbox"]
             finally:

@@ -247,9 +247,19 @@ class BridgeState:
                                  (kind, rid, attempt.started_ms, _dumps(attempt.body),
                                   _dumps(attempt.sent), _dumps(attempt.adopt)))
             conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            _roll_back(conn)
+            raise StoreError(f"bridge state: cannot write ({exc}); nothing was written",
+                             path=self.path) from None
         except BaseException:
-            conn.execute("ROLLBACK")
+            _roll_back(conn)
             raise
+
+
+def _roll_back(conn: sqlite3.Connection) -> None:
+    # After some errors (a full disk at COMMIT) SQLite has rolled back by itself.
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
 
 
 def _dumps(value: Any) -> str:

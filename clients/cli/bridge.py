@@ -4,24 +4,28 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import click
 
+from clients.bridge import service as services
+from clients.bridge.logs import BridgeLog
 from clients.bridge.runner import (
     DEFAULT_INTERVAL,
     Bridge,
     BridgeConfig,
     init_bridge,
+    load_config,
     password_hint,
     read_status,
     summary,
 )
+from clients.bridge.service import DEFAULT_NAME, Runner, run_command
 from clients.device.home import default_home
+from clients.stop import nap, on_stop
 from engine.errors import HandsyncError
 
 
@@ -29,7 +33,8 @@ def _bridge_home(func: Any) -> Any:
     return click.option(
         "--home", type=click.Path(file_okay=False, path_type=Path),
         default=lambda: os.environ.get("HANDSYNC_BRIDGE_HOME") or str(default_home() / "bridge"),
-        show_default="$HANDSYNC_BRIDGE_HOME or ~/.local/share/handsync/bridge",
+        show_default="$HANDSYNC_BRIDGE_HOME, else ~/.local/share/handsync/bridge or, "
+        "on Windows, %LOCALAPPDATA%\\handsync\\bridge",
         help="The bridge home folder.")(func)
 
 
@@ -37,9 +42,9 @@ def _say(line: str) -> None:
     click.echo(line, err=True)
 
 
-def _open(home: Path) -> Bridge:
+def _open(home: Path, progress: Callable[[str], None] = _say) -> Bridge:
     try:
-        return Bridge(home, progress=_say)
+        return Bridge(home, progress=progress)
     except HandsyncError as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -55,6 +60,14 @@ def bridge() -> None:
             --relay ws://127.0.0.1:8765 --space acme --token hs_…
         handsync bridge run --home ~/bridge
     """
+
+
+def load_or_fail(home: Path) -> BridgeConfig:
+    """The home's settings, or a ClickException saying why there are none."""
+    try:
+        return load_config(home)
+    except HandsyncError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @bridge.command("init")
@@ -148,7 +161,8 @@ def _pass(home: Path, as_json: bool, *, dry_run: bool) -> None:
 @click.option("--interval", type=int, help="Seconds between passes (default: the home's, "
               f"{DEFAULT_INTERVAL} unless set at init).")
 def bridge_run(home: Path, interval: int | None) -> None:
-    """Mirror now and then every --interval seconds, until stopped (Ctrl-C or SIGTERM).
+    """Mirror now and then every --interval seconds, until stopped (Ctrl-C, Ctrl-Break on
+    Windows, SIGTERM). What it says also goes to logs/bridge.log in the home (rotated).
 
     \b
     Example:
@@ -156,17 +170,28 @@ def bridge_run(home: Path, interval: int | None) -> None:
     """
     if interval is not None and interval < 10:
         raise click.BadParameter("at least 10 seconds", param_hint="--interval")
+    load_or_fail(home)  # a clear error before a log folder appears in a wrong place
+    with BridgeLog(home) as log:
+        def say(line: str) -> None:
+            log.write(line)  # first: a stop right after the echo still finds it logged
+            _say(line)
 
-    def stop(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
+        def stop() -> None:
+            raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, stop)
-    with _open(home) as b:
-        _say(f"bridge running: a pass every {interval or b.config.interval} s; Ctrl-C stops")
-        try:
-            b.run(interval=interval)
-        except KeyboardInterrupt:
-            _say("bridge stopped")
+        with on_stop(stop):
+            try:
+                opened = _open(home, say)
+            except click.ClickException as exc:  # e.g. the home is busy: the log says so
+                log.write(f"bridge could not start: {exc.message}")
+                raise
+            with opened as b:
+                say(f"bridge running: a pass every {interval or b.config.interval} s; "
+                    "Ctrl-C stops")
+                try:
+                    b.run(interval=interval, sleep=nap)
+                except KeyboardInterrupt:
+                    say("bridge stopped")
 
 
 @bridge.command("status")
@@ -192,3 +217,102 @@ def bridge_status(home: Path, as_json: bool) -> None:
             value = json.dumps(value) if value else "-"
         click.echo(f"{key:>20}: {'-' if value is None else value}")
     sys.stdout.flush()
+
+
+# `handsync bridge service …` ------------------------------------------------------------------
+
+#: What the service commands run through; tests replace them (nothing is ever registered).
+SERVICE_PLATFORM = sys.platform
+SERVICE_RUNNER: Runner = run_command
+
+
+def _service_name(func: Any) -> Any:
+    return click.option("--name", default=DEFAULT_NAME, show_default=True,
+                        help="The task's (Windows) or unit's (Linux) name.")(func)
+
+
+@bridge.group("service")
+def service() -> None:
+    """Keep the bridge running on this PC: a Task Scheduler task on Windows, a systemd user
+    unit on Linux; started at logon (or boot) and restarted when it fails.
+
+    \b
+    Example:
+        handsync bridge service install --home ~/bridge
+        handsync bridge service status --home ~/bridge
+    """
+
+
+@service.command("install")
+@_bridge_home
+@_service_name
+@click.option("--start", type=click.Choice(services.STARTS), default="logon", show_default=True,
+              help="logon: when you log on. boot: when the PC starts, nobody logged on "
+                   "(Windows: from an administrator's prompt).")
+def service_install(home: Path, name: str, start: str) -> None:
+    """Register 'bridge run' for this home with the PC's service manager and start it
+    (installing again replaces the earlier registration).
+
+    \b
+    Example:
+        handsync bridge service install --home ~/bridge
+        handsync bridge service install --home ~/bridge --start boot
+    """
+    config = load_or_fail(home)
+    try:
+        done = services.install(home, name=name, platform=SERVICE_PLATFORM,
+                                runner=SERVICE_RUNNER, start=start)
+    except HandsyncError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for line in done:
+        click.echo(line)
+    if config.act_csv is None:
+        click.echo(f"note: the service reads the Act! password from {config.password_env} "
+                   "in its own environment; docs/bridge.md says where to set it", err=True)
+
+
+@service.command("uninstall")
+@_bridge_home
+@_service_name
+def service_uninstall(home: Path, name: str) -> None:
+    """Stop the service and unregister it; the bridge home and its data stay.
+
+    \b
+    Example:
+        handsync bridge service uninstall --home ~/bridge
+    """
+    load_or_fail(home)
+    try:
+        done = services.uninstall(home, name=name, platform=SERVICE_PLATFORM,
+                                  runner=SERVICE_RUNNER)
+    except HandsyncError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for line in done:
+        click.echo(line)
+
+
+@service.command("status")
+@_bridge_home
+@_service_name
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+def service_status(home: Path, name: str, as_json: bool) -> None:
+    """Whether the service is registered and running, the bridge's last pass and last
+    error, and where its log is.
+
+    \b
+    Example:
+        handsync bridge service status --home ~/bridge
+    """
+    load_or_fail(home)
+    try:
+        found = services.status(home, name=name, platform=SERVICE_PLATFORM,
+                                runner=SERVICE_RUNNER)
+    except HandsyncError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps(found, indent=2))
+        return
+    for key, value in found.items():
+        if isinstance(value, dict | list):
+            value = json.dumps(value) if value else "-"
+        click.echo(f"{key:>16}: {'-' if value is None else value}")

@@ -123,20 +123,18 @@ class RecordsBar:
 
 def _watch(home: Path) -> None:
     import asyncio
-    import signal
     import time
 
     from clients.device.watch import watch
+    from clients.stop import loop_stops
 
     def say(text: str) -> None:
         click.echo(f"{time.strftime('%H:%M:%S')} {text}", err=True)
 
     async def run() -> None:
         stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        await watch(home, stop, say)
+        with loop_stops(asyncio.get_running_loop(), stop):
+            await watch(home, stop, say)
 
     try:
         asyncio.run(run())
@@ -186,14 +184,18 @@ def conflicts_list(home: Path, as_json: bool) -> None:
     Example:
         handsync conflicts list --json
     """
+    from clients.device.inspect import conflicts_noted
+
     with opened(home, show=True) as dev:
-        found = dev.replica.conflicts()
+        found = conflicts_noted(dev.replica)
     if as_json:
         click.echo(json.dumps(found, indent=2, ensure_ascii=False))
         return
     for c in found:
         click.echo(f"{c['kind']} {c['record_id']} {c['field']}: kept {c['current']!r}, "
                    f"also {c['value']!r} (from {c['replica']})")
+        if c.get("note"):
+            click.echo(f"  note: {c['note']}")
 
 
 @conflicts.command("resolve")

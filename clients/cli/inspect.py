@@ -111,9 +111,13 @@ def inspect_record(home: Path, kind: str, record_id: str, as_json: bool) -> None
     for f in detail["fields"]:
         stamp = f"{f['time']} (stamp {f['stamp']}) by {f['replica']}" if f["stamp"] else f["merge"]
         click.echo(f"  {f['field']} = {_short(f['value'])}  {stamp}")
+        if f.get("note"):
+            click.echo(f"      note: {f['note']}")
         for c in f["conflicts"]:
             click.echo(f"      conflict: {_short(c['value'])}  {c['time']} (stamp {c['stamp']}) "
                        f"by {c['replica']}")
+            if c.get("note"):
+                click.echo(f"      note: {c['note']}")
 
 
 @inspect.command("diff")

@@ -36,7 +36,9 @@ def home_option(func: Callable[..., Any]) -> Callable[..., Any]:
     """``--home DIR`` (default ``$HANDSYNC_HOME``, then the per-user data folder)."""
     return click.option(
         "--home", type=click.Path(file_okay=False, path_type=Path),
-        default=lambda: str(default_home()), show_default="$HANDSYNC_HOME or ~/.local/share/handsync",
+        default=lambda: str(default_home()),
+        show_default="$HANDSYNC_HOME, else ~/.local/share/handsync or, on Windows, "
+        "%LOCALAPPDATA%\\handsync",
         help="The device home folder.")(func)
 
 

@@ -40,7 +40,8 @@ def act_sandbox() -> None:
               help="Fill an empty database with N contacts and related records.")
 @click.option("--envelope", type=click.Choice(["array", "value"]), default="array",
               show_default=True, envvar="HANDSYNC_ACT_SANDBOX_ENVELOPE",
-              help='Collections as a bare JSON array, or as {"value": [...], "Count": n}.')
+              help='Collections as a bare JSON array (as Act! answers), or as '
+                   '{"value": [...], "Count": n} to test that a client copes with both.')
 @click.option("--token-lifetime", type=click.FloatRange(min=0, min_open=True),
               default=65 * 60.0, show_default=True, envvar="HANDSYNC_ACT_SANDBOX_TOKEN_LIFETIME",
               metavar="SECONDS", help="How long a token from /authorize stays valid.")
@@ -48,11 +49,13 @@ def act_sandbox() -> None:
               envvar="HANDSYNC_ACT_SANDBOX_RATE_LIMIT", help="Requests allowed per window.")
 @click.option("--rate-window", type=click.FloatRange(min=0, min_open=True), default=60.0,
               show_default=True, metavar="SECONDS", help="Length of the rate-limit window.")
+@click.option("--rate-headers/--no-rate-headers", default=True, show_default=True,
+              help="Send X-RateLimit-* headers (Act!'s cloud does; self-hosted may not).")
 @click.option("--verbose", is_flag=True, help="Log every request to stderr.")
 def serve(data: Path, host: str, port: int, database: str, user: str, password_env: str,
           seed_contacts: int | None, envelope: str, token_lifetime: float, rate_limit: int,
-          rate_window: float, verbose: bool) -> None:
-    """Serve the Act! Web API subset the bridge uses, over SQLite, until SIGTERM or Ctrl-C.
+          rate_window: float, rate_headers: bool, verbose: bool) -> None:
+    """Serve the Act! Web API operations the bridge uses, over SQLite, until SIGTERM or Ctrl-C.
 
     Clients log in at <url>/authorize with the --user name, the password from the
     environment variable named by --password-env (an empty value is a blank Act! password)
@@ -70,7 +73,8 @@ def serve(data: Path, host: str, port: int, database: str, user: str, password_e
             f"the sandbox should accept for {user!r} (or name another with --password-env)")
     config = SandboxConfig(database=database, user=user, password=password,
                            token_lifetime=token_lifetime, envelope=envelope,
-                           rate_limit=rate_limit, rate_window=rate_window)
+                           rate_limit=rate_limit, rate_window=rate_window,
+                           rate_headers=rate_headers)
     try:
         run(data, config, host, port, seed_contacts, click.echo, verbose)
     except StoreError as exc:

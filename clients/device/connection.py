@@ -17,6 +17,7 @@ from ssl import SSLContext
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
+from engine.codec import CloseCode
 from engine.errors import HandsyncError
 from engine.replica import Replica
 from engine.session import (
@@ -97,7 +98,30 @@ async def sync_once(replica: Replica, relay: str, space: str, token: str, *,
     """Connect, exchange everything, wait for the relay's durable acks, disconnect.
 
     Raises SyncError with a clear message if the relay is unreachable or refuses.
+    A refusal of our stamps (4425, a clock that jumped) is answered once: the relay's
+    time came with it, the session re-stamped, and a second connection sends them.
     """
+    reached = [cursor]
+
+    def advanced(seq: int) -> None:
+        reached[0] = seq
+        if on_cursor is not None:
+            on_cursor(seq)
+
+    try:
+        return await _sync(replica, relay, space, token, cursor=cursor, timeout=timeout,
+                           on_cursor=advanced, ssl=ssl, progress=progress)
+    except SyncError as exc:
+        if exc.code != CloseCode.CLOCK_SKEW:
+            raise
+    return await _sync(replica, relay, space, token, cursor=reached[0], timeout=timeout,
+                       on_cursor=advanced, ssl=ssl, progress=progress)
+
+
+async def _sync(replica: Replica, relay: str, space: str, token: str, *, cursor: int,
+                timeout: float, on_cursor: Callable[[int], None] | None,
+                ssl: SSLContext | None,
+                progress: Callable[[int, int], None] | None) -> SyncReport:
     report = SyncReport(cursor=cursor)
     session = SyncSession(replica, resume_cursor=cursor, progress=progress)
     async with open_space(relay, space, token, timeout=timeout, ssl=ssl) as ws:

@@ -3,24 +3,30 @@
 A home is a folder holding ``config.json`` (relay URL, space, token, device name,
 replica id; readable only by its owner) and ``replica.sqlite`` (the replica). One
 process uses a home at a time: :class:`Device` takes an exclusive lock on
-``home.lock`` and a second process gets :class:`HomeBusyError` at once.
+``home.lock`` (``filelock``: ``flock`` on POSIX, ``LockFileEx`` on Windows) and a
+second process gets :class:`HomeBusyError` at once.
 """
 
 from __future__ import annotations
 
 import asyncio
-import fcntl
+import contextlib
 import json
 import os
 import secrets
+import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
+
+import platformdirs
+from filelock import BaseFileLock, FileLock, Timeout
 
 from clients.device.connection import SyncError, SyncReport, probe, sync_once
-from engine.errors import HandsyncError, ValidationError
+from engine.errors import HandsyncError, StoreError, ValidationError
 from engine.replica import Replica
 from engine.sqlite_store import SqliteStore
 
@@ -28,6 +34,7 @@ CONFIG = "config.json"
 REPLICA = "replica.sqlite"
 LOCK = "home.lock"
 WANT = "home.want"
+APP = "handsync"
 _LOCK_POLL = 0.05
 
 
@@ -44,13 +51,28 @@ def wall_clock() -> int:
     return int(time.time() * 1000)
 
 
-def default_home() -> Path:
-    """``$HANDSYNC_HOME``, else the per-user data folder."""
+def start_thread(job: Callable[[], None]) -> threading.Thread:
+    """Run ``job`` on a daemon thread: how a device's store runs its WAL checkpoints,
+    off the thread that edits and syncs (engine.sqlite_store.SqliteStore's ``start``)."""
+    thread = threading.Thread(target=job, name="handsync-checkpoint", daemon=True)
+    thread.start()
+    return thread
+
+
+def default_home(platform: str = sys.platform,
+                 dirs: type[platformdirs.PlatformDirsABC] = platformdirs.PlatformDirs) -> Path:
+    """``$HANDSYNC_HOME``, else the per-user data folder: ``%LOCALAPPDATA%\\handsync`` on
+    Windows, ``$XDG_DATA_HOME/handsync`` (``~/.local/share/handsync``) on Linux. Elsewhere
+    (macOS) a home made before in ``~/.local/share/handsync`` stays where it is."""
     env = os.environ.get("HANDSYNC_HOME")
     if env:
         return Path(env)
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "handsync"
+    chosen = Path(dirs(APP, appauthor=False).user_data_dir)
+    if platform != "win32":
+        earlier = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / APP
+        if earlier.is_dir():
+            return earlier
+    return chosen
 
 
 @dataclass
@@ -88,21 +110,27 @@ def init_home(home: Path, relay: str, space: str, token: str, name: str, *,
         raise HomeError(f"{home} already holds a device ({home / CONFIG})")
     home.mkdir(parents=True, exist_ok=True)
     _write_json(home / CONFIG, asdict(config))
-    Replica(SqliteStore(home / REPLICA), clock=wall_clock, replica_id=config.replica_id).close()
+    Replica(SqliteStore(home / REPLICA, start=start_thread), clock=wall_clock, replica_id=config.replica_id).close()
     return config
 
 
-def _take_lock(home: Path, wait: float) -> IO[str]:
+def _home_lock(home: Path) -> BaseFileLock:
+    # Not thread-local: `sync --watch` opens a Device in a worker thread and closes it
+    # on the event loop's thread.
+    return FileLock(home / LOCK, thread_local=False)
+
+
+def _take_lock(home: Path, wait: float) -> BaseFileLock:
     """Lock the home, asking a watching process to step aside for up to ``wait`` s."""
-    handle = open(home / LOCK, "a")  # noqa: SIM115 - held until Device.close
+    lock = _home_lock(home)
     deadline = time.monotonic() + wait
     asked = False
     try:
         while True:
             try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return handle
-            except BlockingIOError:
+                lock.acquire(blocking=False)
+                return lock
+            except Timeout:
                 if time.monotonic() >= deadline:
                     raise HomeBusyError(f"another handsync process is using {home} and did "
                                         f"not let go within {wait:g} s") from None
@@ -110,12 +138,21 @@ def _take_lock(home: Path, wait: float) -> IO[str]:
                     (home / WANT).touch()
                     asked = True
                 time.sleep(_LOCK_POLL)  # waiting for another process: nothing to await here
-    except BaseException:
-        handle.close()
-        raise
     finally:
         if asked:
             (home / WANT).unlink(missing_ok=True)
+
+
+def home_in_use(home: Path) -> bool:
+    """True if a process holds the home now (a running bridge or watch). Asks nobody to
+    step aside."""
+    lock = _home_lock(home)
+    try:
+        lock.acquire(blocking=False)
+    except Timeout:
+        return True
+    lock.release()
+    return False
 
 
 def handoff_requested(home: Path) -> bool:
@@ -142,7 +179,7 @@ class Device:
         if not (home / CONFIG).exists():
             raise HomeError(f"{home} is not a handsync device home; run 'handsync device "
                             "init' first")
-        self._lock: IO[str] | None = _take_lock(home, wait)
+        self._lock: BaseFileLock | None = _take_lock(home, wait)
         try:
             raw = json.loads((home / CONFIG).read_text())
             self.config = DeviceConfig(**raw)
@@ -151,7 +188,7 @@ class Device:
             self.close()
             raise HomeError(f"{home / CONFIG} is damaged: {exc}") from None
         try:
-            self.replica = Replica(SqliteStore(home / REPLICA), clock=wall_clock,
+            self.replica = Replica(SqliteStore(home / REPLICA, start=start_thread), clock=wall_clock,
                                    replica_id=self.config.replica_id)
         except HandsyncError:
             self.close()
@@ -170,7 +207,7 @@ class Device:
             replica.close()
             self.replica = None  # type: ignore[assignment]
         if self._lock is not None:
-            self._lock.close()
+            self._lock.release()
             self._lock = None
 
     @property
@@ -195,6 +232,13 @@ class Device:
         except SyncError as exc:
             self.replica.set_meta({"app.last_error": str(exc),
                                    "app.last_attempt": str(wall_clock())})
+            raise
+        except StoreError as exc:
+            # What was received could not be stored (a full disk): nothing of it was
+            # applied and the cursor stayed, so the next sync asks for it again.
+            with contextlib.suppress(StoreError):  # the disk may refuse this note too
+                self.replica.set_meta({"app.last_error": str(exc),
+                                       "app.last_attempt": str(wall_clock())})
             raise
         now = str(wall_clock())
         meta = {"app.last_received": now, "app.last_error": "", "app.last_attempt": now}
@@ -242,4 +286,6 @@ class Device:
             "waiting_edits": len(self.replica.outbox()),
             "conflicts": len(self.replica.conflicts()),
             "cursor": self.cursor, "last_error": self.replica.get_meta("app.last_error") or None,
+            # relay time minus this device's clock; None until it first met the relay
+            "clock_offset_ms": self.replica.time_offset,
         }

@@ -73,9 +73,36 @@ def log_entries(replica: Replica, limit: int | None = None) -> list[dict[str, An
              "bytes": len(e.update), "in_outbox": e.seq in waiting} for e in entries]
 
 
-def _entry(entry: Entry) -> dict[str, Any]:
-    return {"value": entry.value, "stamp": entry.stamp, "time": stamp_to_iso(entry.stamp),
-            "replica": entry.replica}
+def _entry(entry: Entry, ahead: dict[str, int]) -> dict[str, Any]:
+    out = {"value": entry.value, "stamp": entry.stamp, "time": stamp_to_iso(entry.stamp),
+           "replica": entry.replica}
+    if entry.key in ahead:
+        out["note"] = ahead_note(ahead[entry.key])
+    return out
+
+
+def ahead_note(ms: int) -> str:
+    """The note shown beside a value stamped ``ms`` past the relay's time."""
+    hours = ms / 3_600_000
+    span = f"{hours / 24:.0f} days" if hours >= 48 else f"{ms / 60_000:.0f} minutes"
+    return (f"stamped {span} past the relay's time: written on a wrong clock; it wins "
+            f"over later edits until someone edits or resolves it")
+
+
+def conflicts_noted(replica: Replica) -> list[dict[str, Any]]:
+    """The replica's conflicts; one whose kept or other value is stamped in the future
+    (past the allowed skew) carries a ``note`` saying so."""
+    found = replica.conflicts()
+    ahead: dict[tuple[str, str], list[tuple[Entry, int]]] = {}
+    for conflict in found:
+        key = (conflict["kind"], conflict["record_id"])
+        if key not in ahead:
+            ahead[key] = replica.entries_ahead(*key)
+        notes = [f"{entry.value!r} from {entry.replica} is {ahead_note(ms)}"
+                 for entry, ms in ahead[key] if entry.field == conflict["field"]]
+        if notes:
+            conflict["note"] = "; ".join(notes)
+    return found
 
 
 def record_registers(replica: Replica, kind: str, record_id: str) -> dict[str, Any]:
@@ -96,12 +123,13 @@ def record_registers(replica: Replica, kind: str, record_id: str) -> dict[str, A
     text = str(raw[TEXT_KEY]) if TEXT_KEY in raw else None
     resolved = resolve_record(kind, record_id, {k: v for k, v in raw.items() if k != TEXT_KEY},
                               text)
+    ahead = {entry.key: ms for entry, ms in replica.entries_ahead(kind, record_id)}
     fields = []
     for name, entries in sorted(resolved.fields.items()):
         top = winner(entries)
-        others = [_entry(e) for e in sorted(entries, key=lambda e: e.order)
+        others = [_entry(e, ahead) for e in sorted(entries, key=lambda e: e.order)
                   if e is not top and e.value != top.value]
-        fields.append({"field": name, **_entry(top), "entries": len(entries),
+        fields.append({"field": name, **_entry(top, ahead), "entries": len(entries),
                        "conflicts": others})
     if text is not None:
         fields.append({"field": "text", "value": text, "stamp": None, "time": None,

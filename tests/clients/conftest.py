@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -28,11 +29,13 @@ def run(*args: str, check: bool = True, timeout: float = TIMEOUT) -> subprocess.
     return done
 
 
-def start_relay(data: Path, port: int = 0) -> tuple[subprocess.Popen[str], int]:
-    """Start `handsync relay serve` and wait for its 'listening' line."""
+def start_relay(data: Path, port: int = 0,
+                env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], int]:
+    """Start `handsync relay serve` (with ``env`` added to the environment) and wait for its
+    'listening' line."""
     proc = subprocess.Popen([HANDSYNC, "relay", "serve", "--data", str(data), "--port",
                              str(port)], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                            text=True)
+                            text=True, env={**os.environ, **(env or {})})
     assert proc.stderr is not None
     for _ in range(100):
         line = proc.stderr.readline()

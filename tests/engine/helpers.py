@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+
 from engine.replica import Replica
 from engine.store import MemoryStore, Store
 
@@ -24,3 +27,10 @@ def make(name: str, client_id: int, store: Store | None = None, now: int = T0) -
     counter = iter(range(1, 10_000))
     return Replica(store or MemoryStore(), clock=Clock(now), replica_id=name,
                    new_id=lambda: f"{name}-{next(counter)}", client_id=client_id)
+
+
+def threaded(job: Callable[[], None]) -> threading.Thread:
+    """A checkpoint starter on a thread, as the device client passes to SqliteStore."""
+    thread = threading.Thread(target=job, name="test-checkpoint", daemon=True)
+    thread.start()
+    return thread

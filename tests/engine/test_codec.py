@@ -27,6 +27,7 @@ from engine.codec import (
     SyncStep1,
     SyncStep2,
     SyncUpdate,
+    Time,
     decode,
     decode_one,
     decode_state_vector,
@@ -53,8 +54,8 @@ messages: st.SearchStrategy[Message] = st.one_of(
     st.builds(Hello, uints, texts, uints),
     st.builds(Ack, uints, uints),
     st.builds(Error, uints, texts),
-    st.builds(Relayed, uints, blobs),
     st.builds(CaughtUp, uints),
+    st.builds(Time, uints),
 )
 
 
@@ -222,6 +223,8 @@ def test_several_messages_in_one_frame(batch: list[Message]) -> None:
         (Error(4426, "v"), "64 02 ca 22 01 76"),
         (Relayed(7, b"\x00\x00"), "64 03 07 02 00 00"),
         (CaughtUp(300), "64 04 ac 02"),
+        (Time(1764748800000), "64 05 80 e0 e6 99 ae 33"),
+        (Error(4425, "v"), "64 02 c9 22 01 76"),
     ],
 )
 def test_exact_bytes(msg: Message, wire: str) -> None:
@@ -362,7 +365,7 @@ def test_unknown_auth_subtype() -> None:
 
 
 def test_unknown_handsync_subtype() -> None:
-    _assert_bad(b"\x64\x05\x00", "unknown handsync message subtype 5")
+    _assert_bad(b"\x64\x06\x00", "unknown handsync message subtype 6")
 
 
 def test_garbage_after_valid_message_fails_the_frame() -> None:

@@ -1,7 +1,7 @@
 """Tests of engine/gaps.py through the public API: out-of-order, missing and bad updates.
 
 pycrdt 0.14 leaves updates applied out of causal order pending forever in some
-cases (shared/reference/pycrdt-notes.md). These tests show the defect on a raw
+cases (engine/gaps.py describes it). These tests show the defect on a raw
 pycrdt Doc with the very bytes a replica sends, and show that a Replica given
 the same bytes in the same order still converges.
 """
@@ -409,3 +409,23 @@ def test_settle_stops_when_yrs_cannot_integrate_what_looked_ready(
     tracker = GapTracker()
     tracker.settle(doc, [edits[2]])
     assert tracker.waiting == [edits[2]]
+
+
+def test_an_update_whose_structs_cannot_be_read_is_refused_not_applied_unchecked(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    _, _, created, edits = note_edits()
+    b = make("b", 2)
+    b.apply_remote(created)
+    b.apply_remote([edits[2]])  # waits for edits 0 and 1: the careful way from now on
+    before = snapshot_of(b)
+
+    def unreadable(update: bytes, state: dict[int, int]) -> bool:
+        raise ProtocolError("unknown content type 99", code=4400)
+
+    monkeypatch.setattr("engine.gaps.is_ready", unreadable)
+    with pytest.raises(ProtocolError, match="cannot tell whether an update follows on"):
+        b.apply_remote([edits[0]])
+    assert snapshot_of(b) == before
+    monkeypatch.undo()
+    b.apply_remote([edits[0], edits[1]])
+    assert not b.missing

@@ -549,3 +549,33 @@ def test_reading_a_reopened_replica_builds_no_document_and_an_edit_does(tmp_path
     b.close()
     c = make("a", 1, SqliteStore(path))
     c.close()  # closing one never built is fine
+
+
+def test_a_replica_whose_rebuild_failed_refuses_every_call_until_reopened(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import engine.replica
+
+    path = tmp_path / "a.db"
+    a = make("a", 1, SqliteStore(path))
+    rid = a.create("contact", {"first_name": "Ann"})
+
+    def failing_commit(batch: Any) -> list[int]:
+        raise StoreError("disk I/O error")
+
+    def failing_load(loaded: Any, client_id: int | None) -> Any:
+        raise StoreError("cannot read the store")
+
+    monkeypatch.setattr(a.store, "commit", failing_commit)
+    monkeypatch.setattr(engine.replica, "load_document", failing_load)
+    with pytest.raises(StoreError, match="disk I/O error"):
+        a.update("contact", rid, {"last_name": "Lee"})
+    for call in (lambda: a.get("contact", rid), lambda: a.list(), lambda: a.search("Ann"),
+                 lambda: a.update("contact", rid, {"job_title": "x"}), lambda: a.outbox(),
+                 lambda: a.state_vector(), lambda: a.apply_remote([b"x"])):
+        with pytest.raises(StoreError, match="must be opened again"):
+            call()
+    monkeypatch.undo()
+    a.close()
+    b = make("a", 1, SqliteStore(path))
+    assert b.get("contact", rid)["first_name"] == "Ann" and "last_name" not in b.get("contact", rid)
+    b.close()

@@ -20,7 +20,9 @@ from engine.schema import (
     KINDS,
     MAX_NOTE_TEXT,
     MAX_TEXT,
+    duration_minutes,
     kind_spec,
+    minutes_text,
     normalize_fields,
     validate_custom_name,
     validate_id,
@@ -108,13 +110,33 @@ def test_bools(given: Any, normal: bool) -> None:
 
 
 def test_ints_and_numbers_keep_their_type() -> None:
-    out = norm("history", history_type_id="42", duration=90)
-    assert out == {"history_type_id": 42, "duration": 90}
-    assert type(out["history_type_id"]) is int and type(out["duration"]) is int
+    out = norm("history", history_type_id="42")
+    assert out == {"history_type_id": 42} and type(out["history_type_id"]) is int
     assert type(norm("history", history_type_id=7.0)["history_type_id"]) is int
-    assert type(norm("history", duration=1.5)["duration"]) is float
-    assert norm("history", duration="2.5") == {"duration": 2.5}
-    assert type(norm("history", duration="30")["duration"]) is int
+    assert type(norm("opportunity", product_total=1.5)["product_total"]) is float
+    assert norm("opportunity", product_total="2.5") == {"product_total": 2.5}
+    assert type(norm("opportunity", product_total="30")["product_total"]) is int
+
+
+def test_durations_are_kept_as_act_writes_them() -> None:
+    # Act!'s definition types History.duration and ActivityOccurrence.duration as strings.
+    assert norm("history", duration=" 1 hour 30 minutes ") == {"duration": "1 hour 30 minutes"}
+    assert norm("activity", duration="00:45:00") == {"duration": "00:45:00"}
+    # Minutes (older records, CSV files) become the same kind of text, nothing lost.
+    assert norm("history", duration=90) == {"duration": "1 hour 30 minutes"}
+    assert norm("history", duration=60) == {"duration": "1 hour"}
+    assert norm("history", duration=0) == {"duration": "0 minutes"}
+    assert duration_minutes("1 hour 30 minutes") == 90
+    assert duration_minutes("2 days 1 minute") == 2881 and duration_minutes("soon") is None
+    for minutes in (0, 1, 59, 60, 61, 1439, 100_000):
+        assert duration_minutes(minutes_text(minutes)) == minutes
+
+
+def test_opportunity_status_has_four_values_and_the_stage_is_kept_by_name_and_id() -> None:
+    assert [norm("opportunity", status=s)["status"] for s in
+            ("Open", "won", "LOST", "Inactive", 3, "2")] == [0, 1, 2, 3, 3, 2]
+    assert norm("opportunity", stage=" Proposal ", stage_id="s-1") == {
+        "stage": "Proposal", "stage_id": "s-1"}
 
 
 def test_enums() -> None:
@@ -163,17 +185,17 @@ def test_ints_and_floats_survive_the_crdt() -> None:
 
     a, b = make("a", 1), make("b", 2)
     hid = a.create("history", {"regarding": "call", "duration": 90, "history_type_id": 3,
-                               "custom": {"count": 3, "ratio": 2.0}})
+                               "custom": {"count": 3, "ratio": 2.0, "score": 4}})
     b.apply_remote([u for _, u in a.outbox()])
     for replica in (a, b):
         record = replica.get("history", hid)
-        assert type(record["duration"]) is int and record["duration"] == 90
+        assert record["duration"] == "1 hour 30 minutes"
         assert type(record["history_type_id"]) is int
         assert type(record["custom"]["count"]) is int
         assert type(record["custom"]["ratio"]) is float and record["custom"]["ratio"] == 2.0
-    a.update("history", hid, {"duration": 1.25})
+    a.update("history", hid, {"custom": {"score": 1.25}})
     b.apply_remote([u for _, u in a.outbox(a.last_seq - 1)])
-    assert type(b.get("history", hid)["duration"]) is float
+    assert type(b.get("history", hid)["custom"]["score"]) is float
     assert b.get("history", hid) == a.get("history", hid)
 
 
@@ -229,9 +251,13 @@ BAD = [
     ("contact", "company_id", "bad id!", SAME),
     ("history", "history_type_id", 1.5, SAME),
     ("history", "history_type_id", True, SAME),
-    ("history", "duration", "ninety", SAME),
+    ("history", "duration", -5, SAME),
+    ("history", "duration", 1.5, SAME),
+    ("history", "duration", True, SAME),
     ("history", "duration", float("inf"), SAME),
     ("opportunity", "status", 7, SAME),
+    ("opportunity", "status", "Pending", SAME),
+    ("contact", "business_phone_country_code", "UK", SAME),
     ("note", "contact_ids", "c1", SAME),
     ("note", "contact_ids", ["c1", "not an id"], SAME),
     ("note", "text", "x" * (MAX_NOTE_TEXT + 1), SAME),

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.clock import stamp_wall_ms
 from engine.codec import (
     PROTOCOL_VERSION,
     Ack,
@@ -18,6 +19,7 @@ from engine.codec import (
     SyncStep1,
     SyncStep2,
     SyncUpdate,
+    Time,
     decode,
     encode,
 )
@@ -32,13 +34,23 @@ from engine.session import (
 )
 from engine.sqlite_store import SqliteStore
 from engine.store import MemoryStore
+from engine.updates import newest_live_stamp
 from tests.engine.helpers import Clock
 
 
 def make_replica(name: str, client_id: int) -> Replica:
     ids = iter(f"{name}-id-{n}" for n in range(10_000))
-    return Replica(MemoryStore(), clock=Clock(1_750_000_000_000), replica_id=name,
+    return Replica(MemoryStore(), clock=Clock(NOW), replica_id=name,
                    new_id=lambda: next(ids), client_id=client_id)
+
+
+NOW = 1_750_000_000_000
+
+
+def greet(session: SyncSession) -> None:
+    """Connect, and hear the relay's time (the replicas' clocks are right): the outbox goes."""
+    session.connect()
+    session.receive_data(encode(Time(NOW)))
 
 
 def sent(session: SyncSession) -> list[object]:
@@ -79,7 +91,7 @@ def test_outbox_is_sent_and_dropped_only_when_acknowledged() -> None:
     replica.create("contact", {"first_name": "Ann"})
     replica.create("contact", {"first_name": "Bob"})
     session = SyncSession(replica)
-    session.connect()
+    greet(session)
     messages = sent(session)
     updates = [m for m in messages if isinstance(m, SyncUpdate)]
     assert len(updates) == 1  # both outbox entries merged into one message
@@ -92,7 +104,7 @@ def test_outbox_is_sent_and_dropped_only_when_acknowledged() -> None:
 def test_local_change_is_pushed_at_once() -> None:
     replica = make_replica("a", 1)
     session = SyncSession(replica)
-    session.connect()
+    greet(session)
     session.data_to_send()
     replica.create("contact", {"first_name": "Ann"})
     session.local_changed()
@@ -104,7 +116,7 @@ def test_window_bounds_messages_in_flight() -> None:
     for n in range(5):
         replica.create("contact", {"first_name": f"N{n}"})
     session = SyncSession(replica, batch=1, window=2)
-    session.connect()
+    greet(session)
     assert sum(isinstance(m, SyncUpdate) for m in sent(session)) == 2
     session.receive_data(encode(Ack(count=1, seq=1)))
     assert sum(isinstance(m, SyncUpdate) for m in sent(session)) == 1
@@ -259,7 +271,7 @@ def test_outbox_entries_are_merged_only_up_to_the_byte_limit() -> None:
         replica.create("contact", {"first_name": f"N{n}", "last_name": "x" * 400})
     sizes = [len(update) for _, update in replica.outbox()]
     session = SyncSession(replica, batch_bytes=sum(sizes[:2]))
-    session.connect()
+    greet(session)
     messages = [m for m in sent(session) if isinstance(m, SyncUpdate)]
     assert len(messages) == 3  # two entries per message: a third would pass the limit
     peer = make_replica("b", 2)
@@ -267,7 +279,7 @@ def test_outbox_entries_are_merged_only_up_to_the_byte_limit() -> None:
     assert len(peer.list("contact")) == 6
     alone = SyncSession(make_replica("c", 3), batch_bytes=1)
     alone.replica.create("contact", {"first_name": "Big"})
-    alone.connect()
+    greet(alone)
     assert sum(isinstance(m, SyncUpdate) for m in sent(alone)) == 1  # one entry always goes
 
 
@@ -276,7 +288,7 @@ def test_the_cursor_passes_own_updates_only_when_nothing_lies_between() -> None:
     for n in range(4):
         replica.create("contact", {"first_name": f"N{n}"})
     session = SyncSession(replica, resume_cursor=10, batch=1)
-    session.connect()
+    greet(session)
     session.data_to_send()
     session.receive_data(encode(Ack(count=1, seq=11)))  # ours, right after the cursor
     assert session.cursor == 11
@@ -316,3 +328,50 @@ def test_a_resumed_session_with_nothing_new_is_one_round_trip_and_builds_no_docu
     assert replica.document_built
     assert replica.get("contact", rid)["last_name"] == "Lee"
     replica.close()
+
+
+def test_the_outbox_waits_for_the_relays_time() -> None:
+    replica = make_replica("a", 1)
+    replica.create("contact", {"first_name": "Ann"})
+    session = SyncSession(replica, resume_cursor=5)
+    session.connect()
+    assert [m for m in sent(session) if isinstance(m, SyncUpdate)] == []
+    session.receive_data(encode(Time(NOW)))
+    assert len([m for m in sent(session) if isinstance(m, SyncUpdate)]) == 1
+    assert replica.time_offset is not None and abs(replica.time_offset) < 100
+
+
+def test_edits_made_on_a_clock_a_year_ahead_leave_restamped_in_one_update() -> None:
+    year = 365 * 86_400_000
+    replica = Replica(MemoryStore(), clock=Clock(NOW + year), replica_id="a", client_id=1)
+    rid = replica.create("contact", {"first_name": "Ann"})
+    for title in ("Rep", "Buyer", "CFO"):
+        replica.update("contact", rid, {"job_title": title})
+    session = SyncSession(replica, resume_cursor=5, batch=1)  # batch=1: one per message…
+    session.connect()
+    session.receive_data(encode(Time(NOW)))
+    updates = [m.update for m in sent(session) if isinstance(m, SyncUpdate)]
+    assert len(updates) == 1  # …but the re-stamped outbox goes whole, retirements included
+    assert abs(stamp_wall_ms(newest_live_stamp(updates[0]) or 0) - NOW) < 1000
+    other = make_replica("b", 2)
+    other.apply_remote(updates)
+    assert other.get("contact", rid)["job_title"] == "CFO"
+
+
+def test_a_refusal_of_our_stamps_corrects_the_offset_and_restamps() -> None:
+    wall = Clock(NOW)
+    replica = Replica(MemoryStore(), clock=wall, replica_id="a", client_id=1)
+    session = SyncSession(replica, resume_cursor=5)
+    greet(session)
+    wall.now += 365 * 86_400_000  # the clock jumps a year during the session
+    replica.create("contact", {"first_name": "Ann"})
+    session.local_changed()
+    (pushed,) = [m.update for m in sent(session) if isinstance(m, SyncUpdate)]
+    assert stamp_wall_ms(newest_live_stamp(pushed) or 0) > NOW + 364 * 86_400_000
+    session.receive_data(encode(Time(NOW + 10)) + encode(Error(CloseCode.CLOCK_SKEW, "ahead")))
+    assert session.events_received()[-1] == Failed(CloseCode.CLOCK_SKEW, "ahead")
+    assert replica.restamped
+    again = SyncSession(replica, resume_cursor=5)
+    greet(again)
+    (resent,) = [m.update for m in sent(again) if isinstance(m, SyncUpdate)]
+    assert abs(stamp_wall_ms(newest_live_stamp(resent) or 0) - NOW) < 1000

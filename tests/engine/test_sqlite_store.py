@@ -23,7 +23,7 @@ from engine.rows import sort_texts
 from engine.schema import KINDS
 from engine.sqlite_store import FORMAT_VERSION, SqliteStore
 from engine.store import LOCAL, Batch, LogEntry, RecordQuery, RecordRow
-from tests.engine.helpers import Clock
+from tests.engine.helpers import Clock, threaded
 
 
 def sha256(path: Path) -> str:
@@ -339,7 +339,7 @@ def frequent_checkpoints(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Sql
     import engine.sqlite_store
 
     monkeypatch.setattr(engine.sqlite_store, "CHECKPOINT_AFTER_PAGES", 50)
-    store = SqliteStore(tmp_path / "s.sqlite")
+    store = SqliteStore(tmp_path / "s.sqlite", start=threaded)
     store.conn.execute("PRAGMA wal_autocheckpoint=0")
     return store
 
@@ -393,7 +393,7 @@ def test_a_wal_restart_that_cannot_run_does_not_stop_the_commit(
 
     monkeypatch.setattr(engine.sqlite_store, "CHECKPOINT_AFTER_PAGES", 1)
     path = tmp_path / "s.sqlite"
-    store = SqliteStore(path)
+    store = SqliteStore(path, start=threaded)
     store.commit(Batch([(b"u1", LOCAL, 1)], [row("c1"), row("c2")]))
     store.wait_for_checkpoint()  # the next commit would copy what it left first
     reading = store.conn.execute("SELECT id FROM records")
@@ -412,7 +412,7 @@ def test_a_failed_background_checkpoint_is_raised_by_the_next_commit(
     import engine.sqlite_store
 
     monkeypatch.setattr(engine.sqlite_store, "CHECKPOINT_AFTER_PAGES", 1)
-    store = SqliteStore(tmp_path / "s.sqlite")
+    store = SqliteStore(tmp_path / "s.sqlite", start=threaded)
     broken = sqlite3.connect(tmp_path / "s.sqlite", check_same_thread=False)
     broken.close()
     store._checkpoint_conn = broken  # as if its disk failed under it

@@ -109,7 +109,7 @@ def test_a_store_failing_in_a_late_step_keeps_nothing_of_the_batch(
     before = snapshot_of(a)
     monkeypatch.setattr(sqlite_store, "ROW_CHUNK", 8)
     chunks: list[int] = []
-    write_rows = SqliteStore._write_rows
+    write_rows = sqlite_store.write_rows
 
     def failing(conn: sqlite3.Connection, rows: list[RecordRow]) -> None:
         chunks.append(len(rows))
@@ -117,10 +117,10 @@ def test_a_store_failing_in_a_late_step_keeps_nothing_of_the_batch(
             raise sqlite3.OperationalError("disk I/O error")
         write_rows(conn, rows)
 
-    monkeypatch.setattr(SqliteStore, "_write_rows", staticmethod(failing))
+    monkeypatch.setattr(sqlite_store, "write_rows", failing)
     with pytest.raises(StoreError, match="disk I/O error"):
         a.apply_remote(edits)
     assert snapshot_of(a) == before  # the first step's rows and the document undone
-    monkeypatch.setattr(SqliteStore, "_write_rows", staticmethod(write_rows))
+    monkeypatch.setattr(sqlite_store, "write_rows", write_rows)
     assert a.apply_remote(edits).records == 60
     a.close()

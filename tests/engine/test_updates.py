@@ -12,7 +12,14 @@ from pycrdt import Array, Doc, Map, Text, get_update, merge_updates
 
 from engine.codec import decode_state_vector
 from engine.errors import ProtocolError
-from engine.updates import is_ready, merge, read_shape
+from engine.updates import (
+    is_ready,
+    live_entries,
+    live_stamp_after,
+    merge,
+    newest_live_stamp,
+    read_shape,
+)
 
 VALUES = st.recursive(
     st.one_of(st.none(), st.booleans(), st.integers(-2**40, 2**40), st.floats(allow_nan=False),
@@ -135,3 +142,64 @@ def built(update: bytes) -> tuple[bytes, bytes, Any, str]:
 def test_merging_in_rounds_refuses_a_malformed_update() -> None:
     with pytest.raises(ValueError):
         merge([*EDITS[:20], b"\x01\x02\xff", *EDITS[20:]], 4)
+
+
+def _entry_doc() -> tuple[Doc[Any], Map[Any]]:
+    doc: Doc[Any] = Doc(client_id=7)
+    doc["contacts"] = root = Map()
+    root["c1"] = record = Map({"first_name|ugzz2pk25fk|phone": '"Ann"', "_text": "x|y"})
+    return doc, record
+
+
+def test_live_entries_reads_entry_keys_and_stamps_without_applying() -> None:
+    doc, _ = _entry_doc()
+    assert live_entries(doc.get_update()) == [("first_name|ugzz2pk25fk|phone",
+                                               int("ugzz2pk25fk", 36))]
+    assert newest_live_stamp(doc.get_update()) == int("ugzz2pk25fk", 36)
+
+
+def test_an_entry_the_same_update_deletes_is_not_live() -> None:
+    doc, record = _entry_doc()
+    base = doc.get_update()
+    updates: list[bytes] = []
+    doc.observe(lambda event: updates.append(event.update))
+    del record["first_name|ugzz2pk25fk|phone"]
+    record["first_name|1|phone"] = '"Ann"'
+    merged = merge_updates(base, *updates)
+    assert live_entries(merged) == [("first_name|1|phone", 1)]
+
+
+def test_keys_that_are_not_entries_are_ignored() -> None:
+    doc: Doc[Any] = Doc()
+    doc["m"] = Map({"a|B|c": "1", "plain": "2", "a|-5|c": "3"})
+    assert newest_live_stamp(doc.get_update()) is None
+
+
+@pytest.mark.parametrize("update", [b"\x01\x01\x07\x00\x28", b"\x05"])
+def test_reading_stamps_of_a_malformed_update_is_a_protocol_error(update: bytes) -> None:
+    with pytest.raises(ProtocolError):
+        live_entries(update)
+
+
+def test_a_value_that_looks_like_a_future_stamp_is_not_taken_for_one() -> None:
+    doc, record = _entry_doc()
+    record["job_title|ugzz2pk25fl|phone"] = '"see |zzzzzzzzzzz| here"'
+    update = doc.get_update()
+    limit = int("ugzz2pk25fl", 36)
+    assert live_stamp_after(update, limit - 1) == limit
+    assert live_stamp_after(update, limit) is None  # the value's text is not a key
+
+
+def test_a_stamp_after_the_limit_is_found_by_the_scan_and_confirmed() -> None:
+    doc, record = _entry_doc()
+    record["job_title|zzzzzzzzzzz|phone"] = '"x"'
+    assert live_stamp_after(doc.get_update(), int("ugzz2pk25fl", 36)) == \
+        int("zzzzzzzzzzz", 36)
+
+
+def test_a_future_stamp_after_a_field_name_holding_bars_is_found() -> None:
+    doc: Doc[Any] = Doc()
+    doc["contacts"] = root = Map()
+    root["c1"] = Map({"custom.a|b|zzzzzzzzzzz|phone": '"x"'})
+    assert live_stamp_after(doc.get_update(), int("ugzz2pk25fl", 36)) == \
+        int("zzzzzzzzzzz", 36)

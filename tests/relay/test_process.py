@@ -24,10 +24,10 @@ HANDSYNC = str(Path(sys.executable).parent / "handsync")
 
 
 @contextmanager
-def relay_process(data: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """Start `handsync relay serve --port 0` and wait for its 'listening' log line."""
+def relay_process(data: Path, *options: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """Start `handsync relay serve --port 0 OPTIONS…` and wait for its 'listening' line."""
     proc = subprocess.Popen(
-        [HANDSYNC, "relay", "serve", "--data", str(data), "--port", "0"],
+        [HANDSYNC, "relay", "serve", "--data", str(data), "--port", "0", *options],
         stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     try:
         assert proc.stderr is not None

@@ -106,7 +106,10 @@ def _contact_aliases() -> dict[str, str]:
 _HAND_ALIASES: dict[str, dict[str, str]] = {
     "contact": _contact_aliases(),
     "company": {"companyname": "name", "company": "name", "web": "website", "url": "website",
-                **_address_aliases("", "address")},
+                **_address_aliases("", "address"),
+                # Older tools (and handsync before it followed Act!'s definition) wrote a
+                # company's address as businessAddress.
+                **_address_aliases("businessaddress", "address")},
 }
 
 

@@ -26,12 +26,12 @@ from urllib.parse import parse_qsl
 import httpx
 import pytest
 
-from clients.act.client import (
+from clients.act.client import ActClient
+from clients.act.errors import (
     ActAccessDenied,
     ActAmbiguous,
     ActAuthError,
     ActBadRequest,
-    ActClient,
     ActConfigError,
     ActNotFound,
     ActRateLimited,
@@ -357,7 +357,7 @@ def test_both_collection_envelopes_read_the_same(tmp_path: Path, envelope: str) 
         assert len(conn.act.find("contacts", top=2)) == 2
         assert sorted(r["id"] for r in conn.act.get_many_by_ids(made)) == made
         assert sorted(conn.act.group_members(group)) == made[:2]
-        custom = [f["name"] for f in conn.act.fields_metadata("contacts") if f["isCustom"]]
+        custom = [f["name"] for f in conn.act.fields_metadata("Contact") if f["isCustom"]]
         assert custom == [f"user{n}" for n in range(1, 16)]
         lists = [body for (status, body), request in zip(conn.wire.answers, conn.wire.requests,
                                                           strict=True)
@@ -612,10 +612,11 @@ def test_group_membership_goes_through_associated_contacts(sandbox: Act) -> None
     assert sorted(conn.act.group_members(group)) == sorted([ann, bob])
     conn.act.remove_from_group(group, [ann])
     assert conn.act.group_members(group) == [bob]
-    writes = [r for r in conn.wire.requests if r.method in ("POST", "DELETE")][-2:]
+    writes = [r for r in conn.wire.requests if r.method in ("PUT", "DELETE")][-2:]
+    # Act!'s definition: PUT and DELETE with a Contacts.ContactListRequest; there is no POST.
     assert [(r.method, r.url.path, json.loads(r.content)) for r in writes] == [
-        ("POST", f"/act.web.api/api/groups/{group}/associated-contacts", [ann, bob]),
-        ("DELETE", f"/act.web.api/api/groups/{group}/associated-contacts", [ann])]
+        ("PUT", f"/act.web.api/api/groups/{group}/associated-contacts", {"contacts": [ann, bob]}),
+        ("DELETE", f"/act.web.api/api/groups/{group}/associated-contacts", {"contacts": [ann]})]
     with pytest.raises(ActBadRequest, match="no contact with id"):
         conn.act.add_to_group(group, [ann, UNKNOWN])
     assert conn.act.group_members(group) == [bob]  # all or nothing

@@ -13,6 +13,7 @@ from clients.act.mapping import (
     RESOURCES,
     changed_fields,
     from_act,
+    params_for,
     to_act,
     unknown_properties,
 )
@@ -22,7 +23,11 @@ from engine.store import MemoryStore
 from tests.clients.act_sandbox.test_server import Sandbox, running
 
 #: Act! sends these; handsync does not keep them (docs/act-fields.md).
-NOT_KEPT = {"company": {"editedBy"}}
+NOT_KEPT = {"contact": {f"{p}MaskFormat" for p in ("business", "mobile", "fax", "home",
+                                                    "alternate", "pager")},
+            "company": {"editedBy", "isPrivate", "recordManagerID", "recordManager"}}
+#: Read-only in Act!: read, never sent back (its duration follows start and end time).
+NOT_SENT = {"history": {"duration"}, "activity": {"duration", "seriesID", "recurSpec"}}
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +37,7 @@ def act(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
 
 
 def records(act: Sandbox, kind: str) -> list[dict[str, Any]]:
-    params = {"format": "text"} if kind == "note" else {}  # note text as text, not RTF
+    params = params_for(kind) or {}  # rich text as text, not RTF
     found: list[dict[str, Any]] = act.get(RESOURCES[kind], **params)
     assert found, f"the sandbox seeded no {kind}"
     return found
@@ -42,14 +47,19 @@ def writable(kind: str, body: dict[str, Any]) -> dict[str, Any]:
     """What to_act should give back: the body without its id, Act!'s stamps, what
     handsync does not keep, and link names (only ids are sent)."""
     out = {k: v for k, v in body.items()
-           if k not in {"id", "created", "edited", "editedBy"} | NOT_KEPT.get(kind, set())}
+           if k not in {"id", "created", "edited", "editedBy"} | NOT_KEPT.get(kind, set())
+           | NOT_SENT.get(kind, set())}
     for key, value in out.items():
+        if isinstance(value, dict) and "latitude" in value:  # coordinates are not kept
+            out[key] = {k: v for k, v in value.items() if k not in ("latitude", "longitude")}
         if isinstance(value, list) and value and isinstance(value[0], dict):
             out[key] = [{"id": item["id"]} for item in value]
     if not out.get(CUSTOM_FIELDS):
         out.pop(CUSTOM_FIELDS, None)
     if isinstance(out.get("historyType"), dict):  # its id is historyTypeID, kept on its own
         out["historyType"] = {"name": out["historyType"]["name"]}
+    if isinstance(out.get("stage"), dict):  # the stage is kept by id and name
+        out["stage"] = {"name": out["stage"]["name"], "id": out["stage"]["id"]}
     return out
 
 
@@ -96,7 +106,26 @@ def test_nested_paths_links_and_read_only_fields() -> None:
     assert from_act("note", {"contacts": [{"id": "a", "name": "Ann"}], "noteText": "hi"}) == {
         "contact_ids": ["a"], "text": "hi"}
     assert to_act("history", {"history_type": "Call"}) == {"historyType": {"name": "Call"}}
+    assert to_act("history", {"duration": "1 hour"}) == {}  # Act! derives it from the times
+    assert to_act("opportunity", {"status": 3, "stage": "Proposal", "stage_id": "s-1"}) == {
+        "status": "Inactive", "stage": {"name": "Proposal", "id": "s-1"}}
+    assert from_act("opportunity", {"status": "Won", "stage": {"id": "s-1", "name": "Closing",
+                                                               "probability": 90}}) == {
+        "status": "Won", "stage": "Closing", "stage_id": "s-1"}
+    assert normalize_fields("opportunity", {"status": "Won"}) == {"status": 1}
     assert all(name in kind_spec("contact").fields for name in ("created", "edited"))
+
+
+def test_rich_text_a_server_sent_despite_format_text_becomes_plain_text() -> None:
+    rtf = "{\\rtf1\\ansi{\\fonttbl{\\f0 Arial;}}\\f0 Call \\b back\\b0\\par Friday}"
+    assert from_act("history", {"details": rtf}) == {"details": "Call back\nFriday"}
+    assert from_act("activity", {"details": "<p>Bring<br/>samples &amp; prices</p>"}) == {
+        "details": "Bring\nsamples & prices"}
+    assert from_act("note", {"noteText": rtf})["text"] == "Call back\nFriday"
+    assert from_act("contact", {"jobTitle": "<p>not rich text for a contact</p>"}) == {
+        "job_title": "<p>not rich text for a contact</p>"}
+    assert params_for("history") == params_for("note") == {"format": "text"}
+    assert params_for("contact") is None
 
 
 def test_changed_fields_compares_custom_fields_one_by_one_and_reports_clears() -> None:

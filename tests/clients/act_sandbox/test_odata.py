@@ -56,7 +56,7 @@ def ids(options: dict[str, str], records: list[dict] | None = None, seed: int = 
     ("edited ge datetime'2026-09-02T00:00:00'", {2}),  # OData v3 literal
     ("edited ge '2026-09-02T00:00:00Z'", {2}),  # quoted stamps compare as stamps
     ("birthday lt 1990-01-01", {1}),
-    ("businessAddress/State eq 'CA'", {1, 3}),  # the reference's spelling, capital S
+    ("businessAddress/State eq 'CA'", {1, 3}),  # Act!'s conventions' spelling, capital S
     ("BusinessAddress/state eq null", {4}),
     ("customFields/customerSince gt 2020", {4}),
     ("contains(lastName, 'ee')", {1, 4}),

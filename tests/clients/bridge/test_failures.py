@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from clients.act.client import ActClient, ActUnavailable
+from clients.act.client import ActClient
+from clients.act.errors import ActUnavailable
 from clients.bridge.runner import Bridge
 from clients.bridge.state import BridgeState
 from tests.clients.act_sandbox.helpers import DB, PASSWORD, TIMEOUT, USER
@@ -318,6 +319,28 @@ def test_a_lost_create_of_a_note_with_punctuation_is_found_not_repeated(
         with w.device("bob") as bob:
             assert [n["id"] for n in bob.replica.list("note", linked_to=ids["Ann"])
                     if n["text"].startswith("Called")] == [note]
+
+
+def test_a_lost_create_of_a_history_or_task_with_rich_text_is_found_not_repeated(
+        tmp_path: Path) -> None:
+    # Act! keeps `details` as rich text; the look-up after a lost answer must compare it
+    # as text, or the bridge would POST the record a second time.
+    with world(tmp_path) as w:
+        ids = seed_small(w)
+        w.once()
+        with w.edits("ann") as ann:
+            ann.create("history", {"regarding": "Call", "details": "Left a message\nagain",
+                                   "start_time": "2026-11-20T10:00:00Z",
+                                   "contact_ids": [ids["Ann"]]})
+            ann.create("activity", {"subject": "Visit", "details": "Bring {samples}",
+                                    "start_time": "2026-12-01T09:00:00Z",
+                                    "contact_ids": [ids["Ann"]]})
+        with pytest.raises(ActUnavailable):
+            w.once(Recording(fail_posts="lost"))
+        w.once()
+        w.once()
+        assert len([r for r in w.act_records("history") if r["regarding"] == "Call"]) == 1
+        assert len([r for r in w.act_records("activity") if r["subject"] == "Visit"]) == 1
 
 
 def test_a_lost_create_with_no_name_is_found_by_its_values(tmp_path: Path) -> None:

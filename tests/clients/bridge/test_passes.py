@@ -53,10 +53,11 @@ def test_initial_mirror_of_5000_contacts_reaches_a_device_with_links_and_groups(
             assert not set(hidden) & everything
             # Fields, custom fields, links and group members as Act! holds them.
             sample = next(r for r in public(w, "contact").values()
-                          if r["customFields"] and r["businessPhoneExtension"])
+                          if r["customFields"] and r["businessExtension"])
             mine = replica.get("contact", sample["id"])
             assert mine["last_name"] == sample["lastName"].strip()
-            assert mine["business_phone_extension"] == sample["businessPhoneExtension"]
+            assert mine["business_phone_extension"] == sample["businessExtension"]
+            assert mine["business_phone_country_code"] == sample["businessCountryCode"]
             assert mine["custom"] == {k: v for k, v in sample["customFields"].items()
                                       if v is not None}
             note = next(iter(public(w, "note").values()))

@@ -79,7 +79,8 @@ _SYNC_AND_REPORT = textwrap.dedent("""
     orig = device.replica.acknowledge
     def acknowledge(seq):
         count = orig(seq)
-        print("acked", seq, flush=True)   # the parent kills us right here
+        print("acked", seq, flush=True)
+        sys.stdin.readline()  # wait here, right after the first ack, for the parent's kill
         return count
     device.replica.acknowledge = acknowledge
     asyncio.run(sync_once(device.replica, device.config.relay, device.config.space,
@@ -105,13 +106,15 @@ def test_a_device_killed_mid_sync_resumes_and_converges(space: Space, tmp_path: 
     subprocess.run([sys.executable, str(bulk), str(space.homes["ann"])], check=True,
                    timeout=120)
     proc = subprocess.Popen([sys.executable, str(script), str(space.homes["ann"])],
-                            stdout=subprocess.PIPE, text=True)
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     line = proc.stdout.readline()
     assert line.startswith("acked"), line
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=TIMEOUT)
     proc.stdout.close()
+    assert proc.stdin is not None
+    proc.stdin.close()
     waiting = space.json("ann", "status")["waiting_edits"]
     assert waiting > 0  # killed before everything was acknowledged
     space.cli("ann", "sync")

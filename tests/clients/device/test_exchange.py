@@ -476,6 +476,21 @@ def test_act_json_import(tmp_path: Path) -> None:
     }
 
 
+def test_act_names_of_phones_and_company_addresses_map_to_the_record_model() -> None:
+    # Act!'s definition: businessExtension/businessCountryCode, a company's `address`;
+    # the older names still land in the same fields.
+    for column in ("businessExtension", "businessPhoneExtension"):
+        assert column_target("contact", column) == ("field", "business_phone_extension")
+    assert column_target("contact", "mobileCountryCode") == ("field",
+                                                            "mobile_phone_country_code")
+    for column in ("address/city", "businessAddress/city", "shippingAddress/city"):
+        assert column_target("company", column)[1].endswith("address_city")
+    assert column_target("company", "shippingAddress/city") == ("field",
+                                                                "shipping_address_city")
+    assert column_target("opportunity", "stage/name") == ("field", "stage")
+    assert column_target("opportunity", "stage/id") == ("field", "stage_id")
+
+
 def test_groups_round_trip_with_members(tmp_path: Path) -> None:
     source = make_home(tmp_path, "source")
     with Device(source) as device:

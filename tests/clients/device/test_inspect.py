@@ -197,3 +197,34 @@ def test_every_command_has_help_with_an_example(name: str) -> None:
     command = inspect.commands[name]
     assert command.help and "Example:" in command.help
     assert any(p.name == "as_json" for p in command.params)
+
+
+def test_values_stamped_in_the_future_carry_a_note(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from clients.cli.main import cli as main_cli
+    from clients.device import home as device_home
+
+    home_a, home_b = make_home(tmp_path, "a"), make_home(tmp_path, "b")
+    with Device(home_a) as a:
+        with monkeypatch.context() as patch:  # b's clock runs a year ahead; it never met a relay
+            patch.setattr(device_home, "wall_clock",
+                          lambda: int(time.time() * 1000) + 365 * 86_400_000)
+            b = Device(home_b)
+        with b:
+            rid = a.replica.create("contact", {"first_name": "Ann", "email": "ann@one.example"})
+            exchange(a, b)
+            b.replica.update("contact", rid, {"email": "ann@b.example"})
+            a.replica.update("contact", rid, {"email": "ann@a.example"})
+            exchange(a, b)
+    detail = run_json("record", "contact", rid, "--home", home_a)
+    email = next(f for f in detail["fields"] if f["field"] == "email")
+    assert email["value"] == "ann@b.example" and "past the relay's time" in email["note"]
+    assert "note" not in email["conflicts"][0]  # a's own value, on a right clock
+    first = next(f for f in detail["fields"] if f["field"] == "first_name")
+    assert "note" not in first
+    assert "note: stamped 365 days past" in run("record", "contact", rid, "--home", home_a).output
+    listed = CliRunner().invoke(main_cli, ["conflicts", "list", "--home", str(home_a), "--json"])
+    (conflict,) = json.loads(listed.stdout)
+    assert conflict["value"] == "ann@a.example" and "'ann@b.example' from" in conflict["note"]
