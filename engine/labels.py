@@ -8,6 +8,7 @@ Code"). :func:`engine.schema.schema_export` carries them for the web app.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from engine.schema import CUSTOM_PREFIX, KINDS
 
@@ -48,6 +49,7 @@ _META_LABELS = {"deleted": "Deleted", "updated_at": "Updated", "updated_by": "Up
 _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+")
 
 
+@lru_cache(maxsize=2048)
 def field_label(kind: str, name: str) -> str:
     """The label of field ``name`` of ``kind`` (custom fields keep their own name)."""
     if name.startswith(CUSTOM_PREFIX):

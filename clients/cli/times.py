@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
@@ -38,6 +37,8 @@ def zone_of(name: str | None) -> tzinfo | None:
     """The zone called ``name``, or None for this computer's; BadParameter if unknown."""
     if name is None or not name.strip():
         return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # ~2 ms: only when a zone is named
+
     try:
         return ZoneInfo(name.strip())
     except (ZoneInfoNotFoundError, ValueError):
