@@ -22,6 +22,7 @@ from engine.errors import (
     ValidationError,
 )
 from engine.materialize import Materializer
+from engine.native import insert_all
 from engine.registers import (
     DELETED,
     MEMBER_PREFIX,
@@ -273,9 +274,11 @@ class RecordEdits:
         tail = entry_key("", stamp, writer)  # every entry of the record shares "|stamp|writer"
         content: dict[str, Any] = {name + tail: encode_value(value)
                                    for name, value in values.items() if value is not None}
+        record: Map[Any] = Map()
+        self._roots[kind][record_id] = record
+        insert_all(record, content)
         if kind == "note":
-            content[TEXT_KEY] = Text(text or "")
-        self._roots[kind][record_id] = Map(content)
+            record[TEXT_KEY] = Text(text or "")
 
     def _container(self, kind: str, record_id: str) -> Map[Any]:
         kind_spec(kind)

@@ -129,7 +129,15 @@ _new_entry = tuple.__new__  # what Entry(...) calls, without its keyword handlin
 
 def encode_value(value: Any) -> str:
     """Return the JSON text an entry stores (JSON keeps ints as ints)."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    # Most values are plain text that JSON writes between quotes as it is: no encoder
+    # for those (an import writes 110,000 of them for 10k contacts).
+    if value.__class__ is str and value.isprintable() and '"' not in value \
+            and "\\" not in value:
+        return f'"{value}"'
+    return _ENCODER.encode(value)
+
+
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 class Items(Protocol):

@@ -16,8 +16,10 @@ later edit or resolution replaced must be the current value or a listed conflict
 on every replica (invariant 4), and every note body must hold every inserted
 token exactly once.
 
-Run more examples with ``CONVERGENCE_EXAMPLES=3000`` (about a minute), and see how
-often the interesting cases come up with ``--hypothesis-show-statistics``.
+:class:`SqliteConvergenceMachine` runs the same rules with each replica in an SQLite
+file that every restart opens again. Run more examples with
+``CONVERGENCE_EXAMPLES=3000`` (about a minute) and ``CONVERGENCE_SQLITE_EXAMPLES=1000``,
+and see how often the interesting cases come up with ``--hypothesis-show-statistics``.
 
 Plain tests at the end pin specific scenarios; those marked ``xfail(strict=True)``
 are engine bugs found by the machine, kept as minimal scripts until fixed.
@@ -28,8 +30,10 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -47,7 +51,8 @@ from engine.errors import RecordDeletedError
 from engine.registers import DELETED, MEMBER_PREFIX
 from engine.replica import Replica
 from engine.schema import KINDS
-from engine.store import MemoryStore
+from engine.sqlite_store import SqliteStore
+from engine.store import MemoryStore, Store
 
 NAMES = ("r0", "r1", "r2")
 LINKS = tuple((a, b) for a in NAMES for b in NAMES if a != b)
@@ -108,25 +113,30 @@ class Msg:
 
 @dataclass
 class Peer:
-    """One replica with what the network model needs to know about it."""
+    """One replica with what the network model needs to know about it. Its data lives in
+    memory, or in an SQLite file when ``path`` is given (opened anew at every restart)."""
 
     name: str
-    store: MemoryStore
     clock: Callable[[], int]
     client_id: int
     ids: Iterator[int]
+    path: Path | None = None
+    memory: MemoryStore = field(default_factory=MemoryStore)
     replica: Replica = field(init=False)
     taken: int = 0  # the last outbox seq already put on the network
 
     def open(self) -> Replica:
-        self.replica = Replica(self.store, clock=self.clock, replica_id=self.name,
+        store: Store = (self.memory if self.path is None
+                        else SqliteStore(self.path, synchronous="OFF"))  # speed, not durability
+        self.replica = Replica(store, clock=self.clock, replica_id=self.name,
                                new_id=lambda: f"{self.name}-{next(self.ids)}",
                                client_id=self.client_id)
         return self.replica
 
 
-def make_peer(name: str, clock: Callable[[], int], client_id: int) -> Peer:
-    peer = Peer(name, MemoryStore(), clock, client_id, itertools.count(1))
+def make_peer(name: str, clock: Callable[[], int], client_id: int,
+              path: Path | None = None) -> Peer:
+    peer = Peer(name, clock, client_id, itertools.count(1), path)
     peer.open()
     return peer
 
@@ -176,6 +186,10 @@ class ConvergenceMachine(RuleBasedStateMachine):
         self.clean = True
 
     # ------------------------------------------------------------------ helpers
+
+    def store_path(self, name: str) -> Path | None:
+        """Where replica ``name`` keeps its data: in memory here (see the SQLite machine)."""
+        return None
 
     def begin(self) -> None:
         self.clean = False
@@ -237,7 +251,8 @@ class ConvergenceMachine(RuleBasedStateMachine):
     def open_replicas(self, skews: list[int], client_ids: list[int]) -> None:
         self.begin()
         for name, skew, client_id in zip(NAMES, skews, client_ids, strict=True):
-            self.peers[name] = make_peer(name, self.clock.reader(skew), client_id)
+            self.peers[name] = make_peer(name, self.clock.reader(skew), client_id,
+                                         self.store_path(name))
             note(f"{name}: clock skew {skew} ms, client id {client_id}")
         # Records every replica holds from the start make concurrent edits of one
         # field (the interesting case) likely within a few steps.
@@ -642,6 +657,35 @@ class ConvergenceMachine(RuleBasedStateMachine):
 TestConvergence = ConvergenceMachine.TestCase
 TestConvergence.settings = settings(
     max_examples=int(os.environ.get("CONVERGENCE_EXAMPLES", "200")),
+    stateful_step_count=40,
+    deadline=None,
+)
+
+
+class SqliteConvergenceMachine(ConvergenceMachine):
+    """The same machine with every replica in an SQLite file, reopened at every restart:
+    the store's column-by-column row updates, its reads and a document rebuilt from
+    the file all take part (MemoryStore ignores the rows' hints)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.directory = tempfile.TemporaryDirectory(prefix="hs-convergence-")
+
+    def store_path(self, name: str) -> Path | None:
+        return Path(self.directory.name) / f"{name}.sqlite"
+
+    def teardown(self) -> None:
+        try:
+            super().teardown()
+        finally:
+            for peer in self.peers.values():
+                peer.replica.close()
+            self.directory.cleanup()
+
+
+TestSqliteConvergence = SqliteConvergenceMachine.TestCase
+TestSqliteConvergence.settings = settings(
+    max_examples=int(os.environ.get("CONVERGENCE_SQLITE_EXAMPLES", "150")),
     stateful_step_count=40,
     deadline=None,
 )

@@ -55,3 +55,16 @@ def test_native_deep_events_carry_paths_and_key_changes() -> None:
     assert "r2" in seen[0][1]
     assert seen[1][1]["k|2|a"]["action"] == "add" and seen[1][1]["k|2|a"]["newValue"] == '"x"'
     assert seen[2][1]["k|1|a"]["action"] == "delete"
+
+
+def test_insert_all_makes_the_structs_setting_each_key_makes() -> None:
+    from engine.native import insert_all
+
+    items = {f"field{n}|1|a": f'"value {n}"' for n in range(11)}
+    one_by_one: Doc[Any] = Doc(client_id=7)
+    one_by_one.get("contacts", type=Map)["r1"] = Map(dict(items))
+    native: Doc[Any] = Doc(client_id=7)
+    record: Map[Any] = Map()
+    native.get("contacts", type=Map)["r1"] = record
+    insert_all(record, items)
+    assert native.get_update() == one_by_one.get_update()

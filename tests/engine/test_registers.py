@@ -7,9 +7,12 @@ that every replica holding those entries must compute.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from engine.clock import make_stamp
 from engine.registers import (
@@ -238,3 +241,11 @@ def test_winner_and_superseded_by_edit() -> None:
 
 def test_stamp_to_iso() -> None:
     assert stamp_to_iso(make_stamp(1_700_000_000_123, 5)) == "2023-11-14T22:13:20.123Z"
+
+
+@given(st.one_of(st.text(), st.integers(), st.none(), st.booleans(),
+                 st.floats(allow_nan=False, allow_infinity=False),
+                 st.lists(st.text(max_size=5), max_size=3)))
+def test_encode_value_writes_what_json_writes(value: Any) -> None:
+    expected = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    assert encode_value(value) == expected

@@ -29,6 +29,7 @@ from engine.codec import PROTOCOL_VERSION, Ack, CaughtUp, Hello, SyncStep1, Sync
 from engine.replica import Replica
 from engine.store import MemoryStore
 from relay.store import RelayStore
+from tests.disks import small_tmpfs
 from tests.relay.conftest import TIMEOUT, Relay, now_ms, raw
 from tests.relay.test_process import relay_process
 
@@ -101,18 +102,9 @@ def check_caught_up_reads(url: str, token: str) -> None:
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 3 MB tmpfs (root only: CI runs as root); skipped where it cannot be mounted."""
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount)],
-                          capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip()}); "
-                    "test_a_size_limit_... covers the same path without privileges")
-    try:
+    """A 3 MB tmpfs for the relay's data."""
+    with small_tmpfs(tmp_path / "disk", 3) as mount:
         yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
 def relay_on(disk: Path, relay_data: Relay) -> Path:

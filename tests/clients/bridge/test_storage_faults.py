@@ -7,7 +7,6 @@ elsewhere the test is skipped)."""
 from __future__ import annotations
 
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,20 +15,14 @@ import pytest
 from clients.device.home import Device
 from engine.errors import StoreError
 from tests.clients.bridge.helpers import public, world
+from tests.disks import small_tmpfs
 
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", str(mount)],
-                          capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip()})")
-    try:
+    """A 32 MB tmpfs for the bridge home."""
+    with small_tmpfs(tmp_path / "disk", 32) as mount:
         yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
 def test_a_pass_on_a_full_disk_stops_cleanly_and_the_next_one_finishes(
