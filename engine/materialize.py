@@ -31,6 +31,7 @@ from pycrdt import Doc, Map
 
 from engine import rows
 from engine.clock import HybridClock
+from engine.collation import ROOT
 from engine.native import NativeMap, native_map, observe_deep, raw_transaction
 from engine.registers import (
     TEXT_KEY,
@@ -66,8 +67,11 @@ class Materializer:
     """Turns document changes into store rows; see the module docstring."""
 
     def __init__(self, doc: Doc[Any], roots: Mapping[str, Map[Any]], clock: HybridClock, *,
-                 cache_records: int = ENTRY_CACHE_RECORDS) -> None:
+                 cache_records: int = ENTRY_CACHE_RECORDS, locale: str = ROOT) -> None:
         self._doc = doc
+        #: The collation locale of the rows' sort keys (engine/collation.py); whoever
+        #: changes it must also re-key the stored rows and call :meth:`forget`.
+        self.locale = locale
         self._roots = dict(roots)
         self._native = {kind: native_map(root) for kind, root in self._roots.items()}
         self._clock = clock
@@ -164,7 +168,7 @@ class Materializer:
         kind, rid = key
         state = self._states.pop(key, None)
         if state is not None and touched is not None and len(touched) == 2:
-            quick = _replaced_value_row(state, touched)
+            quick = _replaced_value_row(state, touched, self.locale)
             if quick is not None:
                 self._clock.observe(quick.updated)
                 self._remember(key, state)
@@ -199,9 +203,11 @@ class Materializer:
             resolved = resolve_entries(kind, rid, state.grouped, text)
         self._clock.observe(resolved.updated)
         if changed is None or state.stored is None:
-            row = rows.build_row(resolved, search_parts=state.search_parts)  # fills them
+            # fills the search parts
+            row = rows.build_row(resolved, search_parts=state.search_parts, locale=self.locale)
         else:
-            row = rows.build_row(resolved, state.stored, changed, state.search_parts)
+            row = rows.build_row(resolved, state.stored, changed, state.search_parts,
+                                 self.locale)
         stored = state.stored
         if stored is not None:
             row.side_unchanged = stored.links == row.links and stored.conflicts == row.conflicts
@@ -233,7 +239,8 @@ def _changed_columns(stored: RecordRow, row: RecordRow) -> frozenset[str]:
     return _CHANGED[(stored.updated != row.updated, stored.sort_key != row.sort_key)]
 
 
-def _replaced_value_row(state: _State, touched: dict[str, Any]) -> RecordRow | None:
+def _replaced_value_row(state: _State, touched: dict[str, Any],
+                        locale: str) -> RecordRow | None:
     """The row after an ordinary one-field edit (one entry key gone, one come: see
     engine.registers.replace_value), made the short way; None for any other change.
 
@@ -263,7 +270,7 @@ def _replaced_value_row(state: _State, touched: dict[str, Any]) -> RecordRow | N
     if resolved is None:
         return None
     grouped[entry.field] = [entry]
-    row = rows.with_value(stored, resolved, entry.field, state.search_parts)
+    row = rows.with_value(stored, resolved, entry.field, state.search_parts, locale)
     state.resolved, state.stored = resolved, row
     return row
 

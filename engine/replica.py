@@ -23,7 +23,7 @@ import builtins
 import gc
 import uuid
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -33,6 +33,7 @@ from pycrdt import Doc, Map, TransactionEvent
 from engine import rows
 from engine.clock import HybridClock, make_stamp
 from engine.codec import decode_state_vector, encode_state_vector
+from engine.collation import ROOT, check_locale, key_version
 from engine.edits import RecordEdits, check_replica_id
 from engine.errors import (
     ProtocolError,
@@ -44,7 +45,17 @@ from engine.errors import (
 from engine.gaps import GapTracker, checked_merge, left_waiting, load_document
 from engine.materialize import Materializer, Progress
 from engine.schema import KINDS, kind_spec, normalize_value
-from engine.store import LOCAL, Batch, Loaded, RecordQuery, RecordRow, Store
+from engine.space import rekeyed_rows, space_locale
+from engine.store import (
+    KEYS_META,
+    LOCAL,
+    LOCALE_META,
+    Batch,
+    Loaded,
+    RecordQuery,
+    RecordRow,
+    Store,
+)
 from engine.timing import OFFSET_META, RESTAMP_META, ReferenceTime
 from engine.updates import merge
 
@@ -128,6 +139,8 @@ class Replica(RecordEdits, ReferenceTime):
             raise StoreError(f"this store belongs to replica {stored_id!r}, not {replica_id!r}")
         self.replica_id = check_replica_id(replica_id or stored_id or new_id().replace("-", "")[:16])
         self.clock = HybridClock(int(loaded.meta.get("clock", "0")))
+        self._locale = loaded.meta.get(LOCALE_META, ROOT)
+        self._unsaved_meta: dict[str, str] = {}  # meta for the next commit to write
         self._snapshot_bytes = len(loaded.snapshot or b"")
         self._log_bytes = sum(len(e.update) for e in loaded.log)
         self._last_seq = loaded.log[-1].seq if loaded.log else loaded.snapshot_seq
@@ -155,6 +168,10 @@ class Replica(RecordEdits, ReferenceTime):
         if self._document is None:
             loaded, self._unopened = self._unopened, None
             self._install(*load_document(loaded or self.store.load(), self._client_id))
+            # The rows' sort keys are made from now on (ICU is loaded): by the ICU they
+            # were made by? Read-only use never builds the document, nor pays for this.
+            if self._meta.get(KEYS_META) != key_version():
+                self._rekey(self._locale)
         assert self._document is not None
         return self._document
 
@@ -162,7 +179,8 @@ class Replica(RecordEdits, ReferenceTime):
         if self._document is not None:
             self._document.rows.close()  # the document it observes is being replaced
         roots = {kind: doc.get(spec.root, type=Map) for kind, spec in KINDS.items()}
-        self._document = _Document(doc, gaps, roots, Materializer(doc, roots, self.clock))
+        self._document = _Document(doc, gaps, roots,
+                                   Materializer(doc, roots, self.clock, locale=self._locale))
 
     @property
     def document_built(self) -> bool:
@@ -255,7 +273,47 @@ class Replica(RecordEdits, ReferenceTime):
         if not updates:
             return ApplyResult(0, self._gaps.missing, self._last_seq)
         with _collector_paused():
-            return self._apply_remote(list(updates), origin, progress)
+            result = self._apply_remote(list(updates), origin, progress)
+        named = space_locale(self._doc)
+        if named is not None and named != self._locale:
+            # A locale this ICU has no data for: names keep the order they have.
+            with suppress(ValidationError):
+                self.set_locale(named)
+        return result
+
+    @property
+    def locale(self) -> str:
+        """The locale names are ordered in (engine/collation.py): the space's setting
+        once the replica has seen it, ``root`` until then."""
+        return self._locale
+
+    def set_locale(self, locale: str) -> bool:
+        """Order names in ``locale`` from now on; return False if they already were.
+
+        Every stored row's sort key is made again, in one commit. Raises
+        ValidationError for an unknown locale, and changes nothing then. A replica
+        follows the space's setting by itself (:meth:`apply_remote`): call this for a
+        space that has none.
+        """
+        checked = check_locale(locale)
+        if checked == self._locale:
+            return False
+        self._rekey(checked)
+        return True
+
+    def _rekey(self, locale: str) -> None:
+        """Make every stored row's sort key again in ``locale`` (checked), in one commit."""
+        meta = {LOCALE_META: locale, KEYS_META: key_version()}
+        rekeyed = rekeyed_rows(self.store, locale)
+        if rekeyed or locale != self._meta.get(LOCALE_META, ROOT):
+            self.store.commit(Batch(rows=rekeyed, meta=meta))
+        else:  # nothing to write now: the next commit records it
+            self._unsaved_meta.update(meta)
+        self._meta.update(meta)
+        self._locale = locale
+        if self._document is not None:
+            self._document.rows.locale = locale
+            self._document.rows.forget()  # its cached rows hold the old keys
 
     def _apply_remote(self, updates: builtins.list[bytes], origin: str,
                       progress: Progress | None) -> ApplyResult:
@@ -482,7 +540,8 @@ class Replica(RecordEdits, ReferenceTime):
             rows = self._rows.take_rows(progress)
         # "waiting" (updates that waited when the log was last compacted) stays until the
         # next compact(): once released they are in the document but in no log entry.
-        meta = {"gap": "1" if self._gaps.missing else "0", **self._meta_due}
+        meta = {"gap": "1" if self._gaps.missing else "0", **self._meta_due,
+                **self._unsaved_meta}
         records: set[tuple[str, str]] = set()  # a record may have a row in several steps
 
         def rows_then_clock() -> Generator[RecordRow, None, None]:
@@ -504,6 +563,7 @@ class Replica(RecordEdits, ReferenceTime):
         except BaseException:
             self._undo_unstored()
             raise
+        self._unsaved_meta.clear()
         if seqs:
             self._last_seq = seqs[-1]
         if snapshot is not None:

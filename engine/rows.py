@@ -16,6 +16,9 @@ from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from typing import Any
 
+from engine.collation import ROOT
+from engine.collation import sort_key as collation_key
+from engine.fold import fold, fold_both
 from engine.registers import Resolved, stamp_to_iso
 from engine.schema import KINDS
 from engine.store import RecordRow
@@ -28,6 +31,9 @@ _SORT_FIELDS = {
     "note": ("display_date", "created"), "history": ("start_time", "regarding"),
     "activity": ("start_time", "subject"),
 }
+#: Kinds ordered by name: their sort key is a collation key in the space's language
+# (engine/collation.py). The others begin with a time, ordered as ISO-8601 text.
+COLLATED = frozenset({"contact", "company", "group", "opportunity"})
 _SORT_TAIL = {kind: ("email",) if kind == "contact" else () for kind in _SORT_FIELDS}
 _SORT_SET = {kind: frozenset(names) for kind, names in _SORT_FIELDS.items()}
 _TAIL_SET = {kind: frozenset(names) for kind, names in _SORT_TAIL.items()}
@@ -39,12 +45,16 @@ _SEARCH_PLACE = {kind: {name: n for n, (name, _) in enumerate(plan)}
                  for kind, plan in _SEARCH_PLAN.items()}
 _NON_DIGITS = re.compile(r"[^0-9]")
 _PHONE_CHARS = set("0123456789+-(). /")
+#: The search text's separator between fields: a needle never holds it, so a match
+#: never runs from one field into the next.
+SEPARATOR = "\x1f"
 MAX_SEARCH_TEXT = 4096
 
 
 def build_row(resolved: Resolved, previous: RecordRow | None = None,
               changed: AbstractSet[str] | None = None,
-              search_parts: list[str | None] | None = None) -> RecordRow:
+              search_parts: list[str | None] | None = None,
+              locale: str = ROOT) -> RecordRow:
     """Return the store row for a resolved record.
 
     With ``previous`` (this record's last row) and ``changed`` (the only fields that
@@ -52,7 +62,8 @@ def build_row(resolved: Resolved, previous: RecordRow | None = None,
     feeds them. ``search_parts`` is the caller's cache of the record's search text,
     one part per search field: filled here when empty, and then kept up to date in
     place, so that a changed field only re-derives its own part. Pass it only
-    together with ``previous`` and ``changed``, or empty.
+    together with ``previous`` and ``changed``, or empty. ``locale`` orders names
+    (:func:`engine.collation.check_locale`).
     """
     data = resolved.data
     kind = resolved.kind
@@ -69,7 +80,7 @@ def build_row(resolved: Resolved, previous: RecordRow | None = None,
     if search is None:
         search = _search_text(kind, data, touched, [] if search_parts is None else search_parts)
     if sort_key is None:
-        sort_key = _sort_text(data, _SORT_FIELDS[kind])
+        sort_key = record_sort_key(kind, data, locale)
     if sort_tail is None:
         sort_tail = _sort_text(data, _SORT_TAIL[kind])
     links = list(data.get(_LINKS[kind], []))
@@ -83,7 +94,7 @@ def build_row(resolved: Resolved, previous: RecordRow | None = None,
 
 
 def with_value(previous: RecordRow, resolved: Resolved, name: str,
-               search_parts: list[str | None]) -> RecordRow:
+               search_parts: list[str | None], locale: str = ROOT) -> RecordRow:
     """:func:`build_row` for a record of which only the value of the field ``name``
     changed (:func:`engine.registers.replace_value`): not its conflicts, not its
     deleted flag. The row shares its conflicts, and its links unless ``name`` holds
@@ -95,7 +106,7 @@ def with_value(previous: RecordRow, resolved: Resolved, name: str,
     if name in _SEARCH_FIELDS[kind]:
         search = _search_text(kind, data, (name,), search_parts)
     if name in _SORT_SET[kind]:
-        sort_key = _sort_text(data, _SORT_FIELDS[kind])
+        sort_key = record_sort_key(kind, data, locale)
     if name in _TAIL_SET[kind]:
         sort_tail = _sort_text(data, _SORT_TAIL[kind])
     links = previous.links
@@ -131,9 +142,22 @@ def _value_columns(kind: str, name: str, sort_changed: bool) -> frozenset[str]:
     return columns
 
 
-def sort_texts(kind: str, data: dict[str, Any]) -> tuple[str, str]:
+def sort_texts(kind: str, data: dict[str, Any], locale: str = ROOT) -> tuple[str, str]:
     """A record's sort key and sort tail (see :class:`engine.store.RecordRow`)."""
-    return _sort_text(data, _SORT_FIELDS[kind]), _sort_text(data, _SORT_TAIL[kind])
+    return record_sort_key(kind, data, locale), _sort_text(data, _SORT_TAIL[kind])
+
+
+def search_text(kind: str, data: dict[str, Any]) -> str:
+    """A record's search text (see :class:`engine.store.RecordRow`)."""
+    return _search_text(kind, data, None, [])
+
+
+def record_sort_key(kind: str, data: dict[str, Any], locale: str = ROOT) -> str:
+    """A record's sort key: for the :data:`COLLATED` kinds a collation key in ``locale``."""
+    names = _SORT_FIELDS[kind]
+    if kind in COLLATED:
+        return collation_key([str(data.get(n) or "") for n in names], locale)
+    return _sort_text(data, names)
 
 
 def _sort_text(data: dict[str, Any], names: tuple[str, ...]) -> str:
@@ -155,12 +179,15 @@ def _search_text(kind: str, data: dict[str, Any], touched: Iterable[str] | None,
 
 
 def _search_part(value: Any, is_phone: bool) -> str | None:
-    """One field's share of the search text: its text in lower case, and for a phone
-    also its digits; None when the field holds no text."""
+    """One field's share of the search text: its text folded (engine/fold.py), and
+    folded with punctuation joined when that differs, and for a phone also its digits;
+    None when the field holds no text."""
     if value.__class__ is not str:
         return None
-    text: str = value[:MAX_SEARCH_TEXT].lower()
-    return f"{text}\x1f{_NON_DIGITS.sub('', value)}" if is_phone else text
+    if is_phone:
+        return f"{fold(value[:MAX_SEARCH_TEXT])}{SEPARATOR}{_NON_DIGITS.sub('', value)}"
+    spaced, joined = fold_both(value[:MAX_SEARCH_TEXT])
+    return spaced if spaced == joined else f"{spaced}{SEPARATOR}{joined}"
 
 
 def to_record(row: RecordRow) -> dict[str, Any]:
@@ -174,8 +201,9 @@ def to_record(row: RecordRow) -> dict[str, Any]:
 
 
 def search_needle(text: str) -> str:
-    """Return what to look for in a row's search text: lower case, or digits for a phone."""
-    needle = text.strip().lower()
+    """Return what to look for in a row's search text: ``text`` folded as the search
+    text is (engine/fold.py), or its digits when it looks like a phone number."""
+    needle = text.strip()
     if needle and set(needle) <= _PHONE_CHARS and sum(c.isdigit() for c in needle) >= 3:
         return "".join(c for c in needle if c.isdigit())
-    return needle
+    return fold(needle)

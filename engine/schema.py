@@ -5,11 +5,13 @@ snake_case fields (the Act! JSON name of each is kept for the bridge and for
 docs/act-fields.md). A field that is not in the schema is not dropped: it goes
 into the record's ``custom`` map. Every value passes :func:`normalize_fields`
 before anything is written; a bad value raises :class:`ValidationError` naming
-record, field and value.
+record, field and value. :func:`schema_export` gives the model as plain data, with
+the search folding rules (:func:`folding_rules`, applied by :func:`fold`).
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import re
@@ -19,6 +21,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from engine.errors import UnknownKindError, ValidationError
+from engine.fold import FOLDING
+from engine.fold import fold as fold  # re-exported: the function the rules describe
 
 MAX_TEXT = 64 * 1024
 MAX_NOTE_TEXT = 1024 * 1024
@@ -512,3 +516,29 @@ _HANDLERS = {
     "number": _h_number, "enum": _h_enum, "duration": _h_duration, "id": _h_id,
     "ids": _h_ids, "json": _h_json,
 }
+
+
+def folding_rules() -> dict[str, Any]:
+    """The search folding rules as plain JSON data (engine/fold.py): what the
+    JavaScript engine applies so that it folds text exactly as :func:`fold` does."""
+    return copy.deepcopy(FOLDING)
+
+
+def schema_export() -> dict[str, Any]:
+    """The record model as plain JSON data, for the JavaScript engine: each kind's
+    root, fields (type, Act! name, label, choices), required and search fields, and
+    the search folding rules."""
+    from engine.labels import labels  # it reads this module's KINDS
+
+    names = labels()
+    return {
+        "kinds": {
+            kind: {"root": spec.root, "required": list(spec.required),
+                   "search": list(spec.search),
+                   "fields": {name: {"type": f.type, "act": f.act, "label": names[kind][name],
+                                     "choices": list(f.choices)}
+                              for name, f in spec.fields.items()}}
+            for kind, spec in KINDS.items()
+        },
+        "folding": folding_rules(),
+    }

@@ -48,7 +48,7 @@ def rows_from(conn: sqlite3.Connection, cursor: sqlite3.Cursor) -> list[RecordRo
     return [
         RecordRow(
             kind=r["kind"], id=r["id"], deleted=bool(r["deleted"]), updated=r["updated"],
-            updated_by=r["updated_by"], data=json.loads(r["data"]), search=r["search"],
+            updated_by=r["updated_by"], data=loads(r["data"]), search=r["search"],
             sort_key=r["sort_key"], sort_tail=r["sort_tail"], company_id=r["company_id"],
             company=r["company"],
             links=links.get((r["kind"], r["id"]), []),
@@ -149,3 +149,22 @@ def dumps(value: Any) -> str:
         return orjson.dumps(value).decode()
     except TypeError:
         return json.dumps(value, ensure_ascii=False)
+
+
+def loads(text: str) -> Any:
+    """A row's data from its JSON text: orjson, ~4x faster than json for the rows a
+    search or list returns. orjson reads an integer beyond 64 bits as a float (json
+    keeps it, see dumps): such a row is read again with json."""
+    data = orjson.loads(text)
+    return json.loads(text) if _holds_huge_float(data) else data
+
+
+def _holds_huge_float(value: Any) -> bool:
+    if value.__class__ is float:
+        return bool(abs(value) >= 9.2e18)
+    if value.__class__ is dict:
+        return any(_holds_huge_float(v) for v in value.values()
+                   if v.__class__ in (float, dict, list))
+    if value.__class__ is list:
+        return any(_holds_huge_float(v) for v in value)
+    return False

@@ -111,7 +111,8 @@ class RecordQuery:
     ``company`` matches the company id or, case-insensitively, the company name.
     ``linked_to`` keeps records whose ``links`` hold that contact id; ``group``
     keeps contacts that are members of that group. ``edited_since`` is a clock
-    stamp. ``text`` is a lower-case substring of the record's search text.
+    stamp. ``text`` is a substring of the record's search text, folded as it is
+    (:func:`engine.rows.search_needle`).
     """
 
     kind: str
@@ -126,6 +127,10 @@ class RecordQuery:
 
 
 LOCAL = "local"
+#: The meta key of the locale the rows' sort keys are made in (engine/collation.py).
+LOCALE_META = "locale"
+#: The meta key of :func:`engine.collation.key_version` of the ICU that made them.
+KEYS_META = "sort_keys"
 
 
 class Store(ABC):

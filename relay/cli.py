@@ -12,6 +12,7 @@ import asyncio
 import json
 import logging
 import re
+import secrets
 import sys
 import time
 import tomllib
@@ -142,22 +143,38 @@ def space() -> None:
 
 @space.command("create")
 @click.argument("name")
+@click.option("--locale", default=None, metavar="TAG",
+              help="Language whose conventions order names: a BCP 47 tag such as de, sv "
+                   "or de-u-co-phonebk (default: root, the Unicode default order).")
 @data_option
-def space_create(name: str, data: Path) -> None:
+def space_create(name: str, locale: str | None, data: Path) -> None:
     """Create a space.
+
+    With --locale, the space's first update sets its locale; every device takes it
+    with its next sync and orders names by it.
 
     \b
     Example:
-        handsync relay space create acme --data /srv/handsync
+        handsync relay space create acme --locale de --data /srv/handsync
     """
+    from engine.space import settings_update
+
+    try:
+        # Checked before anything is written: an unknown locale creates no space.
+        update = None if locale is None else settings_update(
+            locale, client_id=secrets.randbits(32))
+    except HandsyncError as exc:
+        raise click.BadParameter(str(exc), param_hint="--locale") from exc
     store = _store(data)
     try:
         store.create_space(name, _now())
+        if update is not None:
+            store.append([(name, update, "relay")], _now())
     except HandsyncError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
         store.close()
-    click.echo(f"space {name} created")
+    click.echo(f"space {name} created" + (f" (locale {locale.strip()})" if locale else ""))
 
 
 @relay.group()

@@ -25,6 +25,7 @@ With ``dry_run`` nothing is written anywhere and the tally says what would move.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import tzinfo
 from typing import Any
 
 from clients.act.client import ActClient
@@ -40,6 +41,7 @@ from clients.bridge.rules import (
     instant,
     same_values,
 )
+from clients.bridge.server_time import from_server
 from clients.bridge.state import BridgeState, Known
 from engine.errors import HandsyncError
 from engine.replica import Replica
@@ -50,8 +52,10 @@ class Mirror(Pusher):
 
     def __init__(self, replica: Replica, act: ActClient, state: BridgeState, *,
                  clock: Callable[[], int], dry_run: bool = False, sweep: bool = True,
-                 page_size: int = 1000, progress: Callable[[str], None] | None = None) -> None:
+                 page_size: int = 1000, progress: Callable[[str], None] | None = None,
+                 act_zone: tzinfo | None = None) -> None:
         self.replica, self.act, self.state = replica, act, state
+        self.act_zone = act_zone  # clients/bridge/server_time.py
         self.clock, self.dry, self.sweep = clock, dry_run, sweep
         self.page_size = page_size
         self.say = progress or (lambda _: None)
@@ -119,7 +123,7 @@ class Mirror(Pusher):
 
     def _pull_one(self, kind: str, rid: str, act_id: str, body: Mapping[str, Any],
                   known: Known | None, now: int) -> Known | None:
-        raw = from_act(kind, body)
+        raw = from_server(kind, from_act(kind, body), self.act_zone)
         self._links_to_local(kind, raw)
         return self.take(kind, rid, act_id, raw, known, edited_ms(body, now),
                          private=bool(body.get("isPrivate")))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from contextlib import suppress
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any, TypeVar
 
 from clients.act.client import ActClient
@@ -59,6 +59,7 @@ from clients.bridge.rules import (
     typed_value,
     value_type,
 )
+from clients.bridge.server_time import from_server, to_server
 from clients.bridge.state import Attempt, BridgeState, Known
 from engine.errors import HandsyncError, ValidationError
 from engine.replica import Replica
@@ -81,6 +82,7 @@ class Pusher:
     _custom: dict[str, dict[str, str] | None]
     _to_local: dict[str, dict[str, str]]
     _to_act: dict[str, dict[str, str]]
+    act_zone: tzinfo | None
     _blocked: dict[str, set[str]]
     _unsure: set[tuple[str, str]]
     _unsendable: set[tuple[str, str, str]]
@@ -334,7 +336,7 @@ class Pusher:
                     adopt[name] = sent[name]
         for name in [k for k, v in sent.items() if known and known.get(k, MISSING) == v]:
             del values[name]
-        return to_act(kind, values), sent, adopt
+        return to_act(kind, to_server(kind, values, self.act_zone)), sent, adopt
 
     def _custom_types(self, kind: str) -> dict[str, str] | None:
         """Custom fields Act! has for ``kind`` and their value types, from its field
@@ -515,7 +517,7 @@ class Pusher:
         if answer is None:
             values = dict(sent)
         else:
-            raw = from_act(kind, answer)
+            raw = from_server(kind, from_act(kind, answer), self.act_zone)
             self._links_to_local(kind, raw)
             values = self.accepted(kind, rid, raw)
             for name in _RICH.get(kind, ()):

@@ -22,6 +22,7 @@ from typing import Any
 from clients.act.client import ActClient
 from clients.bridge.mirror import Mirror
 from clients.bridge.rules import WRITER, Tally, failure_text
+from clients.bridge.server_time import server_zone
 from clients.bridge.state import BridgeState
 from clients.device.connection import SyncError
 from clients.device.home import (
@@ -57,6 +58,9 @@ class BridgeConfig:
     sweep_every: int = 1
     page_size: int = 1000
     sync_timeout: float = 120.0
+    #: The Act! server's time zone, for the activity times Act! keeps in it
+    #: (clients/bridge/server_time.py); None: UTC, like every other time.
+    act_time_zone: str | None = None
 
     def check(self) -> None:
         """Raise ValidationError for settings that cannot work."""
@@ -78,6 +82,7 @@ class BridgeConfig:
         if not 1 <= self.page_size <= 5000:
             raise ValidationError("the page size is 1 to 5000 (Act!'s cap)", field="page_size",
                                   value=self.page_size)
+        server_zone(self.act_time_zone)
 
 
 def init_bridge(home: Path, config: BridgeConfig, *, relay: str, space: str,
@@ -215,7 +220,7 @@ class Bridge:
                               clock=self.clock, dry_run=dry_run, progress=self.say)
         mirror = Mirror(self.device.replica, self.act, self.state, clock=self.clock,
                         dry_run=dry_run, sweep=sweep, page_size=self.config.page_size,
-                        progress=self.say)
+                        progress=self.say, act_zone=server_zone(self.config.act_time_zone))
         return mirror.run()
 
     def _sync(self) -> None:

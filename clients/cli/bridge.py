@@ -90,9 +90,13 @@ def load_or_fail(home: Path) -> BridgeConfig:
                    "so this lists every id).")
 @click.option("--page-size", default=1000, show_default=True, type=int,
               help="Records per Act! request (at most 5000).")
+@click.option("--act-time-zone", metavar="ZONE",
+              help="The Act! server's time zone (e.g. Europe/Berlin), for the activity "
+                   "times Act! keeps in it (default: they are UTC).")
 def bridge_init(home: Path, act_url: str | None, database: str | None, user: str | None,
                 password_env: str, act_csv: Path | None, relay: str, space: str, token: str,
-                interval: int, sweep_every: int, page_size: int) -> None:
+                interval: int, sweep_every: int, page_size: int,
+                act_time_zone: str | None) -> None:
     """Create a bridge home: a replica of the space plus the Act! settings.
 
     The password is never stored: --password-env names the variable that holds it
@@ -107,7 +111,8 @@ def bridge_init(home: Path, act_url: str | None, database: str | None, user: str
     config = BridgeConfig(act_url=act_url, database=database, user=user,
                           password_env=password_env,
                           act_csv=str(act_csv.resolve()) if act_csv else None,
-                          interval=interval, sweep_every=sweep_every, page_size=page_size)
+                          interval=interval, sweep_every=sweep_every, page_size=page_size,
+                          act_time_zone=act_time_zone)
     try:
         init_bridge(home, config, relay=relay, space=space, token=token)
     except HandsyncError as exc:

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
 import click
 
-from clients.cli.records import _run, echo_records, home_option, opened
+from clients.cli.present import echo_record, echo_records
+from clients.cli.records import _run, home_option, local_times, opened
+from clients.cli.times import parse_time, tz_option
 from clients.device.connection import SyncError
 from clients.device.home import init_home
 from engine.errors import HandsyncError
@@ -265,14 +268,35 @@ def _linked_list(kind: str) -> click.Command:
     @home_option
     @click.option("--contact", help="Only those linked to this contact.")
     @click.option("--json", "as_json", is_flag=True)
-    def list_linked(home: Path, contact: str | None, as_json: bool) -> None:
+    @tz_option
+    def list_linked(home: Path, contact: str | None, as_json: bool, tz: tzinfo | None) -> None:
         with opened(home, show=True) as dev:
-            echo_records(_run(lambda: dev.replica.list(kind, linked_to=contact)), as_json)
+            records = _run(lambda: dev.replica.list(kind, linked_to=contact))
+            echo_records(records, as_json, kind=kind, replica=dev.replica, zone=tz)
 
     return list_linked
 
 
+def _linked_show(kind: str) -> click.Command:
+    @click.command("show", help=f"Show one {kind} record: linked contacts by name, times "
+                   f"local.\n\n\b\nExample:\n    handsync {kind} show ID --tz Europe/Berlin")
+    @home_option
+    @click.argument("record_id", metavar="ID")
+    @click.option("--json", "as_json", is_flag=True)
+    @tz_option
+    def show_linked(home: Path, record_id: str, as_json: bool, tz: tzinfo | None) -> None:
+        with opened(home, show=True) as dev:
+            record = _run(lambda: dev.replica.get(kind, record_id, include_deleted=True))
+            if as_json:
+                echo_records([record], True, kind=kind)
+            else:
+                echo_record(record, kind=kind, replica=dev.replica, zone=tz)
+
+    return show_linked
+
+
 note.add_command(_linked_list("note"))
+note.add_command(_linked_show("note"))
 
 
 @click.group()
@@ -290,23 +314,25 @@ def history() -> None:
 @click.argument("contact_id")
 @click.option("--regarding", required=True)
 @click.option("--details")
-@click.option("--start-time", help="ISO-8601; default: none.")
+@click.option("--start-time", help="When (local time unless it has an offset); default: none.")
+@tz_option
 def history_add(home: Path, contact_id: str, regarding: str, details: str | None,
-                start_time: str | None) -> None:
+                start_time: str | None, tz: tzinfo | None) -> None:
     """Record something done with a contact; prints its id.
 
     \b
     Example:
-        handsync history add 8c1d… --regarding "Phone call" --details "Wants a quote"
+        handsync history add 8c1d… --regarding "Phone call" --start-time "2026-12-04 10:00"
     """
-    fields = {"regarding": regarding, "details": details, "start_time": start_time,
-              "contact_ids": [contact_id]}
+    fields = local_times("history", {"regarding": regarding, "details": details,
+                                     "start_time": start_time, "contact_ids": [contact_id]}, tz)
     with opened(home) as dev:
         _run(lambda: dev.replica.get("contact", contact_id))
         click.echo(_run(lambda: dev.replica.create("history", fields)))
 
 
 history.add_command(_linked_list("history"))
+history.add_command(_linked_show("history"))
 
 
 @click.group()
@@ -323,20 +349,23 @@ def activity() -> None:
 @home_option
 @click.argument("contact_id")
 @click.option("--subject", required=True)
-@click.option("--start-time", required=True, help="ISO-8601.")
-@click.option("--end-time", help="ISO-8601.")
+@click.option("--start-time", required=True,
+              help="Local time such as '2026-12-04 10:00', or ISO-8601 with an offset.")
+@click.option("--end-time", help="Local time, or ISO-8601 with an offset.")
 @click.option("--type", "type_name", default="Call", show_default=True,
               help="Call, Meeting, To-do, Appointment or a custom type.")
+@tz_option
 def activity_add(home: Path, contact_id: str, subject: str, start_time: str,
-                 end_time: str | None, type_name: str) -> None:
+                 end_time: str | None, type_name: str, tz: tzinfo | None) -> None:
     """Schedule an activity with a contact; prints its id.
 
     \b
     Example:
-        handsync activity add 8c1d… --subject "Demo" --start-time 2026-12-02T10:00:00Z
+        handsync activity add 8c1d… --subject "Demo" --start-time "2026-12-04 10:00"
     """
-    fields = {"subject": subject, "start_time": start_time, "end_time": end_time,
-              "activity_type_name": type_name, "contact_ids": [contact_id]}
+    fields = local_times("activity", {
+        "subject": subject, "start_time": start_time, "end_time": end_time,
+        "activity_type_name": type_name, "contact_ids": [contact_id]}, tz)
     with opened(home) as dev:
         _run(lambda: dev.replica.get("contact", contact_id))
         click.echo(_run(lambda: dev.replica.create("activity", fields)))
@@ -345,31 +374,44 @@ def activity_add(home: Path, contact_id: str, subject: str, start_time: str,
 @activity.command("list")
 @home_option
 @click.option("--contact", help="Only those linked to this contact.")
-@click.option("--from", "start", help="Calendar view from this date/time (ISO-8601).")
-@click.option("--to", "end", help="… up to this date/time.")
+@click.option("--from", "start",
+              help="Calendar view from this date or time (local unless it has an offset).")
+@click.option("--to", "end", help="… up to this time, or to the end of this date.")
 @click.option("--include-cleared", is_flag=True)
 @click.option("--json", "as_json", is_flag=True)
+@tz_option
 def activity_list(home: Path, contact: str | None, start: str | None, end: str | None,
-                  include_cleared: bool, as_json: bool) -> None:
+                  include_cleared: bool, as_json: bool, tz: tzinfo | None) -> None:
     """List activities, optionally as a calendar between --from and --to.
 
     \b
     Example:
-        handsync activity list --from 2026-12-01 --to 2026-12-07
+        handsync activity list --from 2026-12-01 --to 2026-12-07 --tz Europe/Berlin
     """
-    from engine.schema import kind_spec, normalize_value
-
-    spec = kind_spec("activity").fields["start_time"]
-    lo = normalize_value(spec, start, kind="activity", record_id=None) if start else None
-    hi = normalize_value(spec, end, kind="activity", record_id=None) if end else None
+    lo = _utc(parse_time(start, tz, param="--from")) if start else ""
+    # A date alone runs to the next day's start, which is left out; a time is kept.
+    hi = _utc(parse_time(end, tz, param="--to", end_of_day=True)) if end else None
+    to_day = end is not None and len(end.strip()) == 10
     with opened(home, show=True) as dev:
         records = _run(lambda: dev.replica.list("activity", linked_to=contact))
-    chosen = [r for r in records
-              if (include_cleared or not r.get("is_cleared"))
-              and (lo is None or (r.get("start_time") or "") >= lo)
-              and (hi is None or (r.get("start_time") or "") <= hi)]
-    chosen.sort(key=lambda r: r.get("start_time") or "")
-    echo_records(chosen, as_json)
+        chosen = [r for r in records
+                  if (include_cleared or not r.get("is_cleared"))
+                  and (r.get("start_time") or "") >= lo
+                  and (hi is None or (r.get("start_time") or "") < hi
+                       or (not to_day and r.get("start_time") == hi))]
+        chosen.sort(key=lambda r: r.get("start_time") or "")
+        echo_records(chosen, as_json, kind="activity", replica=dev.replica, zone=tz)
+
+
+def _utc(text: str) -> str:
+    """A time with an offset as the engine stores it (UTC, to the millisecond)."""
+    from engine.schema import kind_spec, normalize_value
+
+    return str(normalize_value(kind_spec("activity").fields["start_time"], text,
+                               kind="activity", record_id=None))
+
+
+activity.add_command(_linked_show("activity"))
 
 
 @activity.command("clear")
@@ -456,4 +498,5 @@ def group_list(home: Path, as_json: bool) -> None:
         handsync group list --json
     """
     with opened(home, show=True) as dev:
-        echo_records(_run(lambda: dev.replica.list("group")), as_json)
+        echo_records(_run(lambda: dev.replica.list("group")), as_json, kind="group",
+                     replica=dev.replica)

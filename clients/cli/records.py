@@ -2,25 +2,29 @@
 
 Each command is a thin wrapper over one Replica call on the device home. Fields
 are options named after the schema (``--first-name``, ``--email`` …) or
-``--set NAME=VALUE`` for any field, custom ones included. Read commands take
-``--json`` and then print records with their ``id`` and snake_case field names.
+``--set NAME=VALUE`` for any field, custom ones included. Times typed without an
+offset are local (``--tz``, clients/cli/times.py). Read commands print records
+readably (clients/cli/present.py), or with ``--json`` with their ``id``,
+snake_case field names and UTC times.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
 import click
 
+from clients.cli.present import echo_record, echo_records
+from clients.cli.times import parse_time, tz_option
 from clients.device.home import Device, default_home
 from engine.errors import HandsyncError
 from engine.schema import KINDS
 
-_META = ("deleted", "updated_at", "updated_by", "conflicts")
+__all__ = ["echo_records", "home_option", "opened", "record_group"]
 _EXAMPLE = {
     "contact": "--first-name Ann --last-name Lee --email ann@acme.example",
     "company": "--name 'Acme Ltd'", "group": "--name 'Key accounts'",
@@ -64,27 +68,24 @@ def _field_options(kind: str, func: Callable[..., Any]) -> Callable[..., Any]:
                         help="Set any field, custom ones included (repeatable).")(func)
 
 
-def _fields(values: dict[str, Any], assignments: tuple[str, ...]) -> dict[str, Any]:
+def _fields(kind: str, values: dict[str, Any], assignments: tuple[str, ...],
+            zone: tzinfo | None) -> dict[str, Any]:
     fields = {k: v for k, v in values.items() if v is not None}
     for item in assignments:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--set")
         fields[name.strip()] = value
-    return fields
+    return local_times(kind, fields, zone)
 
 
-def echo_records(records: list[dict[str, Any]], as_json: bool) -> None:
-    """Print records as JSON, or one readable line each."""
-    if as_json:
-        click.echo(json.dumps(records, indent=2, ensure_ascii=False))
-        return
-    for record in records:
-        shown = ", ".join(f"{k}={v}" for k, v in record.items()
-                          if k not in ("id", *_META) and v not in (None, [], {}))
-        flags = (" [deleted]" if record.get("deleted") else "") + (
-            f" [{record['conflicts']} conflict(s)]" if record.get("conflicts") else "")
-        click.echo(f"{record['id']}  {shown}{flags}")
+def local_times(kind: str, fields: dict[str, Any], zone: tzinfo | None) -> dict[str, Any]:
+    """``fields`` with each time typed without an offset taken as local time in ``zone``."""
+    specs = KINDS[kind].fields
+    return {name: parse_time(value, zone, param=f"--{name.replace('_', '-')}")
+            if name in specs and specs[name].type == "datetime" and isinstance(value, str)
+            and value.strip() else value
+            for name, value in fields.items()}
 
 
 def _run(action: Callable[[], Any]) -> Any:
@@ -103,12 +104,12 @@ def record_group(kind: str, noun: str) -> click.Group:
         pass
 
     def add(home: Path, record_id: str | None, as_json: bool, assignments: tuple[str, ...],
-            **values: Any) -> None:
+            tz: tzinfo | None, **values: Any) -> None:
+        fields = _fields(kind, values, assignments, tz)
         with opened(home) as device:
-            rid = _run(lambda: device.replica.create(kind, _fields(values, assignments),
-                                                     record_id=record_id))
+            rid = _run(lambda: device.replica.create(kind, fields, record_id=record_id))
             if as_json:
-                echo_records([device.replica.get(kind, rid)], True)
+                echo_records([device.replica.get(kind, rid)], True, kind=kind)
             else:
                 click.echo(rid)
 
@@ -116,10 +117,11 @@ def record_group(kind: str, noun: str) -> click.Group:
                   f"Example:\n    handsync {noun} add {_EXAMPLE.get(kind, '')}")(
         home_option(click.option("--id", "record_id", help="Use this id (e.g. an Act! GUID).")(
             click.option("--json", "as_json", is_flag=True, help="Print the whole record.")(
-                _field_options(kind, add)))))
+                tz_option(_field_options(kind, add))))))
 
-    def edit(home: Path, record_id: str, assignments: tuple[str, ...], **values: Any) -> None:
-        fields = _fields(values, assignments)
+    def edit(home: Path, record_id: str, assignments: tuple[str, ...], tz: tzinfo | None,
+             **values: Any) -> None:
+        fields = _fields(kind, values, assignments, tz)
         if not fields:
             raise click.UsageError("give at least one field to change")
         with opened(home) as device:
@@ -128,7 +130,8 @@ def record_group(kind: str, noun: str) -> click.Group:
 
     group.command("edit", help=f"Change only the given fields of a {noun}.\n\n\b\nExample:\n"
                   f"    handsync {noun} edit ID {_EXAMPLE.get(kind, '')}")(
-        home_option(click.argument("record_id", metavar="ID")(_field_options(kind, edit))))
+        home_option(click.argument("record_id", metavar="ID")(
+            tz_option(_field_options(kind, edit)))))
 
     for verb, call, done in (("delete", "delete", "moved to the trash"),
                              ("restore", "restore", "restored")):
@@ -146,15 +149,14 @@ def record_group(kind: str, noun: str) -> click.Group:
     @home_option
     @click.argument("record_id", metavar="ID")
     @click.option("--json", "as_json", is_flag=True)
-    def show(home: Path, record_id: str, as_json: bool) -> None:
+    @tz_option
+    def show(home: Path, record_id: str, as_json: bool, tz: tzinfo | None) -> None:
         with opened(home, show=True) as device:
             record = _run(lambda: device.replica.get(kind, record_id, include_deleted=True))
             if as_json:
-                echo_records([record], True)
+                echo_records([record], True, kind=kind)
                 return
-            for key, value in record.items():
-                if value not in (None, [], {}):
-                    click.echo(f"{key}: {value}")
+            echo_record(record, kind=kind, replica=device.replica, zone=tz)
 
     @group.command("list", help=f"List {noun} records.\n\n\b\nExample:\n"
                    f"    handsync {noun} list --limit 20 --json")
@@ -162,28 +164,35 @@ def record_group(kind: str, noun: str) -> click.Group:
     @click.option("--group", help="Only members of this group (contacts).")
     @click.option("--company", help="Company id or name.")
     @click.option("--contact", "linked_to", help="Only records linked to this contact.")
-    @click.option("--edited-since", help="ISO-8601 date and time.")
+    @click.option("--edited-since", help="Date and time (local unless it has an offset).")
     @click.option("--include-deleted", is_flag=True)
     @click.option("--limit", type=click.IntRange(min=1))
     @click.option("--json", "as_json", is_flag=True)
+    @tz_option
     def list_(home: Path, group: str | None, company: str | None, linked_to: str | None,
               edited_since: str | None, include_deleted: bool, limit: int | None,
-              as_json: bool) -> None:
+              as_json: bool, tz: tzinfo | None) -> None:
+        since = None if edited_since is None else parse_time(edited_since, tz,
+                                                             param="--edited-since")
         with opened(home, show=True) as device:
             records = _run(lambda: device.replica.list(
                 kind, group=group, company=company, linked_to=linked_to,
-                edited_since=edited_since, include_deleted=include_deleted, limit=limit))
-            echo_records(records, as_json)
+                edited_since=since, include_deleted=include_deleted, limit=limit))
+            echo_records(records, as_json, kind=kind, replica=device.replica, zone=tz)
 
-    @group.command("search", help=f"Find {noun} records by name, company, e-mail or phone."
-                   f"\n\n\b\nExample:\n    handsync {noun} search 555-0142")
+    @group.command("search", help=f"Find {noun} records by name, company, e-mail or phone, "
+                   "as people type them: without accents or punctuation, in any case."
+                   f"\n\n\b\nExample:\n    handsync {noun} search muller")
     @home_option
     @click.argument("text")
     @click.option("--limit", type=click.IntRange(min=1))
     @click.option("--json", "as_json", is_flag=True)
-    def search(home: Path, text: str, limit: int | None, as_json: bool) -> None:
+    @tz_option
+    def search(home: Path, text: str, limit: int | None, as_json: bool,
+               tz: tzinfo | None) -> None:
         with opened(home, show=True) as device:
-            echo_records(_run(lambda: device.replica.search(text, kind, limit=limit)), as_json)
+            found = _run(lambda: device.replica.search(text, kind, limit=limit))
+            echo_records(found, as_json, kind=kind, replica=device.replica, zone=tz)
 
     return group
 

@@ -8,6 +8,7 @@ readable by another connection at once and after reopening (invariant 2).
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import sqlite3
@@ -18,6 +19,8 @@ import pytest
 
 from engine.errors import CorruptStoreError, StoreError
 from engine.replica import Replica, ids_of
+from engine.rows import sort_texts
+from engine.schema import KINDS
 from engine.sqlite_store import FORMAT_VERSION, SqliteStore
 from engine.store import LOCAL, Batch, LogEntry, RecordQuery, RecordRow
 from tests.engine.helpers import Clock, threaded
@@ -110,6 +113,23 @@ def test_a_future_format_version_is_refused(tmp_path: Path) -> None:
     assert f"reads {FORMAT_VERSION}" in str(err)
 
 
+def _old_texts(path: Path) -> None:
+    """Give every row the sort key and search text versions 1 and 2 wrote: fields in
+    lower case, joined by U+001F (with the e-mail in the contact's sort tail)."""
+    fields = {"contact": ("last_name", "first_name", "full_name", "company"),
+              "note": ("display_date", "created")}
+    conn = sqlite3.connect(path)
+    with conn:
+        for kind, rid, data in conn.execute("SELECT kind, id, data FROM records").fetchall():
+            values = json.loads(data)
+            key = "\x1f".join(str(values.get(n) or "").lower() for n in fields[kind])
+            search = "\x1f".join(str(values[n]).lower() for n in KINDS[kind].search
+                                 if isinstance(values.get(n), str))
+            conn.execute("UPDATE records SET sort_key = ?, search = ? WHERE kind = ? AND id = ?",
+                         (key, search, kind, rid))
+    conn.close()
+
+
 # Version 1 sorted contacts by one indexed key that ended with the e-mail.
 _VERSION_1 = """
 CREATE TABLE records_v1 (kind TEXT NOT NULL, id TEXT NOT NULL, deleted INTEGER NOT NULL,
@@ -137,6 +157,7 @@ def version_1_store(path: Path) -> list[str]:
     a.create("note", {"text": "hello", "contact_ids": ["k1"]}, record_id="n1")
     order = ids_of(a.list())
     a.close()
+    _old_texts(path)
     conn = sqlite3.connect(path)
     conn.executescript(_VERSION_1)
     conn.close()
@@ -160,8 +181,54 @@ def test_a_version_1_store_is_brought_to_the_current_version(tmp_path: Path) -> 
     a.close()
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT sort_key, sort_tail FROM records WHERE id = 'k1'"
-                            ).fetchone() == ("lee\x1fann\x1f\x1f", "cy@x.example")
+                            ).fetchone() == (
+            sort_texts("contact", {"first_name": "Ann", "last_name": "Lee"})[0], "cy@x.example")
     conn.close()
+
+
+def test_a_version_2_store_is_brought_to_folded_search_and_collated_order(
+        tmp_path: Path) -> None:
+    path = tmp_path / "v2.db"
+    a = Replica(SqliteStore(path), clock=Clock(), replica_id="a", client_id=1)
+    for rid, first, last in (("z", "Zoe", "Zeller"), ("o", "Ola", "Øberg"),
+                             ("m", "Jürgen", "Müller"), ("n", "Nils", "Nagel")):
+        a.create("contact", {"first_name": first, "last_name": last}, record_id=rid)
+    a.close()
+    _old_texts(path)
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("UPDATE meta SET value = '2' WHERE key = 'format_version'")
+        # Version 2 put Øberg after Zeller (code point order) and found "muller" nowhere.
+        assert [r[0] for r in conn.execute(
+            "SELECT id FROM records WHERE kind = 'contact' ORDER BY sort_key")] == [
+            "m", "n", "z", "o"]
+        assert conn.execute("SELECT count(*) FROM records WHERE instr(search, 'muller')"
+                            ).fetchone() == (0,)
+    conn.close()
+    b = Replica(SqliteStore(path), clock=Clock(), replica_id="a", client_id=1)
+    assert b.get_meta("format_version") == FORMAT_VERSION
+    assert ids_of(b.list()) == ["m", "n", "o", "z"]
+    assert ids_of(b.search("muller")) == ["m"]
+    assert ids_of(b.search("oberg")) == ["o"]
+    b.close()
+
+
+def test_a_store_keeps_its_locale_through_the_migration(tmp_path: Path) -> None:
+    path = tmp_path / "v2sv.db"
+    a = Replica(SqliteStore(path), clock=Clock(), replica_id="a", client_id=1)
+    a.set_locale("sv")
+    for rid, last in (("z", "Zeller"), ("o", "Öberg"), ("a", "Andersson")):
+        a.create("contact", {"last_name": last}, record_id=rid)
+    a.close()
+    _old_texts(path)
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("UPDATE meta SET value = '2' WHERE key = 'format_version'")
+    conn.close()
+    b = Replica(SqliteStore(path), clock=Clock(), replica_id="a", client_id=1)
+    assert b.locale == "sv"
+    assert ids_of(b.list()) == ["a", "z", "o"]  # Swedish: Ö after Z
+    b.close()
 
 
 def test_a_version_1_store_with_an_unreadable_row_is_refused_unchanged(tmp_path: Path) -> None:
@@ -357,4 +424,17 @@ def test_a_failed_background_checkpoint_is_raised_by_the_next_commit(
     store.commit(Batch(rows=[row("c3")]))
     store.wait_for_checkpoint()
     assert {r.id for r in store.query(RecordQuery("contact"))} == {"c1", "c3"}
+    store.close()
+
+
+def test_rows_read_back_keep_integers_of_any_size(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "big.db")
+    values = {"id": "k", "custom.big": 12345678901234567890123, "custom.small": 7,
+              "custom.float": 1.5, "custom.text": "1234567890123456789012 digits",
+              "recur_spec": {"every": [1, {"n": -98765432109876543210}]}}
+    store.commit(Batch(rows=[row("k", **{k: v for k, v in values.items() if k != "id"})]))
+    [back] = store.query(RecordQuery("contact"))
+    assert back.data == values
+    assert type(back.data["custom.big"]) is int and type(back.data["custom.small"]) is int
+    assert type(back.data["recur_spec"]["every"][1]["n"]) is int
     store.close()
