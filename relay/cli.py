@@ -23,6 +23,7 @@ import click
 
 from engine.errors import HandsyncError
 from relay.config import RelayConfig
+from relay.group import HandsyncGroup
 from relay.store import RelayStore
 from relay.workers import compact_space
 
@@ -43,10 +44,7 @@ def parse_duration(text: str) -> int:
 
 
 def _store(data: Path) -> RelayStore:
-    try:
-        return RelayStore(data)
-    except HandsyncError as exc:
-        raise click.ClickException(str(exc)) from exc
+    return RelayStore(data)
 
 
 def _load_toml(ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
@@ -69,7 +67,7 @@ data_option = click.option(
     required=True, help="Relay data directory (env HANDSYNC_RELAY_DATA).")
 
 
-@click.group()
+@click.group(cls=HandsyncGroup)
 def relay() -> None:
     """Run the relay and manage its spaces and tokens.
 
@@ -127,7 +125,7 @@ def serve(data: Path, host: str, port: int, max_frame: int, rate: float,
     try:
         server = RelayServer(config)
         asyncio.run(server.serve_forever())
-    except (HandsyncError, OSError) as exc:
+    except OSError as exc:  # the port is taken, the address is not this machine's, …
         raise click.ClickException(str(exc)) from exc
 
 
@@ -170,8 +168,6 @@ def space_create(name: str, locale: str | None, data: Path) -> None:
         store.create_space(name, _now())
         if update is not None:
             store.append([(name, update, "relay")], _now())
-    except HandsyncError as exc:
-        raise click.ClickException(str(exc)) from exc
     finally:
         store.close()
     click.echo(f"space {name} created" + (f" (locale {locale.strip()})" if locale else ""))
@@ -207,8 +203,6 @@ def token_issue(space_name: str, device: str, read_only: bool, expires: str | No
     try:
         issued, text = store.issue_token(space_name, device, now, read_only=read_only,
                                          expires_ms=expires_ms)
-    except HandsyncError as exc:
-        raise click.ClickException(str(exc)) from exc
     finally:
         store.close()
     click.echo(text)
@@ -264,8 +258,6 @@ def token_revoke(token_id: str, data: Path) -> None:
     store = _store(data)
     try:
         revoked = store.revoke_token(token_id, _now())
-    except HandsyncError as exc:
-        raise click.ClickException(str(exc)) from exc
     finally:
         store.close()
     click.echo(f"token {revoked.id} ({revoked.device}) revoked")

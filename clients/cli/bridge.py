@@ -43,10 +43,7 @@ def _say(line: str) -> None:
 
 
 def _open(home: Path, progress: Callable[[str], None] = _say) -> Bridge:
-    try:
-        return Bridge(home, progress=progress)
-    except HandsyncError as exc:
-        raise click.ClickException(str(exc)) from exc
+    return Bridge(home, progress=progress)
 
 
 @click.group()
@@ -64,10 +61,7 @@ def bridge() -> None:
 
 def load_or_fail(home: Path) -> BridgeConfig:
     """The home's settings, or a ClickException saying why there are none."""
-    try:
-        return load_config(home)
-    except HandsyncError as exc:
-        raise click.ClickException(str(exc)) from exc
+    return load_config(home)
 
 
 @bridge.command("init")
@@ -113,10 +107,7 @@ def bridge_init(home: Path, act_url: str | None, database: str | None, user: str
                           act_csv=str(act_csv.resolve()) if act_csv else None,
                           interval=interval, sweep_every=sweep_every, page_size=page_size,
                           act_time_zone=act_time_zone)
-    try:
-        init_bridge(home, config, relay=relay, space=space, token=token)
-    except HandsyncError as exc:
-        raise click.ClickException(str(exc)) from exc
+    init_bridge(home, config, relay=relay, space=space, token=token)
     click.echo(f"bridge ready in {home}; mirror once with: handsync bridge once --home {home}")
     hint = password_hint(config)
     if hint:
@@ -151,10 +142,7 @@ def bridge_review(home: Path, as_json: bool) -> None:
 
 def _pass(home: Path, as_json: bool, *, dry_run: bool) -> None:
     with _open(home) as b:
-        try:
-            tally = b.review() if dry_run else b.once()
-        except HandsyncError as exc:
-            raise click.ClickException(str(exc)) from exc
+        tally = b.review() if dry_run else b.once()
     if as_json:
         click.echo(json.dumps(tally.to_dict(), indent=2))
     else:
@@ -187,8 +175,8 @@ def bridge_run(home: Path, interval: int | None) -> None:
         with on_stop(stop):
             try:
                 opened = _open(home, say)
-            except click.ClickException as exc:  # e.g. the home is busy: the log says so
-                log.write(f"bridge could not start: {exc.message}")
+            except HandsyncError as exc:  # e.g. the home is busy: the log says so
+                log.write(f"bridge could not start: {exc}")
                 raise
             with opened as b:
                 say(f"bridge running: a pass every {interval or b.config.interval} s; "
@@ -210,10 +198,7 @@ def bridge_status(home: Path, as_json: bool) -> None:
     Example:
         handsync bridge status --home ~/bridge
     """
-    try:
-        status = read_status(home)  # no lock: it works while 'bridge run' is running
-    except HandsyncError as exc:
-        raise click.ClickException(str(exc)) from exc
+    status = read_status(home)  # no lock: it works while 'bridge run' is running
     if as_json:
         click.echo(json.dumps(status, indent=2))
         return
@@ -264,11 +249,8 @@ def service_install(home: Path, name: str, start: str) -> None:
         handsync bridge service install --home ~/bridge --start boot
     """
     config = load_or_fail(home)
-    try:
-        done = services.install(home, name=name, platform=SERVICE_PLATFORM,
-                                runner=SERVICE_RUNNER, start=start)
-    except HandsyncError as exc:
-        raise click.ClickException(str(exc)) from exc
+    done = services.install(home, name=name, platform=SERVICE_PLATFORM,
+                            runner=SERVICE_RUNNER, start=start)
     for line in done:
         click.echo(line)
     if config.act_csv is None:
@@ -287,11 +269,8 @@ def service_uninstall(home: Path, name: str) -> None:
         handsync bridge service uninstall --home ~/bridge
     """
     load_or_fail(home)
-    try:
-        done = services.uninstall(home, name=name, platform=SERVICE_PLATFORM,
-                                  runner=SERVICE_RUNNER)
-    except HandsyncError as exc:
-        raise click.ClickException(str(exc)) from exc
+    done = services.uninstall(home, name=name, platform=SERVICE_PLATFORM,
+                              runner=SERVICE_RUNNER)
     for line in done:
         click.echo(line)
 
@@ -309,11 +288,8 @@ def service_status(home: Path, name: str, as_json: bool) -> None:
         handsync bridge service status --home ~/bridge
     """
     load_or_fail(home)
-    try:
-        found = services.status(home, name=name, platform=SERVICE_PLATFORM,
-                                runner=SERVICE_RUNNER)
-    except HandsyncError as exc:
-        raise click.ClickException(str(exc)) from exc
+    found = services.status(home, name=name, platform=SERVICE_PLATFORM,
+                            runner=SERVICE_RUNNER)
     if as_json:
         click.echo(json.dumps(found, indent=2))
         return

@@ -29,7 +29,6 @@ from clients.act_sandbox.store import SandboxStore
 from clients.bridge.rules import Tally
 from clients.bridge.runner import Bridge, BridgeConfig, init_bridge, summary
 from clients.device.home import Device, init_home, wall_clock
-from engine.errors import HandsyncError
 from relay.config import RelayConfig
 from relay.server import RelayServer
 from relay.store import RelayStore
@@ -173,9 +172,6 @@ def demo() -> None:
     Example:
         handsync demo
     """
-    try:
-        converged = run_demo(click.echo)
-    except HandsyncError as exc:
-        raise click.ClickException(str(exc)) from exc
+    converged = run_demo(click.echo)
     if not converged:
         raise click.ClickException("the devices did not converge")

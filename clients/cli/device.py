@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from clients.cli.present import echo_record, echo_records
-from clients.cli.records import _run, home_option, local_times, opened
+from clients.cli.records import home_option, local_times, opened
 from clients.cli.times import parse_time, tz_option
 from clients.device.connection import SyncError
 from clients.device.home import init_home
@@ -46,10 +46,7 @@ def device_init(home: Path, relay: str, space: str, token: str, name: str,
         handsync device init --home ~/hs --relay ws://127.0.0.1:8765 --space acme \\
             --token hs_3f9a1c2b7d4e_… --name anns-phone
     """
-    try:
-        config = init_home(home, relay, space, token, name, auto_sync=auto_sync)
-    except HandsyncError as exc:
-        raise click.ClickException(str(exc)) from exc
+    config = init_home(home, relay, space, token, name, auto_sync=auto_sync)
     click.echo(f"device {config.name} ({config.replica_id}) ready in {home}")
 
 
@@ -215,7 +212,7 @@ def conflicts_resolve(home: Path, kind: str, record_id: str, field: str, value: 
     if field in ("deleted", "_deleted"):
         parsed = value.lower() in ("true", "yes", "1")
     with opened(home) as dev:
-        _run(lambda: dev.replica.resolve(kind, record_id, field, parsed))
+        dev.replica.resolve(kind, record_id, field, parsed)
     click.echo(f"{kind} {record_id} {field} resolved")
 
 
@@ -241,9 +238,9 @@ def note_add(home: Path, contact_id: str, text: str) -> None:
         handsync note add 8c1d… "Call back Tuesday"
     """
     with opened(home) as dev:
-        _run(lambda: dev.replica.get("contact", contact_id))
-        click.echo(_run(lambda: dev.replica.create(
-            "note", {"text": text, "contact_ids": [contact_id]})))
+        dev.replica.get("contact", contact_id)
+        click.echo(dev.replica.create(
+            "note", {"text": text, "contact_ids": [contact_id]}))
 
 
 @note.command("edit")
@@ -258,7 +255,7 @@ def note_edit(home: Path, note_id: str, text: str) -> None:
         handsync note edit 51ab… "Call back Wednesday"
     """
     with opened(home) as dev:
-        _run(lambda: dev.replica.update("note", note_id, {"text": text}))
+        dev.replica.update("note", note_id, {"text": text})
     click.echo(f"note {note_id} updated")
 
 
@@ -271,7 +268,7 @@ def _linked_list(kind: str) -> click.Command:
     @tz_option
     def list_linked(home: Path, contact: str | None, as_json: bool, tz: tzinfo | None) -> None:
         with opened(home, show=True) as dev:
-            records = _run(lambda: dev.replica.list(kind, linked_to=contact))
+            records = dev.replica.list(kind, linked_to=contact)
             echo_records(records, as_json, kind=kind, replica=dev.replica, zone=tz)
 
     return list_linked
@@ -286,7 +283,7 @@ def _linked_show(kind: str) -> click.Command:
     @tz_option
     def show_linked(home: Path, record_id: str, as_json: bool, tz: tzinfo | None) -> None:
         with opened(home, show=True) as dev:
-            record = _run(lambda: dev.replica.get(kind, record_id, include_deleted=True))
+            record = dev.replica.get(kind, record_id, include_deleted=True)
             if as_json:
                 echo_records([record], True, kind=kind)
             else:
@@ -327,8 +324,8 @@ def history_add(home: Path, contact_id: str, regarding: str, details: str | None
     fields = local_times("history", {"regarding": regarding, "details": details,
                                      "start_time": start_time, "contact_ids": [contact_id]}, tz)
     with opened(home) as dev:
-        _run(lambda: dev.replica.get("contact", contact_id))
-        click.echo(_run(lambda: dev.replica.create("history", fields)))
+        dev.replica.get("contact", contact_id)
+        click.echo(dev.replica.create("history", fields))
 
 
 history.add_command(_linked_list("history"))
@@ -367,8 +364,8 @@ def activity_add(home: Path, contact_id: str, subject: str, start_time: str,
         "subject": subject, "start_time": start_time, "end_time": end_time,
         "activity_type_name": type_name, "contact_ids": [contact_id]}, tz)
     with opened(home) as dev:
-        _run(lambda: dev.replica.get("contact", contact_id))
-        click.echo(_run(lambda: dev.replica.create("activity", fields)))
+        dev.replica.get("contact", contact_id)
+        click.echo(dev.replica.create("activity", fields))
 
 
 @activity.command("list")
@@ -393,7 +390,7 @@ def activity_list(home: Path, contact: str | None, start: str | None, end: str |
     hi = _utc(parse_time(end, tz, param="--to", end_of_day=True)) if end else None
     to_day = end is not None and len(end.strip()) == 10
     with opened(home, show=True) as dev:
-        records = _run(lambda: dev.replica.list("activity", linked_to=contact))
+        records = dev.replica.list("activity", linked_to=contact)
         chosen = [r for r in records
                   if (include_cleared or not r.get("is_cleared"))
                   and (r.get("start_time") or "") >= lo
@@ -425,7 +422,7 @@ def activity_clear(home: Path, activity_id: str) -> None:
         handsync activity clear 77aa…
     """
     with opened(home) as dev:
-        _run(lambda: dev.replica.update("activity", activity_id, {"is_cleared": True}))
+        dev.replica.update("activity", activity_id, {"is_cleared": True})
     click.echo(f"activity {activity_id} cleared")
 
 
@@ -451,8 +448,8 @@ def group_create(home: Path, name: str, description: str | None) -> None:
         handsync group create "Key accounts"
     """
     with opened(home) as dev:
-        click.echo(_run(lambda: dev.replica.create(
-            "group", {"name": name, "description": description})))
+        click.echo(dev.replica.create(
+            "group", {"name": name, "description": description}))
 
 
 @group.command("assign")
@@ -467,7 +464,7 @@ def group_assign(home: Path, group_id: str, contact_id: str) -> None:
         handsync group assign 0f3e… 8c1d…
     """
     with opened(home) as dev:
-        _run(lambda: dev.replica.add_to_group(group_id, contact_id))
+        dev.replica.add_to_group(group_id, contact_id)
     click.echo(f"{contact_id} added to group {group_id}")
 
 
@@ -483,7 +480,7 @@ def group_unassign(home: Path, group_id: str, contact_id: str) -> None:
         handsync group unassign 0f3e… 8c1d…
     """
     with opened(home) as dev:
-        _run(lambda: dev.replica.remove_from_group(group_id, contact_id))
+        dev.replica.remove_from_group(group_id, contact_id)
     click.echo(f"{contact_id} removed from group {group_id}")
 
 
@@ -498,5 +495,5 @@ def group_list(home: Path, as_json: bool) -> None:
         handsync group list --json
     """
     with opened(home, show=True) as dev:
-        echo_records(_run(lambda: dev.replica.list("group")), as_json, kind="group",
+        echo_records(dev.replica.list("group"), as_json, kind="group",
                      replica=dev.replica)

@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from clients.cli.records import _run, home_option, opened
+from clients.cli.records import home_option, opened
 from clients.device.exchange.files import detect_format, read_rows, read_text, render
 from clients.device.exchange.plan import (
     ImportResult,
@@ -66,14 +66,14 @@ def export(home: Path, fmt: str | None, kind: str, output: Path | None) -> None:
         handsync export --format csv --kind company > companies.csv
     """
     if fmt is None:
-        fmt = _run(lambda: detect_format(output, "", None)) if output else "json"
+        fmt = detect_format(output, "", None) if output else "json"
     with opened(home) as device:
-        records = _run(lambda: exportable(device.replica, kind))
+        records = exportable(device.replica, kind)
     if output is not None and _interactive():
         with click.progressbar(records, label=f"Exporting {len(records)} {kind} record(s)") as bar:
-            text = _run(lambda: render(kind, fmt, bar))
+            text = render(kind, fmt, bar)
     else:
-        text = _run(lambda: render(kind, fmt, records))
+        text = render(kind, fmt, records)
     if output is None:
         click.echo(text, nl=False)
         return
@@ -110,18 +110,18 @@ def import_(home: Path, file: Path, fmt: str | None, kind: str, dry_run: bool,
         handsync import export.vcf --dry-run
     """
     started = time.monotonic()
-    text = _run(lambda: read_text(file))
-    fmt = _run(lambda: detect_format(file, text, fmt))
-    rows = _run(lambda: read_rows(text, fmt, kind))
+    text = read_text(file)
+    fmt = detect_format(file, text, fmt)
+    rows = read_rows(text, fmt, kind)
     with opened(home) as device:
-        plan = _run(lambda: plan_import(device.replica, kind, rows))
+        plan = plan_import(device.replica, kind, rows)
         if dry_run:
             result = summarize(plan)
         elif _interactive():
             with click.progressbar(plan, label=f"Importing {len(plan)} {kind} record(s)") as bar:
-                result = _run(lambda: apply_plan(device.replica, kind, bar))
+                result = apply_plan(device.replica, kind, bar)
         else:
-            result = _run(lambda: apply_plan(device.replica, kind, plan))
+            result = apply_plan(device.replica, kind, plan)
     _report(file, fmt, kind, dry_run, result, time.monotonic() - started, as_json)
 
 

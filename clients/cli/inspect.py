@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from clients.cli.records import _run, home_option, opened
+from clients.cli.records import home_option, opened
 from clients.device.inspect import diff_replicas, log_entries, record_registers, replica_state
 from engine.schema import KINDS
 
@@ -46,7 +46,7 @@ def inspect_state(home: Path, as_json: bool) -> None:
         handsync inspect state --json
     """
     with opened(home) as device:
-        state = _run(lambda: replica_state(device.replica))
+        state = replica_state(device.replica)
     if as_json:
         _echo_json(state)
         return
@@ -79,7 +79,7 @@ def inspect_log(home: Path, limit: int, show_all: bool, as_json: bool) -> None:
         handsync inspect log --limit 20
     """
     with opened(home) as device:
-        entries = _run(lambda: log_entries(device.replica, None if show_all else limit))
+        entries = log_entries(device.replica, None if show_all else limit)
     if as_json:
         _echo_json(entries)
         return
@@ -101,7 +101,7 @@ def inspect_record(home: Path, kind: str, record_id: str, as_json: bool) -> None
         handsync inspect record contact 8c1d… --json
     """
     with opened(home) as device:
-        detail = _run(lambda: record_registers(device.replica, kind, record_id))
+        detail = record_registers(device.replica, kind, record_id)
     if as_json:
         _echo_json(detail)
         return
@@ -134,7 +134,7 @@ def inspect_diff(home_a: Path, home_b: Path, as_json: bool) -> None:
     if home_a.resolve() == home_b.resolve():
         raise click.UsageError("HOME_A and HOME_B are the same folder")
     with opened(home_a) as a, opened(home_b) as b:
-        diff = _run(lambda: diff_replicas(a.replica, b.replica))
+        diff = diff_replicas(a.replica, b.replica)
     if as_json:
         _echo_json(diff)
         return

@@ -6,8 +6,8 @@ pay for nothing. So the group knows its commands by name, where each lives and i
 one-line help, and imports a module only to run (or show the help of) one of its
 commands. tests/clients/cli/test_main.py checks the table against the commands.
 
-Library errors (``engine.errors.HandsyncError``) become ``click.ClickException`` in
-the command modules, through ``opened()`` and ``_run()`` of :mod:`clients.cli.records`.
+Library errors (``engine.errors.HandsyncError``) become ``click.ClickException`` in one
+place, :class:`relay.group.HandsyncGroup`, which this group builds on.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ import importlib
 from typing import NamedTuple
 
 import click
+
+from relay.group import HandsyncGroup
 
 
 class Lazy(NamedTuple):
@@ -75,7 +77,7 @@ def load(name: str) -> click.Command:
     return command
 
 
-class LazyGroup(click.Group):
+class LazyGroup(HandsyncGroup):
     """A group that imports a command's module only when that command is used."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:

@@ -21,7 +21,6 @@ import click
 from clients.cli.present import echo_record, echo_records
 from clients.cli.times import parse_time, tz_option
 from clients.device.home import Device, default_home
-from engine.errors import HandsyncError
 from engine.schema import KINDS
 
 __all__ = ["echo_records", "home_option", "opened", "record_group"]
@@ -49,13 +48,10 @@ def opened(home: Path, *, show: bool = False) -> Iterator[Device]:
     ``show``: the command shows data, so with ``auto_sync`` on it first does a quick
     sync and says on stderr whether it could.
     """
-    try:
-        with Device(home) as device:
-            if show and device.config.auto_sync:
-                click.echo(device.quick_sync(), err=True)
-            yield device
-    except HandsyncError as exc:
-        raise click.ClickException(str(exc)) from exc
+    with Device(home) as device:
+        if show and device.config.auto_sync:
+            click.echo(device.quick_sync(), err=True)
+        yield device
 
 
 def _field_options(kind: str, func: Callable[..., Any]) -> Callable[..., Any]:
@@ -88,13 +84,6 @@ def local_times(kind: str, fields: dict[str, Any], zone: tzinfo | None) -> dict[
             for name, value in fields.items()}
 
 
-def _run(action: Callable[[], Any]) -> Any:
-    try:
-        return action()
-    except HandsyncError as exc:
-        raise click.ClickException(str(exc)) from exc
-
-
 def record_group(kind: str, noun: str) -> click.Group:
     """Build the add/edit/delete/restore/show/list/search commands for one kind."""
 
@@ -107,7 +96,7 @@ def record_group(kind: str, noun: str) -> click.Group:
             tz: tzinfo | None, **values: Any) -> None:
         fields = _fields(kind, values, assignments, tz)
         with opened(home) as device:
-            rid = _run(lambda: device.replica.create(kind, fields, record_id=record_id))
+            rid = device.replica.create(kind, fields, record_id=record_id)
             if as_json:
                 echo_records([device.replica.get(kind, rid)], True, kind=kind)
             else:
@@ -125,7 +114,7 @@ def record_group(kind: str, noun: str) -> click.Group:
         if not fields:
             raise click.UsageError("give at least one field to change")
         with opened(home) as device:
-            _run(lambda: device.replica.update(kind, record_id, fields))
+            device.replica.update(kind, record_id, fields)
             click.echo(f"{noun} {record_id} updated")
 
     group.command("edit", help=f"Change only the given fields of a {noun}.\n\n\b\nExample:\n"
@@ -141,7 +130,7 @@ def record_group(kind: str, noun: str) -> click.Group:
         @click.argument("record_id", metavar="ID")
         def simple(home: Path, record_id: str, call: str = call, done: str = done) -> None:
             with opened(home) as device:
-                _run(lambda: getattr(device.replica, call)(kind, record_id))
+                getattr(device.replica, call)(kind, record_id)
                 click.echo(f"{noun} {record_id} {done}")
 
     @group.command("show", help=f"Show one {noun}.\n\n\b\nExample:\n"
@@ -152,7 +141,7 @@ def record_group(kind: str, noun: str) -> click.Group:
     @tz_option
     def show(home: Path, record_id: str, as_json: bool, tz: tzinfo | None) -> None:
         with opened(home, show=True) as device:
-            record = _run(lambda: device.replica.get(kind, record_id, include_deleted=True))
+            record = device.replica.get(kind, record_id, include_deleted=True)
             if as_json:
                 echo_records([record], True, kind=kind)
                 return
@@ -175,9 +164,9 @@ def record_group(kind: str, noun: str) -> click.Group:
         since = None if edited_since is None else parse_time(edited_since, tz,
                                                              param="--edited-since")
         with opened(home, show=True) as device:
-            records = _run(lambda: device.replica.list(
+            records = device.replica.list(
                 kind, group=group, company=company, linked_to=linked_to,
-                edited_since=since, include_deleted=include_deleted, limit=limit))
+                edited_since=since, include_deleted=include_deleted, limit=limit)
             echo_records(records, as_json, kind=kind, replica=device.replica, zone=tz)
 
     @group.command("search", help=f"Find {noun} records by name, company, e-mail or phone, "
@@ -191,7 +180,7 @@ def record_group(kind: str, noun: str) -> click.Group:
     def search(home: Path, text: str, limit: int | None, as_json: bool,
                tz: tzinfo | None) -> None:
         with opened(home, show=True) as device:
-            found = _run(lambda: device.replica.search(text, kind, limit=limit))
+            found = device.replica.search(text, kind, limit=limit)
             echo_records(found, as_json, kind=kind, replica=device.replica, zone=tz)
 
     return group

@@ -16,11 +16,12 @@ from clients.device.exchange.files import read_rows
 from clients.device.exchange.plan import exportable, stable_id
 from clients.device.exchange.rows import column_target
 from clients.device.home import Device, init_home
+from relay.group import HandsyncGroup
 
 RELAY = "ws://127.0.0.1:9"  # nothing connects: these tests never sync
 
 
-@click.group()
+@click.group(cls=HandsyncGroup)
 def cli() -> None:
     """The commands under test, as clients/cli/main.py will register them."""
 

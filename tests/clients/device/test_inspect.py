@@ -14,11 +14,12 @@ from clients.cli.inspect import inspect
 from clients.device.home import Device, init_home
 from engine.codec import decode_state_vector
 from engine.registers import stamp_to_iso
+from relay.group import HandsyncGroup
 
 RELAY = "ws://127.0.0.1:9"  # nothing connects: these tests never sync
 
 
-@click.group()
+@click.group(cls=HandsyncGroup)
 def cli() -> None:
     """The commands under test, as clients/cli/main.py will register them."""
 
