@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -42,10 +41,6 @@ def _say(line: str) -> None:
     click.echo(line, err=True)
 
 
-def _open(home: Path, progress: Callable[[str], None] = _say) -> Bridge:
-    return Bridge(home, progress=progress)
-
-
 @click.group()
 def bridge() -> None:
     """Mirror an Act! database into the space and back (run it on the Act! PC).
@@ -57,11 +52,6 @@ def bridge() -> None:
             --relay ws://127.0.0.1:8765 --space acme --token hs_…
         handsync bridge run --home ~/bridge
     """
-
-
-def load_or_fail(home: Path) -> BridgeConfig:
-    """The home's settings, or a ClickException saying why there are none."""
-    return load_config(home)
 
 
 @bridge.command("init")
@@ -141,7 +131,7 @@ def bridge_review(home: Path, as_json: bool) -> None:
 
 
 def _pass(home: Path, as_json: bool, *, dry_run: bool) -> None:
-    with _open(home) as b:
+    with Bridge(home, progress=_say) as b:
         tally = b.review() if dry_run else b.once()
     if as_json:
         click.echo(json.dumps(tally.to_dict(), indent=2))
@@ -163,7 +153,7 @@ def bridge_run(home: Path, interval: int | None) -> None:
     """
     if interval is not None and interval < 10:
         raise click.BadParameter("at least 10 seconds", param_hint="--interval")
-    load_or_fail(home)  # a clear error before a log folder appears in a wrong place
+    load_config(home)  # a clear error before a log folder appears in a wrong place
     with BridgeLog(home) as log:
         def say(line: str) -> None:
             log.write(line)  # first: a stop right after the echo still finds it logged
@@ -174,7 +164,7 @@ def bridge_run(home: Path, interval: int | None) -> None:
 
         with on_stop(stop):
             try:
-                opened = _open(home, say)
+                opened = Bridge(home, progress=say)
             except HandsyncError as exc:  # e.g. the home is busy: the log says so
                 log.write(f"bridge could not start: {exc}")
                 raise
@@ -248,7 +238,7 @@ def service_install(home: Path, name: str, start: str) -> None:
         handsync bridge service install --home ~/bridge
         handsync bridge service install --home ~/bridge --start boot
     """
-    config = load_or_fail(home)
+    config = load_config(home)
     done = services.install(home, name=name, platform=SERVICE_PLATFORM,
                             runner=SERVICE_RUNNER, start=start)
     for line in done:
@@ -268,7 +258,7 @@ def service_uninstall(home: Path, name: str) -> None:
     Example:
         handsync bridge service uninstall --home ~/bridge
     """
-    load_or_fail(home)
+    load_config(home)
     done = services.uninstall(home, name=name, platform=SERVICE_PLATFORM,
                               runner=SERVICE_RUNNER)
     for line in done:
@@ -287,7 +277,7 @@ def service_status(home: Path, name: str, as_json: bool) -> None:
     Example:
         handsync bridge service status --home ~/bridge
     """
-    load_or_fail(home)
+    load_config(home)
     found = services.status(home, name=name, platform=SERVICE_PLATFORM,
                             runner=SERVICE_RUNNER)
     if as_json:
