@@ -43,7 +43,7 @@ def home_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 @contextmanager
 def opened(home: Path, *, show: bool = False) -> Iterator[Device]:
-    """Open the home; library errors become one clear ClickException.
+    """Open the home (its errors reach the group, which shows them: relay/group.py).
 
     ``show``: the command shows data, so with ``auto_sync`` on it first does a quick
     sync and says on stderr whether it could.
