@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck bench clean
+.PHONY: demo test lint typecheck web-test bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,12 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/handsync demo
 
-test: $(STAMP) lint typecheck
+test: $(STAMP) lint typecheck web-test
 	$(BIN)/python -m pytest -q
+
+# The web client's JavaScript (Node 20+): its tests hold it to the shared vectors.
+web-test:
+	cd clients/web && npm ci --silent --no-audit --no-fund && npm test --silent
 
 lint: $(STAMP)
 	$(BIN)/ruff check engine relay clients tests bench
@@ -33,4 +37,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/cli.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis clients/web/node_modules

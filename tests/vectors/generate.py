@@ -1,0 +1,75 @@
+"""Write the files both engines are held to: the record schema the web client loads, and
+the shared test vectors (``python -m tests.vectors.generate``; ``--check`` only compares).
+
+- ``clients/web/src/schema.json``: :func:`engine.schema.schema_export`, the record model
+  and the search folding rules as data, which the JavaScript engine loads rather than
+  keeping a second copy;
+- ``tests/vectors/fold.json``: texts and what :func:`engine.fold.fold_both` makes of
+  them (the folded and the joined form). The JavaScript suite (clients/web/test/)
+  folds each text by the exported rules and must give the same.
+
+tests/test_vectors.py fails when a committed file differs from what this writes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from engine.fold import fold_both
+from engine.schema import schema_export
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA = ROOT / "clients" / "web" / "src" / "schema.json"
+FOLD = ROOT / "tests" / "vectors" / "fold.json"
+
+# Names as people write them, and the Unicode corners the rules must agree on.
+FOLD_TEXTS = [
+    "Jürgen Müller", "Bäckerei Müller GmbH", "Ana María O'Neil-Søren", "ÅNGSTRÖM", "Øberg",
+    "Çelik", "Đorđević", "Łukasz Żółć", "Þórunn Ægisdóttir", "Straße", "Œuvre", "İstanbul",
+    "ıspanak", "Dvořák", "Nguyễn Văn Thủy", "François-Xavier", "Smith & Sons, Inc.",
+    "  many   spaces\there\n", "ﬁnancial ﬂoor", "ＦＵＬＬＷＩＤＴＨ １２３", "Ⅻ century",
+    "e\u0301te\u0301", "zero\u200bwidth", "soft\u00adhyphen", "a—b–c", "«quoted» “text”",
+    "O’Brien", "mail@Example.COM", "+1 (555) 010-0142 ext. 7", "Σίσυφος", "ΣΊΣΥΦΟΣ",
+    "Чайковский", "ЁЛКА", "דוד", "محمد", "日本語 テキスト", "ﾃｷｽﾄ", "한국어", "😀 emoji",
+    "tab\tand\x00nul", "", "   ", "'", "a.b.c", "C++ / C#", "ǅemal", "ǈubljana",
+]
+
+
+def fold_vectors() -> list[dict[str, str]]:
+    out = []
+    for text in FOLD_TEXTS:
+        folded, joined = fold_both(text)
+        out.append({"text": text, "folded": folded, "joined": joined})
+    return out
+
+
+def contents() -> dict[Path, str]:
+    """Every file this writes, by path, as text."""
+    def dump(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    return {SCHEMA: dump(schema_export()), FOLD: dump({"cases": fold_vectors()})}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true", help="compare only; exit 1 if stale")
+    args = parser.parse_args()
+    stale = []
+    for path, text in contents().items():
+        if path.exists() and path.read_text(encoding="utf-8") == text:
+            continue
+        stale.append(path)
+        if not args.check:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+    for path in stale:
+        print(f"{'stale' if args.check else 'wrote'} {path.relative_to(ROOT)}")
+    sys.exit(1 if args.check and stale else 0)
+
+
+if __name__ == "__main__":
+    main()
