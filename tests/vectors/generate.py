@@ -6,7 +6,11 @@ the shared test vectors (``python -m tests.vectors.generate``; ``--check`` only 
   keeping a second copy;
 - ``tests/vectors/fold.json``: texts and what :func:`engine.fold.fold_both` makes of
   them (the folded and the joined form). The JavaScript suite (clients/web/test/)
-  folds each text by the exported rules and must give the same.
+  folds each text by the exported rules and must give the same;
+- ``tests/vectors/order.json``: records' sort fields (last name, first name) in the
+  order :func:`engine.collation.sort_key` gives them, per locale; the JavaScript suite
+  sorts them with ``Intl.Collator`` (the fields joined with U+FFFE, as the key is made)
+  and must give the same order.
 
 tests/test_vectors.py fails when a committed file differs from what this writes.
 """
@@ -19,12 +23,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from engine.collation import sort_key
 from engine.fold import fold_both
 from engine.schema import schema_export
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT / "clients" / "web" / "src" / "schema.json"
 FOLD = ROOT / "tests" / "vectors" / "fold.json"
+ORDER = ROOT / "tests" / "vectors" / "order.json"
 
 # Names as people write them, and the Unicode corners the rules must agree on.
 FOLD_TEXTS = [
@@ -39,6 +45,24 @@ FOLD_TEXTS = [
 ]
 
 
+ORDER_NAMES = [
+    ("Ångström", "Anders"), ("Øberg", "Ola"), ("Oberg", "Olle"), ("Çelik", "Can"),
+    ("Celik", "Cem"), ("Đorđević", "Đorđe"), ("Dordevic", "Dana"), ("Müller", "Jürgen"),
+    ("Mueller", "Hans"), ("Muller", "Anne"), ("Zander", "Zoë"), ("Ärlig", "Åsa"),
+    ("Arlig", "Axel"), ("Öst", "Örjan"), ("Ost", "Oskar"), ("Łukasik", "Łucja"),
+    ("Lukas", "Lena"), ("van der Berg", "Vera"), ("Vanderberg", "Victor"), ("O'Neil", "Ana"),
+    ("Oneil", "Bo"), ("Smith", "Étienne"), ("Smith", "Emma"), ("smith", "Eve"),
+    ("Šimek", "Šárka"), ("Simek", "Sara"), ("Þórsson", "Þór"), ("Thorsson", "Tor"),
+]
+ORDER_LOCALES = ["root", "de", "sv", "de-u-co-phonebk", "da", "tr"]
+
+
+def order_vectors() -> dict[str, list[list[str]]]:
+    names = [list(pair) for pair in ORDER_NAMES]
+    return {locale: sorted(names, key=lambda parts: sort_key(parts, locale))
+            for locale in ORDER_LOCALES}
+
+
 def fold_vectors() -> list[dict[str, str]]:
     out = []
     for text in FOLD_TEXTS:
@@ -51,7 +75,8 @@ def contents() -> dict[Path, str]:
     """Every file this writes, by path, as text."""
     def dump(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
-    return {SCHEMA: dump(schema_export()), FOLD: dump({"cases": fold_vectors()})}
+    return {SCHEMA: dump(schema_export()), FOLD: dump({"cases": fold_vectors()}),
+            ORDER: dump({"separator": "\ufffe", "orders": order_vectors()})}
 
 
 def main() -> None:
