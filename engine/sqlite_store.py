@@ -478,14 +478,16 @@ def _lower(value: str | None) -> str | None:
     return value.lower() if isinstance(value, str) else value
 
 
+def roll_back(conn: sqlite3.Connection) -> None:
+    """Roll back the open transaction, if SQLite has not already: after some errors (a
+    full disk at COMMIT) it rolls back by itself, and a second ROLLBACK would raise over
+    the error that matters. For every SQLite store of the project."""
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
+
+
 class _Transaction:
     """``BEGIN IMMEDIATE`` … ``COMMIT``, rolled back on any error."""
-
-    def _roll_back(self) -> None:
-        # After some errors (a full disk at COMMIT) SQLite has rolled back already, and a
-        # second ROLLBACK would raise over the error that matters.
-        if self.conn.in_transaction:
-            self.conn.execute("ROLLBACK")
 
     def __init__(self, conn: sqlite3.Connection, path: str) -> None:
         self.conn = conn
@@ -500,9 +502,9 @@ class _Transaction:
             try:
                 self.conn.execute("COMMIT")
             except sqlite3.Error as error:
-                self._roll_back()
+                roll_back(self.conn)
                 raise StoreError(f"commit failed: {error}", path=self.path) from None
         else:
-            self._roll_back()
+            roll_back(self.conn)
             if isinstance(exc, sqlite3.Error):
                 raise StoreError(f"write failed: {exc}", path=self.path) from exc

@@ -29,6 +29,7 @@ from pathlib import Path
 import sqlite_utils
 
 from engine.errors import CorruptStoreError, StoreError, ValidationError
+from engine.sqlite_store import roll_back
 
 FORMAT = "handsync-relay"
 FORMAT_VERSION = "1"
@@ -241,8 +242,7 @@ class RelayStore:
         """Append (space, update, device) triples in one transaction; return their seqs."""
         heads: dict[str, int] = {}
         seqs: list[int] = []
-        self._write("BEGIN IMMEDIATE")
-        try:
+        with self._writing():
             for space, update, device in batch:
                 if space not in heads:
                     heads[space] = self.head(space)
@@ -250,20 +250,22 @@ class RelayStore:
                 self.conn.execute("INSERT INTO log VALUES (?, ?, ?, ?, ?)",
                                   (space, heads[space], update, device, now_ms))
                 seqs.append(heads[space])
-            self.conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            self._roll_back()
-            raise StoreError(f"relay store write failed: {exc}", path=str(self.path)) from None
-        except BaseException:
-            self._roll_back()
-            raise
         return seqs
 
-    def _roll_back(self) -> None:
-        # SQLite rolls a transaction back by itself after some errors (a full disk at
-        # COMMIT): a second ROLLBACK would fail and hide the first error.
-        if self.conn.in_transaction:
-            self.conn.execute("ROLLBACK")
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One write transaction: committed at the end, rolled back (once) on any error;
+        an SQLite error becomes StoreError."""
+        self._write("BEGIN IMMEDIATE")
+        try:
+            yield
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            roll_back(self.conn)
+            raise StoreError(f"relay store write failed: {exc}", path=str(self.path)) from None
+        except BaseException:
+            roll_back(self.conn)
+            raise
 
     def probe_write(self, now_ms: int) -> None:
         """Write one small row and commit: StoreError unless the store takes writes."""
@@ -316,19 +318,11 @@ class RelayStore:
 
     def replace_snapshot(self, space: str, upto_seq: int, data: bytes, now_ms: int) -> int:
         """Store a snapshot standing for the log up to ``upto_seq`` and drop those entries."""
-        self._write("BEGIN IMMEDIATE")
-        try:
+        with self._writing():
             self.conn.execute("INSERT OR REPLACE INTO snapshots VALUES (?, ?, ?, ?)",
                               (space, upto_seq, data, now_ms))
-            dropped = self.conn.execute("DELETE FROM log WHERE space = ? AND seq <= ?",
-                                        (space, upto_seq)).rowcount
-            self.conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            self._roll_back()
-            raise StoreError(f"relay store write failed: {exc}", path=str(self.path)) from None
-        except BaseException:
-            self._roll_back()
-            raise
+            dropped: int = self.conn.execute("DELETE FROM log WHERE space = ? AND seq <= ?",
+                                             (space, upto_seq)).rowcount
         return dropped
 
     # ----------------------------------------------------------------- devices

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.errors import CorruptStoreError, StoreError
+from engine.sqlite_store import roll_back
 
 FORMAT = "handsync-bridge"
 FORMAT_VERSION = "1"
@@ -248,18 +249,12 @@ class BridgeState:
                                   _dumps(attempt.sent), _dumps(attempt.adopt)))
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
-            _roll_back(conn)
+            roll_back(conn)
             raise StoreError(f"bridge state: cannot write ({exc}); nothing was written",
                              path=self.path) from None
         except BaseException:
-            _roll_back(conn)
+            roll_back(conn)
             raise
-
-
-def _roll_back(conn: sqlite3.Connection) -> None:
-    # After some errors (a full disk at COMMIT) SQLite has rolled back by itself.
-    if conn.in_transaction:
-        conn.execute("ROLLBACK")
 
 
 def _dumps(value: Any) -> str:
