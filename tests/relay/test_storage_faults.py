@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import random
 import shutil
 import subprocess
@@ -29,7 +28,7 @@ from engine.codec import PROTOCOL_VERSION, Ack, CaughtUp, Hello, SyncStep1, Sync
 from engine.replica import Replica
 from engine.store import MemoryStore
 from relay.store import RelayStore
-from tests.disks import small_tmpfs
+from tests.disks import ext4_image, small_tmpfs
 from tests.relay.conftest import TIMEOUT, Relay, now_ms, raw
 from tests.relay.test_process import relay_process
 
@@ -142,21 +141,8 @@ def test_a_full_disk_refuses_updates_with_4500_and_recovers_when_space_is_freed(
 @pytest.fixture
 def ext4_disk(tmp_path: Path) -> Iterator[Path]:
     """An 8 MB ext4 filesystem on a loop device (root only), for chattr; else skipped."""
-    image, mount = tmp_path / "ext4.img", tmp_path / "ext4"
-    mount.mkdir()
-    image.write_bytes(b"")
-    os.truncate(image, 8 * 1024 * 1024)
-    made = subprocess.run(["mkfs.ext4", "-q", "-F", str(image)], capture_output=True,
-                          text=True, check=False)
-    done = made if made.returncode else subprocess.run(
-        ["mount", "-o", "loop", str(image), str(mount)], capture_output=True, text=True,
-        check=False)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount an ext4 image here ({done.stderr.strip()})")
-    try:
+    with ext4_image(tmp_path / "ext4", 8) as mount:
         yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
 def chattr(flag: str, data: Path) -> None:
