@@ -19,9 +19,10 @@ demo: $(STAMP)
 test: $(STAMP) lint typecheck web-test
 	$(BIN)/python -m pytest -q
 
-# The web client's JavaScript (Node 20+): its tests hold it to the shared vectors.
+# The web client's JavaScript (Node 20+): the strict type check (tsc --checkJs), then its
+# tests, which hold it to the shared vectors.
 web-test:
-	cd clients/web && npm ci --silent --no-audit --no-fund && npm test --silent
+	cd clients/web && npm ci --silent --no-audit --no-fund && npm run --silent check && npm test --silent
 
 lint: $(STAMP)
 	$(BIN)/ruff check engine relay clients tests bench
