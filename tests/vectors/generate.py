@@ -12,12 +12,17 @@ the shared test vectors (``python -m tests.vectors.generate``; ``--check`` only 
   sorts them with ``Intl.Collator`` (the fields joined with U+FFFE, as the key is made)
   and must give the same order.
 
+Each further set of vectors is a module of its own beside this one, named
+``tests/vectors/make_<name>.py``, with a function ``vectors() -> dict[str, Any]`` giving
+its files' names (inside tests/vectors/) and their contents; this writes them all.
+
 tests/test_vectors.py fails when a committed file differs from what this writes.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from pathlib import Path
@@ -27,7 +32,8 @@ from engine.collation import sort_key
 from engine.fold import fold_both
 from engine.schema import schema_export
 
-ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
 SCHEMA = ROOT / "clients" / "web" / "src" / "schema.json"
 FOLD = ROOT / "tests" / "vectors" / "fold.json"
 ORDER = ROOT / "tests" / "vectors" / "order.json"
@@ -71,12 +77,27 @@ def fold_vectors() -> list[dict[str, str]]:
     return out
 
 
+def dump(value: Any) -> str:
+    """A vector file's text: JSON, keys sorted, so that a fresh export compares equal."""
+    return json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+
+
+def vector_modules() -> list[str]:
+    """The names of the ``make_*`` modules beside this one, in order."""
+    return sorted(f"tests.vectors.{path.stem}" for path in HERE.glob("make_*.py"))
+
+
 def contents() -> dict[Path, str]:
     """Every file this writes, by path, as text."""
-    def dump(value: Any) -> str:
-        return json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
-    return {SCHEMA: dump(schema_export()), FOLD: dump({"cases": fold_vectors()}),
-            ORDER: dump({"separator": "\ufffe", "orders": order_vectors()})}
+    files = {SCHEMA: dump(schema_export()), FOLD: dump({"cases": fold_vectors()}),
+             ORDER: dump({"separator": "\ufffe", "orders": order_vectors()})}
+    for name in vector_modules():
+        for file_name, value in importlib.import_module(name).vectors().items():
+            path = HERE / file_name
+            if path in files:
+                raise ValueError(f"{name} writes {file_name}, which another module writes")
+            files[path] = dump(value)
+    return files
 
 
 def main() -> None:
