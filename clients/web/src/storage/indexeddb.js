@@ -144,6 +144,7 @@ export class IndexedDbStorage {
       throw new StorageError(`durability must be "strict", "relaxed" or "default", not `
         + describe(durability), "invalid");
     }
+    /** @type {IDBDatabase} */
     const db = await new Promise((resolve, reject) => {
       /** @type {IDBOpenDBRequest} */
       let request;
@@ -157,9 +158,8 @@ export class IndexedDbStorage {
       request.onupgradeneeded = (event) => upgrade(request.result, event.oldVersion);
       request.onsuccess = () => resolve(request.result);
       request.onerror = () => reject(openError(name, request.error));
-      // An older page still holds the database open during an upgrade: the request waits
-      // until that page closes it (its onversionchange does), so nothing to do here.
-      request.onblocked = null;
+      // No onblocked: when an older page still holds the database open during an upgrade,
+      // the request waits until that page closes it, which its onversionchange does.
     });
     try {
       checkLayout(db, name);
