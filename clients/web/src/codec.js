@@ -69,25 +69,56 @@ const bad = (reason) => new ProtocolError(reason, CloseCode.BAD_MESSAGE);
 // One plain object per message, `type` named after engine/codec.py's class and the
 // fields after its fields (camelCase).
 
-/** "This is what I have": answer with a SyncStep2. @typedef {{ type: "SyncStep1", stateVector: Uint8Array }} SyncStep1 */
-/** The update the sender of a SyncStep1 lacks. @typedef {{ type: "SyncStep2", update: Uint8Array }} SyncStep2 */
-/** An incremental update. @typedef {{ type: "SyncUpdate", update: Uint8Array }} SyncUpdate */
-/** A y-protocols awareness update, opaque. @typedef {{ type: "Awareness", payload: Uint8Array }} Awareness */
-/** The server refused access. @typedef {{ type: "AuthDenied", reason: string }} AuthDenied */
-/** Asks for every awareness state the receiver knows. @typedef {{ type: "QueryAwareness" }} QueryAwareness */
+/**
+ * "This is what I have": the receiver answers with a SyncStep2.
+ * @typedef {{ type: "SyncStep1", stateVector: Uint8Array }} SyncStep1
+ */
+/**
+ * The update the sender of a SyncStep1 lacks: apply it.
+ * @typedef {{ type: "SyncStep2", update: Uint8Array }} SyncStep2
+ */
+/**
+ * An incremental update: apply it (a relay also stores and forwards it).
+ * @typedef {{ type: "SyncUpdate", update: Uint8Array }} SyncUpdate
+ */
+/**
+ * A y-protocols awareness update, kept opaque: forward it, never store it.
+ * @typedef {{ type: "Awareness", payload: Uint8Array }} Awareness
+ */
+/**
+ * The server refused access: stop syncing and show `reason`.
+ * @typedef {{ type: "AuthDenied", reason: string }} AuthDenied
+ */
+/**
+ * Asks the receiver for every awareness state it knows.
+ * @typedef {{ type: "QueryAwareness" }} QueryAwareness
+ */
 /**
  * A client's first message: the relay answers with its log after `resumeCursor` (0 = all).
- * @typedef {{ type: "Hello", protocolVersion: number, replicaId: string, resumeCursor: number }} Hello
+ * @typedef {{ type: "Hello", protocolVersion: number, replicaId: string,
+ *   resumeCursor: number }} Hello
  */
 /**
  * The first `count` updates the client sent on this connection are durable; the last of
  * them got relay log sequence number `seq`.
  * @typedef {{ type: "Ack", count: number, seq: number }} Ack
  */
-/** An error report; `code` is a CloseCode value. @typedef {{ type: "Error", code: number, reason: string }} ErrorMessage */
-/** A durable update of the relay log and its place. @typedef {{ type: "Relayed", seq: number, update: Uint8Array }} Relayed */
-/** The client holds the relay log up to `seq`. @typedef {{ type: "CaughtUp", seq: number }} CaughtUp */
-/** The relay's wall clock, ms since the epoch. @typedef {{ type: "Time", nowMs: number }} Time */
+/**
+ * An error report; `code` is a CloseCode value, `reason` is for humans.
+ * @typedef {{ type: "Error", code: number, reason: string }} ErrorMessage
+ */
+/**
+ * A durable update of the relay log: apply it, then set the resume cursor to `seq`.
+ * @typedef {{ type: "Relayed", seq: number, update: Uint8Array }} Relayed
+ */
+/**
+ * The client now holds the whole relay log up to `seq`: the backlog is done.
+ * @typedef {{ type: "CaughtUp", seq: number }} CaughtUp
+ */
+/**
+ * The relay's wall clock when it sent this, in ms since the epoch: the time reference.
+ * @typedef {{ type: "Time", nowMs: number }} Time
+ */
 
 /**
  * @typedef {SyncStep1 | SyncStep2 | SyncUpdate | Awareness | AuthDenied | QueryAwareness
