@@ -41,7 +41,8 @@ function toMessage(fields) {
   const out = {};
   for (const [name, value] of Object.entries(fields)) {
     const camel = name.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
-    const hex = value !== null && typeof value === "object" ? /** @type {{hex: string}} */ (value).hex : null;
+    const hex = value !== null && typeof value === "object"
+      ? /** @type {{hex: string}} */ (value).hex : null;
     out[camel] = hex === null ? value : fromHex(hex);
   }
   return /** @type {any} */ (out);
@@ -188,7 +189,8 @@ test("a byte order mark at the start of a string is kept, as Python keeps it", (
 test("random messages round trip (seeded)", () => {
   let seed = 12345;
   const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648);
-  const uint = () => [0, 1, 127, 128, next(), next() * 4096 + next() % 4096, MAX_VAR_UINT][next() % 7];
+  const uint = () =>
+    [0, 1, 127, 128, next(), next() * 4096 + (next() % 4096), MAX_VAR_UINT][next() % 7];
   const bytes = () => Uint8Array.from({ length: next() % 40 }, () => next() % 256);
   const text = () => String.fromCodePoint(...Array.from({ length: next() % 12 },
     () => [0x41 + (next() % 26), 0xe9, 0x1f600, 0x4e2d, 0][next() % 5]));

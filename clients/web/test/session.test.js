@@ -291,6 +291,10 @@ const BAD_FRAMES = [
   ["a state vector listing a client twice",
     encode({ type: "SyncStep1", stateVector: Uint8Array.of(2, 5, 2, 5, 3) }),
     "state vector lists client 5 twice"],
+  // engine/session.py lets the document's ValueError out of receive_data for this one
+  ["a state vector that is not one",
+    encode({ type: "SyncStep1", stateVector: Uint8Array.of(7, ...Buffer.from("garbage")) }),
+    "truncated varUint at byte 8"],
 ];
 
 for (const [name, bad, reason] of BAD_FRAMES) {

@@ -11,6 +11,7 @@ import { ProtocolError } from "../../src/codec_errors.js";
 
 const REMOTE = "remote";
 const LOCAL = "local";
+const LOADED = "loaded";
 const OFFSET_TOLERANCE_MS = 1000; // engine/timing.py's
 
 /** @typedef {import("../../src/session.js").SessionReplica} SessionReplica */
@@ -26,7 +27,7 @@ export class DocReplica {
     this.wall = wall;
     this.doc = new Y.Doc();
     this.doc.clientID = clientId;
-    this.root = this.doc.getMap("contact");
+    this.root = this.doc.getMap("contacts"); // the Python replica's root of contacts
     /** @type {number | null} offset to the relay's time, ms */
     this.offset = null;
     this.seq = 0;
@@ -44,6 +45,18 @@ export class DocReplica {
       this.pending.push({ seq: this.seq, update, keys: this.writing });
       this.writing = [];
     });
+  }
+
+  /**
+   * Take `update` (made elsewhere, e.g. by a Python replica in a vector) as a local edit
+   * of this replica: applied, logged and put in the outbox with its bytes unchanged.
+   * Its entries are not re-stamped by `meetTime`.
+   * @param {Uint8Array} update
+   */
+  loadLocal(update) {
+    Y.applyUpdate(this.doc, update, LOADED);
+    this.seq += 1;
+    this.pending.push({ seq: this.seq, update, keys: [] });
   }
 
   /** The replica's time: the wall clock corrected by the offset to the relay. */
@@ -133,13 +146,16 @@ export class DocReplica {
         }
       }
     };
+    const waited = this.missing();
     this.root.observeDeep(observe);
     try {
       Y.applyUpdate(this.doc, Y.mergeUpdates(updates), options.origin ?? REMOTE);
     } finally {
       this.root.unobserveDeep(observe);
     }
-    this.seq += 1; // stored as one log entry
+    // Logged as one entry, or one per update when some wait for others (as the Python
+    // replica logs them, so that log seqs, and the acks that name them, agree).
+    this.seq += waited || this.missing() ? updates.length : 1;
     this.commits += 1;
     return { records: changed.size };
   }
