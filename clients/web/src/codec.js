@@ -138,6 +138,8 @@ function unencodable(message, value) {
   return new RangeError(`${message} (value ${shown})`);
 }
 
+const utf8Encoder = new TextEncoder();
+
 /** Collects encoded bytes; `bytes()` joins them. */
 class Writer {
   constructor() {
@@ -173,7 +175,7 @@ class Writer {
     if (typeof s !== "string" || /\p{Cs}/u.test(s)) {
       throw unencodable("string cannot be encoded as UTF-8", s);
     }
-    this.varBytes(new TextEncoder().encode(s));
+    this.varBytes(utf8Encoder.encode(s));
   }
 
   /** @param {Uint8Array} b */
