@@ -1,0 +1,94 @@
+// The service worker: keeps the app's files so the app opens with no network, from a
+// cold start, as a salesperson in a basement car park needs. Data is not its job
+// (IndexedDB holds the contacts and the edits waiting); sync traffic is a WebSocket,
+// which never passes through here.
+//
+// On install it fetches precache.json (the relay lists every file the app may load:
+// app/, src/ and vendor/) and keeps them all in a cache named by CACHE_VERSION; on
+// activate it drops the caches of earlier versions. Then, per request:
+//  - vendor/<name>@<version>/… : cache first. The version is in the path, so a file
+//    there never changes; the network is asked only for one not yet kept.
+//  - everything else of the app (the page, its modules and styles): stale while
+//    revalidate. The kept copy answers at once, so the app opens as fast with one bar
+//    of signal as with none, and a fresh copy is fetched behind it for the next
+//    open. Network first would make every open with a weak signal wait for a
+//    timeout before showing anything; the price of this choice is that a new
+//    release of the relay shows up one open later.
+// Bump CACHE_VERSION when this file's way of caching changes.
+
+(() => {
+  const CACHE_VERSION = 1;
+  const CACHE = `handsync-app-v${CACHE_VERSION}`;
+  const PREFIX = "handsync-app-";
+  const sw = /** @type {ServiceWorkerGlobalScope} */ (/** @type {unknown} */ (self));
+  const scope = new URL(sw.registration.scope); // …/app/
+  const shell = new URL("./", scope).href;
+  const vendor = new URL("../vendor/", scope).href;
+  const served = ["../src/", "../vendor/", "./"].map((p) => new URL(p, scope).href);
+
+  sw.addEventListener("install", (event) => {
+    event.waitUntil((async () => {
+      const listing = await fetch(new URL("precache.json", scope), { cache: "no-cache" });
+      if (!listing.ok) throw new Error(`precache.json: HTTP ${listing.status}`);
+      const { files } = /** @type {{ files: string[] }} */ (await listing.json());
+      const cache = await caches.open(CACHE);
+      await cache.addAll(files.map((f) => new Request(new URL(f, scope), { cache: "no-cache" })));
+      await sw.skipWaiting();
+    })());
+  });
+
+  sw.addEventListener("activate", (event) => {
+    event.waitUntil((async () => {
+      for (const name of await caches.keys()) {
+        if (name.startsWith(PREFIX) && name !== CACHE) await caches.delete(name);
+      }
+      await sw.clients.claim(); // the page that registered us works offline from now on
+    })());
+  });
+
+  sw.addEventListener("fetch", (event) => {
+    const request = event.request;
+    if (request.method !== "GET" || !served.some((p) => request.url.startsWith(p))) return;
+    if (request.url.endsWith("/precache.json")) return;
+    if (request.url.startsWith(vendor)) {
+      event.respondWith(cacheFirst(request));
+      return;
+    }
+    // A page load under the app's folder is the shell, whatever its query.
+    const key = request.mode === "navigate" ? new Request(shell) : request;
+    const { response, refreshed } = staleWhileRevalidate(key);
+    event.respondWith(response);
+    event.waitUntil(refreshed);
+  });
+
+  /**
+   * @param {Request} request
+   * @returns {Promise<Response>}
+   */
+  async function cacheFirst(request) {
+    const cache = await caches.open(CACHE);
+    const kept = await cache.match(request);
+    if (kept) return kept;
+    const response = await fetch(request);
+    if (response.ok) await cache.put(request, response.clone());
+    return response;
+  }
+
+  /**
+   * @param {Request} request
+   * @returns {{ response: Promise<Response>, refreshed: Promise<unknown> }}
+   */
+  function staleWhileRevalidate(request) {
+    const cache = caches.open(CACHE);
+    const fresh = cache.then(async (c) => {
+      const response = await fetch(request, { cache: "no-cache" });
+      if (response.ok) await c.put(request, response.clone());
+      return response;
+    });
+    const response = cache.then(async (c) => {
+      const kept = await c.match(request, { ignoreSearch: request.mode === "navigate" });
+      return kept ?? fresh; // not kept yet: wait for the network (and its error offline)
+    });
+    return { response, refreshed: fresh.catch(() => undefined) };
+  }
+})();
