@@ -91,7 +91,8 @@ class StaticFiles:
             return response
         if route in ("/", "/app"):
             response = _plain(HTTPStatus.FOUND, "the app is at /app/\n")
-            response.headers["Location"] = "/app/"
+            # Relative, so that behind a proxy's path prefix it stays under the prefix.
+            response.headers["Location"] = "app/"
             return response
         if route == PRECACHE:
             body = json.dumps({"files": self.precache_list()}, indent=1).encode()

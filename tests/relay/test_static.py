@@ -9,16 +9,19 @@ import glob
 import hashlib
 import http.client
 import json
+import ssl
 import threading
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from relay.server import RelayServer
 from relay.static import CONTENT_TYPES, StaticFiles, default_web_root
 from tests.relay.conftest import TIMEOUT, Relay
+from tests.relay.test_limits import _self_signed
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "clients" / "web"
@@ -30,9 +33,9 @@ def relay_port(relay_data: Relay) -> Iterator[int]:
     yield from _serve(relay_data, None)
 
 
-def _serve(relay_data: Relay, web_root: Path | None) -> Iterator[int]:
+def _serve(relay_data: Relay, web_root: Path | None, **changes: Any) -> Iterator[int]:
     loop = asyncio.new_event_loop()
-    server = RelayServer(relay_data.config(web_root=web_root))
+    server = RelayServer(relay_data.config(web_root=web_root, **changes))
     started = threading.Event()
     stop = asyncio.Event()
 
@@ -147,7 +150,7 @@ def test_only_get_and_head(relay_port: int, method: str) -> None:
 @pytest.mark.parametrize("path", ["/", "/app"])
 def test_the_root_leads_to_the_app(relay_port: int, path: str) -> None:
     status, headers, _ = request(relay_port, path)
-    assert status == 302 and headers["location"] == "/app/"
+    assert status == 302 and headers["location"] == "app/"  # relative: proxies' prefixes
 
 
 @pytest.mark.parametrize("path", [
@@ -195,6 +198,20 @@ def test_a_symbolic_link_out_of_the_folder_is_not_followed(tmp_path: Path,
     (tmp_path / "web" / "app" / "link.js").symlink_to(secret)
     for port in _serve(relay_data, tmp_path / "web"):
         assert request(port, "/app/link.js")[0] == 404
+
+
+def test_the_app_over_the_relays_own_tls(relay_data: Relay, tmp_path: Path) -> None:
+    cert, key = _self_signed(tmp_path)
+    context = ssl.create_default_context(cafile=str(cert))
+    for port in _serve(relay_data, None, tls_cert=cert, tls_key=key):
+        conn = http.client.HTTPSConnection("127.0.0.1", port, timeout=TIMEOUT, context=context)
+        try:
+            conn.request("GET", "/app/")
+            answer = conn.getresponse()
+            assert answer.status == 200
+            assert answer.read() == (WEB / "app" / "index.html").read_bytes()
+        finally:
+            conn.close()
 
 
 def test_the_sync_endpoint_and_probes_still_answer(relay_port: int) -> None:

@@ -36,6 +36,8 @@ const form = element("enrolment-form", HTMLFormElement);
  */
 function show(enrolment) {
   element("enrolled", HTMLElement).hidden = enrolment === null;
+  element("enrolment-title", HTMLElement).textContent =
+    enrolment === null ? "Connect this device" : "Connect to another space";
   if (enrolment === null) {
     status.show({ phase: "not-enrolled", waiting: 0 });
     return;
@@ -112,5 +114,7 @@ async function registerServiceWorker() {
 element("enrol-relay", HTMLInputElement).defaultValue = new URL("..", location.href).origin;
 show(loadEnrolment(localStorage));
 enrolFromLink();
+// A link opened while the app is already open changes only the fragment.
+window.addEventListener("hashchange", enrolFromLink);
 document.documentElement.dataset.ready = "true";
 void registerServiceWorker();
