@@ -90,6 +90,9 @@ def test_the_service_worker_keeps_the_shell_for_an_offline_start(
     expect(page.get_by_label("Relay address")).to_be_visible()
     expect(page.get_by_role("status")).to_have_text("Not connected to a space yet.")
     assert page.evaluate("import('yjs').then((Y) => typeof Y.Doc)") == "function"
+    # Opened from the home screen with a query, still offline: the same shell.
+    open_app(page, own_relay.url + "/app/?source=homescreen")
+    expect(page.get_by_role("button", name="Connect")).to_be_visible()
 
 
 def test_enrolment_by_link_stores_space_and_token_and_clears_the_address_bar(

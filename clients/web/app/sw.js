@@ -54,8 +54,10 @@
       event.respondWith(cacheFirst(request));
       return;
     }
-    // A page load under the app's folder is the shell, whatever its query.
-    const key = request.mode === "navigate" ? new Request(shell) : request;
+    // Opening the app (its folder or index.html, whatever the query) is the shell.
+    const opensApp = request.mode === "navigate"
+      && [shell, `${shell}index.html`].includes(request.url.split(/[?#]/)[0]);
+    const key = opensApp ? new Request(shell) : request;
     const { response, refreshed } = staleWhileRevalidate(key);
     event.respondWith(response);
     event.waitUntil(refreshed);
@@ -86,7 +88,7 @@
       return response;
     });
     const response = cache.then(async (c) => {
-      const kept = await c.match(request, { ignoreSearch: request.mode === "navigate" });
+      const kept = await c.match(request);
       return kept ?? fresh; // not kept yet: wait for the network (and its error offline)
     });
     return { response, refreshed: fresh.catch(() => undefined) };
