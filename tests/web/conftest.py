@@ -4,7 +4,9 @@ checkout on 127.0.0.1 with a free port — with space ``acme`` and a device toke
 
 from __future__ import annotations
 
+import asyncio
 import json
+import shutil
 import subprocess
 import sys
 import threading
@@ -16,6 +18,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
+from relay.config import RelayConfig
+from relay.server import RelayServer
 from relay.store import RelayStore
 from tests.web.browser import chromium
 
@@ -100,6 +104,42 @@ def own_relay(tmp_path: Path) -> Iterator[RelayProcess]:
         yield running
     finally:
         running.stop()
+
+
+@dataclass
+class AppCopyRelay:
+    """An in-process relay serving a copy of clients/web that a test may change."""
+
+    url: str
+    web: Path
+
+
+@pytest.fixture
+def app_copy_relay(tmp_path: Path) -> Iterator[AppCopyRelay]:
+    web = tmp_path / "web"
+    for folder in ("app", "src", "vendor"):
+        shutil.copytree(ROOT / "clients" / "web" / folder, web / folder)
+    (tmp_path / "relay").mkdir()
+    loop = asyncio.new_event_loop()
+    server = RelayServer(RelayConfig(tmp_path / "relay", port=0, web_root=web))
+    started = threading.Event()
+    stop = asyncio.Event()
+
+    async def run() -> None:
+        await server.start()
+        started.set()
+        await stop.wait()
+        await server.stop()
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(run(),), daemon=True)
+    thread.start()
+    assert started.wait(TIMEOUT), "relay did not start"
+    try:
+        yield AppCopyRelay(f"http://127.0.0.1:{server.port}", web)
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(TIMEOUT)
+        loop.close()
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.web.conftest import RelayProcess
+from tests.web.conftest import AppCopyRelay, RelayProcess
 
 STORAGE_KEY = "handsync.enrolment"
 
@@ -93,6 +93,39 @@ def test_the_service_worker_keeps_the_shell_for_an_offline_start(
     # Opened from the home screen with a query, still offline: the same shell.
     open_app(page, own_relay.url + "/app/?source=homescreen")
     expect(page.get_by_role("button", name="Connect")).to_be_visible()
+
+
+KEPT = """async () => {
+    const names = await caches.keys();
+    const name = names.find((n) => n.startsWith('handsync-app-'));
+    if (!name) return [];
+    return (await (await caches.open(name)).keys()).map((r) => new URL(r.url).pathname);
+}"""
+
+
+def test_on_each_open_the_worker_keeps_new_files_and_drops_removed_ones(
+        page: Page, app_copy_relay: AppCopyRelay) -> None:
+    """A relay upgraded under a phone's installed app: a module it did not have is kept
+    for offline use at the next open, one no longer shipped is dropped."""
+    open_app(page, app_copy_relay.url + "/app/")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    assert "/src/fold.js" in page.evaluate(KEPT)
+    (app_copy_relay.web / "src" / "late.js").write_text("export const late = 1;\n")
+    (app_copy_relay.web / "src" / "fold.js").unlink()
+    page.reload()
+    page.wait_for_selector("html[data-ready=true]")
+    # The worker catches up in the background: poll its cache every 50 ms, for 10 s at most.
+    kept = page.evaluate(f"""async () => {{
+        const deadline = Date.now() + 10000;
+        for (;;) {{
+            const kept = await ({KEPT})();
+            const done = kept.includes('/src/late.js') && !kept.includes('/src/fold.js');
+            if (done || Date.now() > deadline) return kept;
+            await new Promise((wake) => setTimeout(wake, 50));
+        }}
+    }}""")
+    assert "/src/late.js" in kept and "/src/fold.js" not in kept
+    assert "/app/main.js" in kept
 
 
 def test_enrolment_by_link_stores_space_and_token_and_clears_the_address_bar(

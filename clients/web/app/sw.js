@@ -5,7 +5,9 @@
 //
 // On install it fetches precache.json (the relay lists every file the app may load:
 // app/, src/ and vendor/) and keeps them all in a cache named by CACHE_VERSION; on
-// activate it drops the caches of earlier versions. Then, per request:
+// activate it drops the caches of earlier versions. Each time the app is opened online
+// it reads the list again, fetches what it lacks and drops what is no longer listed,
+// since its own file does not change with a release. Then, per request:
 //  - vendor/<name>@<version>/… : cache first. The version is in the path, so a file
 //    there never changes; the network is asked only for one not yet kept.
 //  - everything else of the app (the page, its modules and styles): stale while
@@ -27,14 +29,7 @@
   const served = ["../src/", "../vendor/", "./"].map((p) => new URL(p, scope).href);
 
   sw.addEventListener("install", (event) => {
-    event.waitUntil((async () => {
-      const listing = await fetch(new URL("precache.json", scope), { cache: "no-cache" });
-      if (!listing.ok) throw new Error(`precache.json: HTTP ${listing.status}`);
-      const { files } = /** @type {{ files: string[] }} */ (await listing.json());
-      const cache = await caches.open(CACHE);
-      await cache.addAll(files.map((f) => new Request(new URL(f, scope), { cache: "no-cache" })));
-      await sw.skipWaiting();
-    })());
+    event.waitUntil(keepListed(true).then(() => sw.skipWaiting()));
   });
 
   sw.addEventListener("activate", (event) => {
@@ -61,7 +56,29 @@
     const { response, refreshed } = staleWhileRevalidate(key);
     event.respondWith(response);
     event.waitUntil(refreshed);
+    // A new release of the relay may bring files this worker has never kept (a module
+    // only some screens load) and drop others: on each open, while online, catch up.
+    if (opensApp) event.waitUntil(keepListed(false).catch(() => undefined));
   });
+
+  /**
+   * Keep every file the relay lists in precache.json and drop the kept ones it no
+   * longer lists. On install every file is fetched; later only those not kept yet
+   * (the kept ones are refreshed as they are used).
+   * @param {boolean} everything
+   */
+  async function keepListed(everything) {
+    const answer = await fetch(new URL("precache.json", scope), { cache: "no-cache" });
+    if (!answer.ok) throw new Error(`precache.json: HTTP ${answer.status}`);
+    const { files } = /** @type {{ files: string[] }} */ (await answer.json());
+    const listed = new Set(files.map((f) => new URL(f, scope).href));
+    const cache = await caches.open(CACHE);
+    const kept = await cache.keys();
+    const have = new Set(kept.map((r) => r.url));
+    const fetchNow = [...listed].filter((url) => everything || !have.has(url));
+    await cache.addAll(fetchNow.map((url) => new Request(url, { cache: "no-cache" })));
+    await Promise.all(kept.filter((r) => !listed.has(r.url)).map((r) => cache.delete(r)));
+  }
 
   /**
    * @param {Request} request
