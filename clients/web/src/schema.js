@@ -300,7 +300,7 @@ function digitValue(ch) {
 /** @param {unknown} value */
 function int(value) {
   if (typeof value === "boolean") throw new Refused("must be a whole number");
-  if (typeof value === "number" && Number.isInteger(value)) return value;
+  if (typeof value === "number" && Number.isInteger(value)) return value === 0 ? 0 : value; // int(-0.0) is 0
   if (typeof value === "string" && INT_RE.test(pyStrip(value))) return decimalInt(pyStrip(value));
   throw new Refused("must be a whole number");
 }
