@@ -218,12 +218,24 @@ function email(value) {
 /** str.lower(): JavaScript's, which differs from Python's only in rare cases. @param {string} t */
 const pyLower = (t) => t.toLowerCase();
 
-/** Is `ch` a digit (str.isdigit of a decimal digit)? @param {string} ch */
+/** Is `ch` a decimal digit of any script (str.isdecimal)? @param {string} ch */
 const isDecimal = (ch) => /^\p{Nd}$/u.test(ch);
+// The characters Python's str.isdigit() also takes, but int() refuses (superscripts,
+// circled digits …), as Python's Unicode database (14.0) lists them.
+const DIGIT_ONLY = /^[\u{b2}-\u{b3}\u{b9}\u{1369}-\u{1371}\u{19da}\u{2070}\u{2074}-\u{2079}\u{2080}-\u{2089}\u{2460}-\u{2468}\u{2474}-\u{247c}\u{2488}-\u{2490}\u{24ea}\u{24f5}-\u{24fd}\u{24ff}\u{2776}-\u{277e}\u{2780}-\u{2788}\u{278a}-\u{2792}\u{10a40}-\u{10a43}\u{10e60}-\u{10e68}\u{11052}-\u{1105a}\u{1f100}-\u{1f10a}]$/u;
+/** str.isdigit() of one character. @param {string} ch */
+const isDigitChar = (ch) => isDecimal(ch) || DIGIT_ONLY.test(ch);
+
+/**
+ * Would Python hold this number as an int? JSON does not say; an integral number that
+ * JavaScript holds exactly is taken as one, a larger one as the float it must have been.
+ * @param {unknown} value @returns {value is number}
+ */
+const isPyInt = (value) => Number.isSafeInteger(value);
 
 /** @param {unknown} value */
 function phone(value) {
-  if (typeof value === "number" && Number.isInteger(value)) value = String(value);
+  if (isPyInt(value)) value = String(value);
   const whole = pySplit(text(value)).join(" ");
   const match = PHONE_EXT_RE.exec(whole);
   const groups = match?.groups;
@@ -268,7 +280,7 @@ function date(value) {
 /** @param {unknown} value */
 function bool(value) {
   if (typeof value === "boolean") return value;
-  if (value === 0 || value === 1) return value === 1;
+  if (value === 0 || value === 1) return value === 1; // (JSON 1.0 reads as 1 here; Python refuses the float)
   if (typeof value === "string") {
     const word = pyStrip(value).toLowerCase();
     if (TRUE.has(word) || FALSE.has(word)) return TRUE.has(word);
@@ -336,13 +348,13 @@ function number(value) {
 
 /**
  * Whole minutes as Act! shows a duration: 90 → "1 hour 30 minutes".
- * @param {number} minutes
+ * @param {number | bigint} minutes
  */
 export function minutesText(minutes) {
-  const hours = Math.floor(minutes / 60);
-  const rest = minutes % 60;
-  const parts = [[hours, "hour"], [rest, "minute"]].filter(([n]) => n)
-    .map(([n, unit]) => `${n} ${unit}${n === 1 ? "" : "s"}`);
+  const whole = BigInt(minutes);
+  /** @type {[bigint, string][]} */
+  const counts = [[whole / 60n, "hour"], [whole % 60n, "minute"]];
+  const parts = counts.filter(([n]) => n !== 0n).map(([n, unit]) => `${n} ${unit}${n === 1n ? "" : "s"}`);
   return parts.join(" ") || "0 minutes";
 }
 
@@ -353,7 +365,7 @@ function duration(value) {
     if (!Number.isFinite(value) || value < 0 || !Number.isInteger(value)) {
       throw new Refused("must be a whole, non-negative number of minutes");
     }
-    return minutesText(value);
+    return minutesText(BigInt(value)); // exact also past 2**53, as Python's int is
   }
   return text(value);
 }
@@ -364,8 +376,12 @@ function choice(name, spec, value) {
     const word = pyStrip(value).toLowerCase();
     /** @type {unknown} */
     let found = Object.hasOwn(STATUS_NAMES, word) ? STATUS_NAMES[word] : value;
-    if (typeof found === "string" && pyStrip(found) !== "" && [...pyStrip(found)].every(isDecimal)) {
-      found = decimalInt(pyStrip(found));
+    const digits = typeof found === "string" ? pyStrip(found) : "";
+    if (digits !== "" && [...digits].every(isDigitChar)) {
+      if (![...digits].every(isDecimal)) {
+        throw new Refused(`invalid literal for int() with base 10: ${pyRepr(digits)}`);
+      }
+      found = decimalInt(digits);
     }
     value = found;
   }
