@@ -23,7 +23,7 @@ import {
 import { compareText, pyRepr } from "./pyvalue.js";
 import { RecordEdits, checkReplicaId } from "./records.js";
 import { TEXT_KEY, groupEntries, resolveEntries } from "./registers.js";
-import { buildRow, rowOrder, searchNeedle, toRecord } from "./rows.js";
+import { buildRow, freezeRow, rowOrder, searchNeedle, toRecord } from "./rows.js";
 import { KINDS, kindSpec, normalizeValue } from "./schema.js";
 import { OFFSET_META, OFFSET_TOLERANCE_MS, RESTAMP_META, offsetChange, ownOutboxKeys, restamp } from "./timing.js";
 
@@ -81,6 +81,7 @@ export class WebReplica extends RecordEdits {
     const replica = new WebReplica(storage, options, loaded);
     replica._install(replica._build(loaded, options.clientId ?? null));
     await replica._loadRows();
+    replica._followLocale();
     return replica;
   }
 
@@ -113,6 +114,8 @@ export class WebReplica extends RecordEdits {
     this._lastSeq = loaded.log.length ? loaded.log[loaded.log.length - 1].seq : loaded.snapshotSeq;
     /** @type {Map<string, Map<string, Row>>} */
     this._rowsByKind = new Map(Object.keys(KINDS).map((k) => [k, new Map()]));
+    /** Each kind's rows in list order, once a list needed them (kept up to date). @type {Map<string, Row[]>} */
+    this._ordered = new Map();
     /** Records touched since rows were last made: kind → ids. @type {Map<string, Set<string>>} */
     this._dirty = new Map();
     /** @type {Promise<unknown>} */
@@ -148,7 +151,6 @@ export class WebReplica extends RecordEdits {
    */
   _build(loaded, clientId) {
     const doc = new Y.Doc({ gc: true });
-    if (clientId !== null) doc.clientID = clientId;
     if (loaded.snapshot && loaded.snapshot.length) {
       if (!isBytes(loaded.snapshot) || !decodes(loaded.snapshot)) {
         throw new CorruptStoreError("the stored snapshot is not a valid Yjs update");
@@ -161,6 +163,9 @@ export class WebReplica extends RecordEdits {
       }
       applyOrCorrupt(doc, entry.update, `stored update ${entry.seq}`);
     }
+    // Taken only now: applied before, the replica's own stored updates would look like
+    // another replica using its id, and Yjs would pick a new one.
+    if (clientId !== null) doc.clientID = clientId;
     return doc;
   }
 
@@ -221,10 +226,11 @@ export class WebReplica extends RecordEdits {
         if (!row || typeof row.id !== "string" || row.kind !== kind || typeof row.data !== "object") {
           throw new CorruptStoreError(`a stored ${kind} row is not a row`);
         }
-        byId.set(row.id, row);
+        byId.set(row.id, freezeRow(row));
       }
       this._rowsByKind.set(kind, byId);
     }
+    this._ordered.clear();
     this._dirty.clear();
   }
 
@@ -357,7 +363,7 @@ export class WebReplica extends RecordEdits {
     kindSpec(kind);
     checkPage(limit, offset);
     const since = editedSince === null ? null : sinceStamp(editedSince);
-    let rows = [...this._kindRows(kind).values()].filter((row) =>
+    let rows = this._inOrder(kind).filter((row) =>
       (includeDeleted || !row.deleted) &&
       (since === null || row.updated >= Number(since)) &&
       (company === null || row.company_id === company ||
@@ -368,7 +374,7 @@ export class WebReplica extends RecordEdits {
       const members = new Set(groupRow && !groupRow.deleted ? groupRow.links : []);
       rows = rows.filter((row) => members.has(row.id));
     }
-    return this._page(kind, rows, limit, offset).map(toRecord);
+    return page(rows, limit, offset).map(toRecord);
   }
 
   /**
@@ -384,15 +390,42 @@ export class WebReplica extends RecordEdits {
     if (typeof text !== "string") throw new ValidationError("must be text", { field: "text", value: text });
     const needle = searchNeedle(text);
     if (!needle) throw new ValidationError("search text is empty", { field: "text", value: text });
-    const rows = [...this._kindRows(kind).values()].filter((row) =>
-      (includeDeleted || !row.deleted) && row.search.includes(needle));
-    return this._page(kind, rows, limit, 0).map(toRecord);
+    const rows = [];
+    for (const row of this._inOrder(kind)) {
+      if ((includeDeleted || !row.deleted) && row.search.includes(needle)) {
+        rows.push(row);
+        if (limit !== null && rows.length >= limit) break;
+      }
+    }
+    return rows.map(toRecord);
   }
 
-  /** @param {string} kind @param {Row[]} rows @param {number | null} limit @param {number} offset */
-  _page(kind, rows, limit, offset) {
-    rows.sort(rowOrder(kind, this._collator));
-    return rows.slice(offset, limit === null ? undefined : offset + limit);
+  /**
+   * The rows of `kind` in list order: sorted when first asked for, then kept in order
+   * as rows change (a changed row moves by binary search, not by sorting again).
+   * @param {string} kind @returns {Row[]}
+   */
+  _inOrder(kind) {
+    let ordered = this._ordered.get(kind);
+    if (!ordered) {
+      ordered = [...this._kindRows(kind).values()].sort(rowOrder(kind, this._collator));
+      this._ordered.set(kind, ordered);
+    }
+    return ordered;
+  }
+
+  /** Put `row` in place of `old` (if any) in its kind's list order. @param {Row | undefined} old @param {Row} row */
+  _reorder(old, row) {
+    const ordered = this._ordered.get(row.kind);
+    if (!ordered) return;
+    const order = rowOrder(row.kind, this._collator);
+    if (old) {
+      const at = lowerBound(ordered, old, order);
+      if (ordered[at] === old) ordered.splice(at, 1);
+      else this._ordered.delete(row.kind); // not where it should be: sort again when asked
+    }
+    const fresh = this._ordered.get(row.kind);
+    if (fresh) fresh.splice(lowerBound(fresh, row, order), 0, row);
   }
 
   /**
@@ -411,13 +444,13 @@ export class WebReplica extends RecordEdits {
   }
 
   /**
-   * Every row of `kind`, deleted ones too, in list order.
+   * Every row of `kind`, deleted ones too, in list order (read-only objects).
    * @param {string} kind @returns {Row[]}
    */
   rows(kind) {
     this._usable();
     kindSpec(kind);
-    return this._page(kind, [...this._kindRows(kind).values()], null, 0);
+    return [...this._inOrder(kind)];
   }
 
   /** The locale names are ordered in: the space's setting once seen, "root" until then. */
@@ -500,9 +533,11 @@ export class WebReplica extends RecordEdits {
       this.clock.bound(now);
       const merged = updates.length === 1 ? updates[0] : Y.mergeUpdates(updates);
       try {
-        this.doc.transact(() => {
+        // One transaction, marked remote: Yjs then also takes a new client id if another
+        // replica's updates use this one's (a copied storage).
+        Y.transact(this.doc, () => {
           for (const update of updates) Y.applyUpdate(this.doc, update, origin);
-        }, origin);
+        }, origin, false);
       } catch (error) {
         // Decoded, yet refused while integrating: the document may hold part of it.
         await this._rebuild();
@@ -525,6 +560,7 @@ export class WebReplica extends RecordEdits {
     }
     this._locale = named;
     this._metaDue[LOCALE_META] = named;
+    this._ordered.clear(); // ordered by the new collator when next asked
   }
 
   /**
@@ -643,7 +679,11 @@ export class WebReplica extends RecordEdits {
     }
     Object.assign(this._meta, meta);
     this._metaDue = {};
-    for (const row of rows) this._kindRows(row.kind).set(row.id, row);
+    for (const row of rows) {
+      const byId = this._kindRows(row.kind);
+      this._reorder(byId.get(row.id), row);
+      byId.set(row.id, row);
+    }
     if (seqs.length) this._lastSeq = seqs[seqs.length - 1];
     this._logBytes += updates.reduce((n, u) => n + u.update.length, 0);
     if (this._logBytes > Math.max(COMPACT_MIN_BYTES, this._snapshotBytes / 2)) await this._compact();
@@ -662,7 +702,7 @@ export class WebReplica extends RecordEdits {
     }
     const resolved = resolveEntries(kind, id, grouped, text);
     this.clock.observe(resolved.updated);
-    return buildRow(resolved);
+    return freezeRow(buildRow(resolved));
   }
 
   /** Build the document and rows again from the storage (after a failed write). */
@@ -691,6 +731,24 @@ function applyOrCorrupt(doc, update, what) {
 function collatorFor(locale) {
   return new Intl.Collator(locale === "root" ? "und" : locale);
 }
+
+/**
+ * The first index at which `row` could go in `ordered` keeping its order.
+ * @param {Row[]} ordered @param {Row} row @param {(a: Row, b: Row) => number} order
+ */
+function lowerBound(ordered, row, order) {
+  let low = 0;
+  let high = ordered.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (order(ordered[middle], row) < 0) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** @param {Row[]} rows @param {number | null} limit @param {number} offset */
+const page = (rows, limit, offset) => rows.slice(offset, limit === null ? undefined : offset + limit);
 
 /** @param {unknown} limit @param {unknown} offset */
 function checkPage(limit, offset) {

@@ -106,6 +106,23 @@ export function buildRow(resolved) {
 }
 
 /**
+ * Make a row and everything in it read-only: rows are shared between the replica's
+ * memory, its readers and storage, and none of them may change another's.
+ * @param {Row} row @returns {Row}
+ */
+export function freezeRow(row) {
+  deepFreeze(row);
+  return row;
+}
+
+/** @param {unknown} value */
+function deepFreeze(value) {
+  if (typeof value !== "object" || value === null || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const child of Object.values(value)) deepFreeze(child);
+}
+
+/**
  * A row as the plain record callers see (engine/rows.py's to_record).
  * @param {Row} row @returns {Record<string, unknown>}
  */
