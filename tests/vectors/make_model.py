@@ -14,6 +14,10 @@
   (:func:`engine.rows.build_row`, links and conflicts as a store gives them back),
   with ``sort_fields`` (the sort fields joined with U+FFFE, what the web client orders
   with Intl.Collator) in place of the ICU ``sort_key``;
+- ``edits.json``: record edits (create, update, delete, restore, resolve, groups, note
+  text, meeting the relay's time) made on a replica, with another replica's updates
+  (hex) between them, and the entries (key → JSON text) and records it ends with: the
+  web engine, making the same calls on the same clock, must write the same entries;
 - ``scenarios.json``: Python replicas (:class:`engine.replica.Replica` on a
   :class:`engine.store.MemoryStore`, fixed client ids, clocks and ids) editing a space;
   each step hands one more replica, the observer, some of their updates (hex), in
@@ -490,10 +494,114 @@ def scenario_vectors() -> dict[str, Any]:
     return {"scenarios": [_contacts_and_conflicts(), _groups_notes_and_more(), _out_of_order()]}
 
 
+# ----------------------------------------------------------------------------- edits
+
+def _entries_of(replica: Replica) -> dict[str, dict[str, dict[str, Any]]]:
+    """Every record map of a replica's document as it holds it: entry key → JSON text,
+    and a note's body as text under ``_text``."""
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for kind, root in replica._roots.items():
+        out[kind] = {str(rid): {str(k): str(v) for k, v in record.items()}
+                     for rid, record in root.items()}
+    return out
+
+
+def _edit_run(name: str, ops: list[list[Any]]) -> dict[str, Any]:
+    """Run ``ops`` on a replica ("me"); ops on "other" become the update they make,
+    applied to "me" as ``["apply", hex]``. Gives the entries and records "me" ends with."""
+    time = {"me": T0, "other": T0}
+    me = Replica(MemoryStore(), clock=lambda: time["me"], replica_id="me", client_id=5)
+    other = Replica(MemoryStore(), clock=lambda: time["other"], replica_id="other", client_id=6)
+    sent = 0
+    written: list[list[Any]] = []
+    for op in ops:
+        if op[0] == "other":
+            other.apply_remote([me.diff(other.state_vector())])
+            action, *args = op[1:]
+            if action == "clock":
+                time["other"] = args[0]
+                continue
+            getattr(other, action)(*args)
+            entries = other.outbox(sent)
+            sent = entries[-1][0]
+            written.append(["apply", merge_hex([u for _, u in entries])])
+            me.apply_remote([u for _, u in entries])
+            continue
+        written.append(op)
+        action, *args = op
+        if action == "clock":
+            time["me"] = args[0]
+        elif action == "edit_note_text":
+            me.edit_note_text(args[0], args[1], insert=args[2], delete=args[3])
+        elif action == "create":
+            me.create(args[0], args[1], record_id=args[2])
+        elif action == "acknowledge":
+            me.acknowledge(me.outbox()[-1][0])
+        else:
+            getattr(me, action)(*args)
+    shown = {kind: {rid: me.get(kind, rid, include_deleted=True) for rid in records}
+             for kind, records in _entries_of(me).items()}
+    return {"name": name, "ops": written, "entries": _entries_of(me), "records": shown,
+            "offset": me.time_offset, "restamped": me.restamped, "clock": str(me.clock.last)}
+
+
+def merge_hex(updates: list[bytes]) -> str:
+    from engine.updates import merge
+
+    return merge(updates).hex()
+
+
+def edit_vectors() -> dict[str, Any]:
+    t = T0
+    runs = [
+        _edit_run("create, update, clear, custom fields", [
+            ["create", "contact", {"first_name": "Ann", "email": "Ann@x.io", "Shoe": 42}, "c1"],
+            ["clock", t + 10], ["update", "contact", "c1", {"first_name": "Anna", "email": None}],
+            ["update", "contact", "c1", {"first_name": "Anna"}],  # the same value: nothing written
+            ["clock", t + 5], ["update", "contact", "c1", {"last_name": "Lee", "custom": {"Shoe": None}}],
+            ["create", "company", {"name": "Acme", "phone": "555 0100"}, "co1"],
+        ]),
+        _edit_run("a conflict, an edit that keeps it, a resolve", [
+            ["create", "contact", {"email": "a@x.io"}, "c1"],
+            ["other", "clock", t + 100], ["other", "update", "contact", "c1", {"email": "other@x.io"}],
+            ["clock", t + 50], ["update", "contact", "c1", {"email": "me@x.io"}],
+            ["clock", t + 200], ["update", "contact", "c1", {"email": "me2@x.io"}],
+            ["clock", t + 300], ["resolve", "contact", "c1", "email", "final@x.io"],
+        ]),
+        _edit_run("deletes, a concurrent edit, restores, resolving the delete", [
+            ["create", "contact", {"first_name": "Bo"}, "c1"],
+            ["other", "clock", t + 20], ["other", "update", "contact", "c1", {"last_name": "Marsh"}],
+            ["clock", t + 10], ["delete", "contact", "c1"],
+            ["clock", t + 30], ["resolve", "contact", "c1", "deleted", True],
+            ["clock", t + 40], ["restore", "contact", "c1"],
+            ["clock", t + 50], ["delete", "contact", "c1"], ["delete", "contact", "c1"],
+        ]),
+        _edit_run("groups and notes", [
+            ["create", "contact", {"first_name": "Cy"}, "c1"],
+            ["create", "group", {"name": "Team"}, "g1"], ["add_to_group", "g1", "c1"],
+            ["add_to_group", "g1", "c1"], ["remove_from_group", "g1", "c1"],
+            ["resolve", "group", "g1", "member:c1", "yes"],
+            ["create", "note", {"text": "Hello wörld 😀", "contact_ids": ["c1"]}, "n1"],
+            ["edit_note_text", "n1", 6, "big ", 0], ["edit_note_text", "n1", 14, "!", 2],
+            ["update", "note", "n1", {"text": "Hello big world!", "is_private": True}],
+        ]),
+        _edit_run("a clock an hour ahead meets the relay's time", [
+            ["clock", t + 3_600_000],
+            ["create", "contact", {"first_name": "Di", "last_name": "Ek"}, "c1"],
+            ["clock", t + 3_600_010], ["delete", "contact", "c1"],
+            ["clock", t + 3_600_020], ["restore", "contact", "c1"],
+            ["meet_time", t], ["clock", t + 3_600_030], ["update", "contact", "c1", {"first_name": "Dia"}],
+            ["meet_time", t + 500], ["acknowledge"],
+        ]),
+    ]
+    return {"runs": runs}
+
+
 def vectors() -> dict[str, Any]:
     """The files this module writes, by name (see tests/vectors/generate.py)."""
     return {"stamps.json": stamp_vectors(), "normalize.json": normalize_vectors(),
-            "resolve.json": resolve_vectors(), "scenarios.json": scenario_vectors()}
+            "resolve.json": resolve_vectors(), "scenarios.json": scenario_vectors(),
+            "edits.json": edit_vectors()}
 
 
 if __name__ == "__main__":

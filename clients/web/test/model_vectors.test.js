@@ -122,3 +122,46 @@ for (const scenario of vectors("scenarios.json").scenarios) {
     }
   });
 }
+
+for (const run of vectors("edits.json").runs) {
+  test(`edits write the entries the Python engine writes: ${run.name}`, async () => {
+    let now = 1_800_000_000_000;
+    const replica = await WebReplica.open(new TestStorage(),
+      { clock: () => now, replicaId: "me", clientId: 5 });
+    for (const [action, ...args] of run.ops) {
+      if (action === "clock") now = args[0];
+      else if (action === "apply") await replica.applyRemote([bytes(args[0])]);
+      else if (action === "create") await replica.create(args[0], args[1], { id: args[2] });
+      else if (action === "update") await replica.update(args[0], args[1], args[2]);
+      else if (action === "delete") await replica.delete(args[0], args[1]);
+      else if (action === "restore") await replica.restore(args[0], args[1]);
+      else if (action === "resolve") await replica.resolve(args[0], args[1], args[2], args[3]);
+      else if (action === "add_to_group") await replica.addToGroup(args[0], args[1]);
+      else if (action === "remove_from_group") await replica.removeFromGroup(args[0], args[1]);
+      else if (action === "edit_note_text") {
+        await replica.editNoteText(args[0], args[1], { insert: args[2], delete: args[3] });
+      } else if (action === "meet_time") await replica.meetTime(args[0]);
+      else if (action === "acknowledge") {
+        const outbox = await replica.outbox();
+        await replica.acknowledge(outbox[outbox.length - 1][0]);
+      } else assert.fail(`unknown op ${action}`);
+    }
+    /** @type {Record<string, Record<string, Record<string, string>>>} */
+    const entries = {};
+    /** @type {Record<string, Record<string, unknown>>} */
+    const records = {};
+    for (const [kind, spec] of Object.entries(KINDS)) {
+      entries[kind] = {};
+      records[kind] = {};
+      for (const [id, record] of replica.doc.getMap(spec.root).entries()) {
+        entries[kind][id] = Object.fromEntries([...record.entries()].map(([k, v]) => [k, String(v)]));
+        records[kind][id] = replica.get(kind, id, { includeDeleted: true });
+      }
+    }
+    assert.deepStrictEqual(entries, run.entries);
+    assert.deepStrictEqual(records, run.records);
+    assert.equal(replica.timeOffset, run.offset);
+    assert.equal(replica.restamped, run.restamped);
+    assert.equal(replica.clock.last.toString(), run.clock);
+  });
+}
