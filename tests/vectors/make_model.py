@@ -153,6 +153,19 @@ def _outcome(run: Callable[[], Any]) -> dict[str, Any]:
         return {"error": str(exc), "field": exc.field}
 
 
+def _iso_like(count: int) -> list[str]:
+    """Strings built from the pieces of ISO-8601 texts, seeded: each reader's corners
+    (Python's fromisoformat takes separators, week dates, commas, offsets with seconds)."""
+    rng = random.Random(3)
+    parts = ["2026", "-", "12", "03", "T", " ", "10", ":", "00", "00", ".", "5", "123456789",
+             ",", "Z", "z", "+", "-", "05", "30", "W", "49", "4", "x", "é", "0001", "9999", "01",
+             "31", "02", "29", "24", "60", "1"]
+    out: set[str] = set()
+    while len(out) < count:
+        out.add("".join(rng.choice(parts) for _ in range(rng.randint(3, 9))))
+    return sorted(out)
+
+
 def normalize_vectors() -> dict[str, Any]:
     values = []
     for (kind, field), cases in _VALUES.items():
@@ -161,6 +174,11 @@ def normalize_vectors() -> dict[str, Any]:
             def run(value: Any = value, spec: Any = spec, kind: str = kind) -> Any:
                 return normalize_value(spec, value, kind=kind, record_id="r1")
             values.append({"kind": kind, "field": field, "value": value, **_outcome(run)})
+    for text in _iso_like(300):
+        for kind, field in (("contact", "last_reach"), ("contact", "birthday")):
+            def run_iso(text: str = text, kind: str = kind, field: str = field) -> Any:
+                return normalize_value(KINDS[kind].fields[field], text, kind=kind, record_id="r1")
+            values.append({"kind": kind, "field": field, "value": text, **_outcome(run_iso)})
     fields = []
     for kind, given, record_id in _FIELDS:
         def run_fields(kind: str = kind, given: dict[str, Any] = given,
