@@ -569,7 +569,12 @@ export class WebReplica extends RecordEdits {
    */
   async outbox(afterSeq = 0, limit) {
     this._usable();
-    const entries = await this.storage.outbox(afterSeq, limit);
+    let entries;
+    try {
+      entries = await this.storage.outbox(afterSeq, limit);
+    } catch (error) {
+      throw storeError(error, "the storage cannot be read");
+    }
     return entries.map((e) => [e.seq, e.update]);
   }
 
@@ -579,7 +584,12 @@ export class WebReplica extends RecordEdits {
    */
   acknowledge(uptoSeq) {
     return this._serial(async () => {
-      const dropped = await this.storage.ackOutbox(uptoSeq);
+      let dropped;
+      try {
+        dropped = await this.storage.ackOutbox(uptoSeq);
+      } catch (error) {
+        throw storeError(error, "the storage refused a write");
+      }
       if (this.restamped && (await this.storage.outbox(0, 1)).length === 0) {
         await this._commitMeta({ [RESTAMP_META]: "0" }); // every re-stamped edit is on the relay
       }
@@ -597,11 +607,9 @@ export class WebReplica extends RecordEdits {
   }
 
   async _compact() {
-    const parts = [Y.encodeStateAsUpdate(this.doc)];
-    const pending = this.doc.store.pendingStructs;
-    if (pending) parts.push(pending.update);
-    if (this.doc.store.pendingDs) parts.push(this.doc.store.pendingDs);
-    const snapshot = parts.length === 1 ? parts[0] : Y.mergeUpdates(parts);
+    // Yjs writes the pending updates into the state update too (they stay pending when
+    // it is applied again).
+    const snapshot = Y.encodeStateAsUpdate(this.doc);
     try {
       await this.storage.compact(snapshot, this._lastSeq);
     } catch (error) {
@@ -686,7 +694,11 @@ export class WebReplica extends RecordEdits {
     }
     if (seqs.length) this._lastSeq = seqs[seqs.length - 1];
     this._logBytes += updates.reduce((n, u) => n + u.update.length, 0);
-    if (this._logBytes > Math.max(COMPACT_MIN_BYTES, this._snapshotBytes / 2)) await this._compact();
+    if (this._logBytes > Math.max(COMPACT_MIN_BYTES, this._snapshotBytes / 2)) {
+      // The change is stored: a compaction that fails now is tried again after the next
+      // commit, and must not make the caller think the change was lost.
+      await this._compact().catch(() => undefined);
+    }
     return rows.length;
   }
 
