@@ -508,8 +508,73 @@ def _out_of_order() -> dict[str, Any]:
     return {"name": "out of order, duplicates, one id created twice", "steps": w.steps}
 
 
+def _random_edits(seed: int, steps: int) -> dict[str, Any]:
+    """Three replicas editing a few records at random, syncing now and then; the observer
+    gets their updates in shuffled batches, some twice, some late."""
+    rng = random.Random(seed)
+    w = _World()
+    names = ["ann", "bob", "cy"]
+    for n, name in enumerate(names):
+        w.add(name, 40 + n, skew_ms=rng.choice([0, 0, -30_000, 90_000]))
+    first = w.replicas["ann"]
+    for n in range(4):
+        first.create("contact", {"first_name": f"P{n}", "email": f"p{n}@x.io"}, record_id=f"c{n}")
+    first.create("group", {"name": "G"}, record_id="g1")
+    first.create("note", {"text": "one two three"}, record_id="n1")
+    held: list[bytes] = []
+    w.deliver("the records everyone starts from", w.new_updates("ann"))
+    for name in names[1:]:
+        w.sync("ann", name)
+    values = ["Ann", "Bo", "Cy", "Dee", None]
+    for step in range(steps):
+        w.tick(rng.choice([1, 5, 1000]))
+        for name in rng.sample(names, rng.randint(1, 3)):
+            r = w.replicas[name]
+            rid = f"c{rng.randrange(4)}"
+            deleted = r.get("contact", rid, include_deleted=True)["deleted"]
+            action = rng.random()
+            if deleted:
+                if action < 0.5:
+                    r.restore("contact", rid)
+            elif action < 0.5:
+                field = rng.choice(["first_name", "last_name", "email"])
+                value = rng.choice(values) if rng.random() < 0.8 else None
+                if field == "email" and value is not None:
+                    value = f"{value.lower()}@x.io"
+                r.update("contact", rid, {field: value})
+            elif action < 0.6:
+                r.delete("contact", rid)
+            elif action < 0.7 and r.conflicts("contact", rid):
+                conflict = r.conflicts("contact", rid)[0]
+                field = "deleted" if conflict["field"] == "_deleted" else conflict["field"]
+                r.resolve("contact", rid, field, conflict["value"])
+            elif action < 0.85:
+                (r.add_to_group if rng.random() < 0.6 else r.remove_from_group)("g1", rid)
+            else:
+                text = str(r.get("note", "n1")["text"])
+                at = rng.randint(0, len(text))
+                r.edit_note_text("n1", at, insert=rng.choice(["x", "yz ", "ü"]),
+                                 delete=min(rng.randint(0, 2), len(text) - at))
+        if rng.random() < 0.4:
+            a, b = rng.sample(names, 2)
+            w.sync(a, b)
+        batch = [u for name in names for u in w.new_updates(name)]
+        rng.shuffle(batch)
+        if batch and rng.random() < 0.3:
+            held.append(batch.pop())  # arrives later
+        if rng.random() < 0.3 and held:
+            batch += held
+            held = []
+        if batch and rng.random() < 0.3:
+            batch.append(rng.choice(batch))  # a duplicate
+        w.deliver(f"random step {step}", batch)
+    w.deliver("everything held back arrives", held)
+    return {"name": f"random edits (seed {seed})", "steps": w.steps}
+
+
 def scenario_vectors() -> dict[str, Any]:
-    return {"scenarios": [_contacts_and_conflicts(), _groups_notes_and_more(), _out_of_order()]}
+    return {"scenarios": [_contacts_and_conflicts(), _groups_notes_and_more(), _out_of_order(),
+                          _random_edits(1, 25), _random_edits(2, 25)]}
 
 
 # ----------------------------------------------------------------------------- edits
