@@ -31,13 +31,25 @@ export function checkReplicaId(value) {
   return value;
 }
 
+/**
+ * A random (version 4) UUID. Not crypto.randomUUID: browsers offer it only to pages
+ * served over HTTPS, getRandomValues to every page.
+ */
+export function randomUuid() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 /** The record-editing methods of WebReplica. */
 export class RecordEdits {
   constructor() {
     /** @type {string} */
     this.replicaId = "";
     /** @type {() => string} */
-    this._newId = () => crypto.randomUUID();
+    this._newId = randomUuid;
   }
 
   /** The document's root map of each kind. @returns {Record<string, Y.Map<unknown>>} */

@@ -109,6 +109,10 @@ export function validateCustomName(name, { kind, recordId }) {
  */
 export function normalizeFields(kind, fields, { recordId = null } = {}) {
   const spec = kindSpec(kind);
+  if (!isDict(fields)) {
+    // (Python's callers cannot pass anything else; JavaScript's can.)
+    throw new ValidationError("fields must be a mapping of name to value", { kind, recordId, value: fields });
+  }
   /** @type {Record<string, unknown>} */
   const out = {};
   for (const [name, value] of Object.entries(fields)) {

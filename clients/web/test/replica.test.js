@@ -406,3 +406,12 @@ test("lists stay in order as rows change, equal to sorting them afresh", async (
     assert.deepEqual(listed.map((r) => r.id), sorted(listed));
   }
 });
+
+test("new ids are random UUIDs; a replica id is made from one when none is given or stored", async () => {
+  const { replica } = await fresh(undefined, undefined, { replicaId: undefined });
+  assert.match(replica.replicaId, /^[0-9a-f]{16}$/);
+  const id = await replica.create("contact", { first_name: "A" });
+  assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  await assert.rejects(replica.update("contact", id, /** @type {any} */ (null)),
+    (e) => e instanceof ValidationError && e.message === "contact " + id + ": fields must be a mapping of name to value");
+});
