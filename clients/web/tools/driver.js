@@ -29,6 +29,12 @@ const bytes = (hex) => Uint8Array.from(Buffer.from(hex, "hex"));
 /** @param {Uint8Array} data */
 const hex = (data) => Buffer.from(data).toString("hex");
 
+const BIG = "\u0000bigint:";
+const BIG_TEXT = new RegExp(`"${JSON.stringify(BIG).slice(1, -1).replace(/\\/g, "\\\\")}(-?\\d+)"`, "g");
+
+/** One answer as a JSON line, big integers written as numbers. @param {unknown} answer */
+const line = (answer) => `${JSON.stringify(answer).replace(BIG_TEXT, "$1")}\n`;
+
 /** @param {string} name */
 function driven(name) {
   const found = replicas.get(name);
@@ -58,8 +64,11 @@ function argument(value) {
   return value;
 }
 
-/** Turn a result into JSON-able data (bytes become hex). @param {unknown} value @returns {unknown} */
+/** Turn a result into JSON-able data (bytes become hex; a BigInt, such as a clock stamp
+ * beyond 2^53, becomes a marked string that `line` writes as a plain JSON number, which
+ * Python reads back exactly). @param {unknown} value @returns {unknown} */
 function plain(value) {
+  if (typeof value === "bigint") return `${BIG}${value}`;
   if (value instanceof Uint8Array) return hex(value);
   if (Array.isArray(value)) return value.map(plain);
   if (value instanceof Map) return Object.fromEntries([...value].map(([k, v]) => [k, plain(v)]));
@@ -133,5 +142,5 @@ for await (const line of lines) {
     const e = /** @type {Error} */ (error);
     answer = { ok: false, error: { name: e.name, message: e.message, code: /** @type {any} */ (e).code } };
   }
-  process.stdout.write(`${JSON.stringify(answer)}\n`);
+  process.stdout.write(line(answer));
 }
