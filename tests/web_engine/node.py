@@ -89,7 +89,7 @@ class NodeEngine:
         if not answer["ok"]:
             error = answer["error"]
             raise JsError(error["name"], error["message"], error.get("code"))
-        return answer["result"]
+        return answer.get("result")  # absent when the call returned nothing
 
     def replica(self, name: str, client_id: int, now: int) -> JsReplica:
         """Open a new web replica named ``name`` (its record ids are ``<name>-1`` …)."""
@@ -171,5 +171,5 @@ def contents(replica: Replica) -> dict[str, Any]:
     out["rows"] = {kind: [{c: asdict(row)[c] for c in ROW_COLUMNS} for row in
                           replica.store.query(RecordQuery(kind, include_deleted=True))]
                    for kind in KINDS}
-    out["missing"] = replica.missing()
+    out["missing"] = replica.missing
     return json.loads(json.dumps(out, ensure_ascii=False))

@@ -33,7 +33,7 @@ const BIG = "\u0000bigint:";
 const BIG_TEXT = new RegExp(`"${JSON.stringify(BIG).slice(1, -1).replace(/\\/g, "\\\\")}(-?\\d+)"`, "g");
 
 /** One answer as a JSON line, big integers written as numbers. @param {unknown} answer */
-const line = (answer) => `${JSON.stringify(answer).replace(BIG_TEXT, "$1")}\n`;
+const answerLine = (answer) => `${JSON.stringify(answer).replace(BIG_TEXT, "$1")}\n`;
 
 /** @param {string} name */
 function driven(name) {
@@ -65,7 +65,7 @@ function argument(value) {
 }
 
 /** Turn a result into JSON-able data (bytes become hex; a BigInt, such as a clock stamp
- * beyond 2^53, becomes a marked string that `line` writes as a plain JSON number, which
+ * beyond 2^53, becomes a marked string that `answerLine` writes as a plain JSON number, which
  * Python reads back exactly). @param {unknown} value @returns {unknown} */
 function plain(value) {
   if (typeof value === "bigint") return `${BIG}${value}`;
@@ -142,5 +142,5 @@ for await (const line of lines) {
     const e = /** @type {Error} */ (error);
     answer = { ok: false, error: { name: e.name, message: e.message, code: /** @type {any} */ (e).code } };
   }
-  process.stdout.write(line(answer));
+  process.stdout.write(answerLine(answer));
 }
