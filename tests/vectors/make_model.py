@@ -201,14 +201,15 @@ def sort_fields(kind: str, data: dict[str, Any], sort_key: str) -> str:
 
 def row_dict(row: RecordRow) -> dict[str, Any]:
     """A row as a store gives it back (links a sorted set, conflicts in order), with
-    ``sort_fields`` instead of the ICU key."""
-    return {"kind": row.kind, "id": row.id, "deleted": row.deleted, "updated": row.updated,
+    ``sort_fields`` instead of the ICU key. Stamps (``updated``, a conflict's ``stamp``)
+    are decimal text: they pass 2**53, which JSON numbers read in JavaScript do not hold."""
+    return {"kind": row.kind, "id": row.id, "deleted": row.deleted, "updated": str(row.updated),
             "updated_by": row.updated_by, "data": row.data, "search": row.search,
             "sort_fields": sort_fields(row.kind, row.data, row.sort_key),
             "sort_tail": row.sort_tail, "company_id": row.company_id, "company": row.company,
             "links": sorted(set(row.links)),
-            "conflicts": sorted(row.conflicts,
-                                key=lambda c: (c["field"], c["stamp"], c["replica"]))}
+            "conflicts": [{**c, "stamp": str(c["stamp"])} for c in
+                          sorted(row.conflicts, key=lambda c: (c["field"], c["stamp"], c["replica"]))]}
 
 
 def _resolve_case(kind: str, record_id: str, entries: dict[str, Any],
@@ -380,7 +381,8 @@ def observed(replica: Replica) -> dict[str, Any]:
         rows[kind] = sorted((row_dict(r) for r in stored), key=lambda r: r["id"])
         records[kind] = {r.id: replica.get(kind, r.id, include_deleted=True) for r in stored}
         lists[kind] = [str(r["id"]) for r in replica.list(kind)]
-    return {"records": records, "conflicts": replica.conflicts(), "rows": rows, "lists": lists}
+    conflicts = [{**c, "stamp": str(c["stamp"])} for c in replica.conflicts()]  # past 2**53
+    return {"records": records, "conflicts": conflicts, "rows": rows, "lists": lists}
 
 
 def _contacts_and_conflicts() -> dict[str, Any]:

@@ -29,7 +29,7 @@ def test_every_kind_of_edit_made_in_javascript_reads_the_same_in_python(engine: 
     web.add_to_group(team, ana)
     web.remove_from_group(team, ana)
     note = web.create("note", {"text": "Call back about rye", "contact_ids": [jurgen]})
-    web.edit_note_text(note, 8, insert="on Friday ")
+    web.edit_note_text(note, 10, insert="on Friday ")
     web.create("history", {"regarding": "Visit", "contact_ids": [jurgen],
                            "start_time": "2026-12-04T10:00:00+01:00"})
     web.create("activity", {"subject": "Deliver samples", "contact_ids": [ana],

@@ -263,7 +263,7 @@ export function resolveEntries(kind, recordId, grouped, text = null) {
  */
 export const conflictDict = (c) => ({
   kind: c.kind, record_id: c.recordId, field: c.field, value: c.value, replica: c.replica,
-  stamp: Number(c.stamp), current: c.current,
+  stamp: c.stamp, current: c.current,
 });
 
 /** The wall-clock time of a stamp as ISO-8601 UTC with milliseconds. @param {bigint} stamp */

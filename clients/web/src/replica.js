@@ -365,7 +365,7 @@ export class WebReplica extends RecordEdits {
     const since = editedSince === null ? null : sinceStamp(editedSince);
     let rows = this._inOrder(kind).filter((row) =>
       (includeDeleted || !row.deleted) &&
-      (since === null || row.updated >= Number(since)) &&
+      (since === null || row.updated >= since) &&
       (company === null || row.company_id === company ||
         (row.company ?? "").toLowerCase() === company.toLowerCase()) &&
       (linkedTo === null || row.links.includes(linkedTo)));

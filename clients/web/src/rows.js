@@ -96,7 +96,7 @@ export function buildRow(resolved) {
   const companyId = Object.hasOwn(data, "company_id") ? data.company_id : null;
   const company = Object.hasOwn(data, "company") ? data.company : null;
   return {
-    kind, id: resolved.recordId, deleted: resolved.deleted, updated: Number(resolved.updated),
+    kind, id: resolved.recordId, deleted: resolved.deleted, updated: resolved.updated,
     updated_by: resolved.updatedBy, data, search: searchText(kind, data),
     sort_fields: sortFields(kind, data), sort_tail: sortTail(kind, data),
     company_id: /** @type {string | null} */ (companyId ?? null),
@@ -129,7 +129,7 @@ function deepFreeze(value) {
 export function toRecord(row) {
   const record = structuredClone(row.data);
   record.deleted = row.deleted;
-  record.updated_at = row.updated ? stampToIso(BigInt(Math.round(row.updated))) : null;
+  record.updated_at = row.updated ? stampToIso(row.updated) : null;
   record.updated_by = row.updated_by || null;
   record.conflicts = row.conflicts.length;
   return record;

@@ -28,7 +28,7 @@ async function fresh(name = "a", clientId = 1, options = {}) {
 const state = (r, s) => JSON.stringify({
   doc: Array.from(Y.encodeStateAsUpdate(r.doc)), writes: s.writes, log: s.log.length,
   rows: [...s.rowsByKey.entries()], meta: s.meta, contacts: r.rows("contact"), notes: r.rows("note"),
-});
+}, (_, value) => (typeof value === "bigint" ? `${value}n` : value));
 
 /** @param {WebReplica} from @param {WebReplica} to */
 const sync = (from, to) => to.applyRemote([from.diff(to.stateVector())]);
