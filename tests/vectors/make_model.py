@@ -296,7 +296,9 @@ def _handmade() -> list[dict[str, Any]]:
 
 _POOL_VALUES: list[Any] = ["Ann", "ann", "Ånn", "", " ", 0, 1, 2, 1.5, True, False, None, [1],
                            ["c1", "c2"], {"a": 1}, {"deleted": True}, "555 0142", "x\ny"]
-_POOL_LINKS: list[Any] = [["c1", "c2"], ["c2"], [], "ab", None]
+_POOL_LINKS: list[Any] = [["c1", "c2"], ["c2"], [], "ab", None, True, 5, {"c1": 1}, ["c1", 7]]
+# What a faulty peer may write as a delete's "seen": only a list's text items count.
+_POOL_SEEN: list[Any] = [7, None, "abc", {"x": 1}, [["x"]], True]
 _POOL_FIELDS = ["first_name", "last_name", "email", "mobile_phone", "company", "company_id",
                 "custom.x", "member:c1", "contact_ids", "name", "_deleted", "members", "text"]
 
@@ -311,11 +313,11 @@ def _random_cases(count: int) -> list[dict[str, Any]]:
             name = rng.choice(_POOL_FIELDS)
             key = _k(name, rng.randint(0, 4), rng.choice("abc"), rng.choice([0, 0, 1]))
             if name == "_deleted":
-                seen = rng.sample(sorted(entries), k=min(len(entries), rng.randint(0, 3)))
+                seen: Any = rng.sample(sorted(entries), k=min(len(entries), rng.randint(0, 3)))
+                if rng.random() < 0.15:
+                    seen = rng.choice(_POOL_SEEN)
                 entries[key] = encode_value({"deleted": rng.random() < 0.7, "seen": seen})
             elif name in ("contact_ids", "members"):
-                # Only lists or text: the Python engine cannot make a row of any other
-                # links value (list() of it fails).
                 entries[key] = encode_value(rng.choice(_POOL_LINKS))
             else:
                 entries[key] = encode_value(rng.choice(_POOL_VALUES))

@@ -158,14 +158,13 @@ export function supersededByEdit(entries) {
 const isDelete = (entry) => isDict(entry.value) && pyTruthy(entry.value.deleted);
 
 /**
- * The keys a delete entry saw (Python's set.update of its "seen": a list's items, a
- * text's characters, a mapping's keys).
- * @param {unknown} seen @param {Set<unknown>} into
+ * The text items of `value` when it is a list, else none (engine/registers.py's
+ * texts_of): how a delete's "seen" and a record's links are read. Replicas write lists
+ * of ids there; what a faulty peer wrote instead must be read alike by every engine.
+ * @param {unknown} value @returns {string[]}
  */
-function addSeen(seen, into) {
-  if (Array.isArray(seen)) for (const k of seen) into.add(k);
-  else if (typeof seen === "string") for (const ch of seen) into.add(ch);
-  else if (isDict(seen)) for (const k of Object.keys(seen)) into.add(k);
+export function textsOf(value) {
+  return Array.isArray(value) ? value.filter((v) => typeof v === "string") : [];
 }
 
 /**
@@ -182,7 +181,7 @@ function deleteState(grouped) {
   for (const entry of entries) {
     if (isDelete(entry)) {
       const value = /** @type {Record<string, unknown>} */ (entry.value);
-      if (Object.hasOwn(value, "seen")) addSeen(value.seen, seen);
+      if (Object.hasOwn(value, "seen")) for (const key of textsOf(value.seen)) seen.add(key);
     }
   }
   for (const [name, list] of grouped) {

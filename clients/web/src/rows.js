@@ -7,7 +7,7 @@
 
 import { makeFolder } from "./fold.js";
 import { compareText, pyStr, pyStrip, pyTruthy, codePointSlice } from "./pyvalue.js";
-import { conflictDict, stampToIso } from "./registers.js";
+import { conflictDict, stampToIso, textsOf } from "./registers.js";
 import { KINDS, SCHEMA } from "./schema.js";
 
 /** @typedef {import("./storage/types.js").Row} Row */
@@ -76,13 +76,6 @@ export function sortFields(kind, data) {
 /** The tie-breaker after the sort fields (a contact's e-mail). @param {string} kind @param {Record<string, unknown>} data */
 export const sortTail = (kind, data) => sortText(data, kind === "contact" ? ["email"] : []);
 
-/** Python's list(value) of a links field: a list's items, a text's characters. @param {unknown} value */
-function linkList(value) {
-  if (Array.isArray(value)) return value.filter((v) => typeof v === "string");
-  if (typeof value === "string") return [...value];
-  return [];
-}
-
 /**
  * The row for a resolved record, as a Python store keeps it (links a sorted set,
  * conflicts ordered by field, stamp and replica).
@@ -91,7 +84,7 @@ function linkList(value) {
 export function buildRow(resolved) {
   const { kind, data } = resolved;
   const linksField = kind === "group" ? "members" : "contact_ids";
-  const links = [...new Set(linkList(Object.hasOwn(data, linksField) ? data[linksField] : []))]
+  const links = [...new Set(textsOf(Object.hasOwn(data, linksField) ? data[linksField] : []))]
     .sort(compareText);
   const companyId = Object.hasOwn(data, "company_id") ? data.company_id : null;
   const company = Object.hasOwn(data, "company") ? data.company : null;
