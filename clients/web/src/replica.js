@@ -29,6 +29,7 @@ import { OFFSET_META, OFFSET_TOLERANCE_MS, RESTAMP_META, offsetChange, ownOutbox
 
 /** @typedef {import("./storage/types.js").Storage} Storage */
 /** @typedef {import("./storage/types.js").Row} Row */
+/** @typedef {(rows: readonly Row[], whole: boolean) => void} RowsListener */
 /** @typedef {import("./storage/types.js").Loaded} Loaded */
 
 /** The origin of local changes, in the log and in Yjs transactions. */
@@ -118,6 +119,8 @@ export class WebReplica extends RecordEdits {
     this._ordered = new Map();
     /** Records touched since rows were last made: kind → ids. @type {Map<string, Set<string>>} */
     this._dirty = new Map();
+    /** Who hears of changed rows (onRows). @type {Set<RowsListener>} */
+    this._listeners = new Set();
     /** @type {Promise<unknown>} */
     this._queue = Promise.resolve();
     /** Why the replica must be opened again, if it must. @type {string | null} */
@@ -693,6 +696,7 @@ export class WebReplica extends RecordEdits {
       byId.set(row.id, row);
     }
     if (seqs.length) this._lastSeq = seqs[seqs.length - 1];
+    this._tell(rows, false);
     this._logBytes += updates.reduce((n, u) => n + u.update.length, 0);
     if (this._logBytes > Math.max(COMPACT_MIN_BYTES, this._snapshotBytes / 2)) {
       // The change is stored: a compaction that fails now is tried again after the next
@@ -700,6 +704,25 @@ export class WebReplica extends RecordEdits {
       await this._compact().catch(() => undefined);
     }
     return rows.length;
+  }
+
+  /**
+   * Hear of every change of rows from now on: `listener(rows, whole)` gets the rows a
+   * stored change wrote (a local edit, or updates from peers), once they are stored; with
+   * `whole` true they are every row there is (the replica was built again from its
+   * storage). Listeners are called after the change, outside it: one that throws does
+   * not undo it. Returns a function that stops the listening.
+   * @param {RowsListener} listener @returns {() => void}
+   */
+  onRows(listener) {
+    this._listeners.add(listener);
+    return () => { this._listeners.delete(listener); };
+  }
+
+  /** @param {Row[]} rows @param {boolean} whole */
+  _tell(rows, whole) {
+    if (rows.length === 0 && !whole) return;
+    for (const listener of this._listeners) queueMicrotask(() => listener(rows, whole));
   }
 
   /** The row of one record as the document holds it now; null if it holds no record map there. @param {string} kind @param {string} id */
@@ -724,6 +747,7 @@ export class WebReplica extends RecordEdits {
       const loaded = await this.storage.load();
       this._install(this._build(loaded, clientId));
       await this._loadRows();
+      this._tell(Object.keys(KINDS).flatMap((kind) => this.rows(kind)), true);
     } catch (error) {
       this._broken = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     }

@@ -415,3 +415,20 @@ test("new ids are random UUIDs; a replica id is made from one when none is given
   await assert.rejects(replica.update("contact", id, /** @type {any} */ (null)),
     (e) => e instanceof ValidationError && e.message === "contact " + id + ": fields must be a mapping of name to value");
 });
+
+test("onRows tells of the rows each stored change wrote, local or remote, until stopped", async () => {
+  const a = await fresh("a", 1);
+  const b = await fresh("b", 2);
+  /** @type {[string[], boolean][]} */
+  const heard = [];
+  const stop = b.replica.onRows((rows, whole) => heard.push([rows.map((r) => r.id), whole]));
+  const id = await a.replica.create("contact", { first_name: "Ann" });
+  await sync(a.replica, b.replica);
+  await b.replica.update("contact", id, { job_title: "Buyer" });
+  await Promise.resolve(); // listeners run in a microtask after the change
+  assert.deepEqual(heard, [[[id], false], [[id], false]]);
+  stop();
+  await b.replica.update("contact", id, { job_title: "Head buyer" });
+  await Promise.resolve();
+  assert.equal(heard.length, 2);
+});
