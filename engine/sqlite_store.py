@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from engine.collation import ROOT, key_version
 from engine.errors import CorruptStoreError, StoreError
 from engine.rows import search_text, sort_texts
-from engine.sqlite_rows import conflict_dicts, rows_from, write_rows
+from engine.sqlite_rows import ROW_COLUMNS, conflict_dicts, rows_from, write_rows
 from engine.store import (
     KEYS_META,
     LOCAL,
@@ -383,7 +383,8 @@ class SqliteStore(Store):
             chunk = wanted[start:start + 500]
             marks = ",".join("?" * len(chunk))
             rows = self.conn.execute(
-                f"SELECT * FROM records WHERE kind = ? AND id IN ({marks})", [kind, *chunk])
+                f"SELECT {ROW_COLUMNS} FROM records r WHERE r.kind = ? AND r.id IN ({marks})",
+                [kind, *chunk])
             found.update((row.id, row) for row in rows_from(self.conn, rows))
         return found
 
@@ -413,7 +414,7 @@ class SqliteStore(Store):
         # A search reads every row of the kind anyway: walking them in index order cost
         # ~3x a plain walk that sorts the matches (unary + keeps the index out of it).
         order = "+r.sort_key" if query.text is not None else "r.sort_key"
-        sql = (f"SELECT r.* FROM records r WHERE {' AND '.join(where)} "
+        sql = (f"SELECT {ROW_COLUMNS} FROM records r WHERE {' AND '.join(where)} "
                f"ORDER BY {order}, r.sort_tail, r.id")
         if query.limit is not None or query.offset:
             sql += " LIMIT ? OFFSET ?"

@@ -21,7 +21,7 @@ from engine.errors import CorruptStoreError, StoreError
 from engine.replica import Replica, ids_of
 from engine.rows import sort_texts
 from engine.schema import KINDS
-from engine.sqlite_store import FORMAT_VERSION, SqliteStore
+from engine.sqlite_store import _SCHEMA, FORMAT_VERSION, SqliteStore
 from engine.store import LOCAL, Batch, LogEntry, RecordQuery, RecordRow
 from tests.engine.helpers import Clock, threaded
 
@@ -437,4 +437,39 @@ def test_rows_read_back_keep_integers_of_any_size(tmp_path: Path) -> None:
     assert back.data == values
     assert type(back.data["custom.big"]) is int and type(back.data["custom.small"]) is int
     assert type(back.data["recur_spec"]["every"][1]["n"]) is int
+    store.close()
+
+
+def test_rows_of_a_file_whose_text_is_utf_16_read_back(tmp_path: Path) -> None:
+    # Rows' data is read as the bytes SQLite holds; handsync's files hold UTF-8, but
+    # SQLite may also keep text as UTF-16, and such a file still reads right.
+    values = {"first_name": "Jürgen", "last_name": "Müller", "custom.big": 2**70}
+    made = SqliteStore(tmp_path / "utf8.db")
+    made.commit(Batch(meta={"replica_id": "a"}, rows=[row("k", **values)]))
+    made.close()
+    path = tmp_path / "utf16.db"
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA encoding = 'UTF-16le'")
+    conn.executescript(_SCHEMA)
+    source = sqlite3.connect(tmp_path / "utf8.db")  # ATTACH wants one encoding: copy
+    for table in ("meta", "records", "links"):
+        found = source.execute(f"SELECT * FROM {table}").fetchall()
+        conn.executemany(f"INSERT INTO {table} VALUES ({','.join('?' * len(found[0]))})", found)
+    source.close()
+    conn.commit()
+    assert conn.execute("PRAGMA encoding").fetchone() == ("UTF-16le",)
+    conn.close()
+    store = SqliteStore(path)
+    [found] = store.query(RecordQuery("contact"))
+    assert found.data == {"id": "k", **values}
+    assert store.get_rows("contact", ["k"])["k"] == found
+    store.close()
+
+
+def test_a_row_whose_data_is_not_json_raises(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "bad.db")
+    store.commit(Batch(rows=[row("k", first_name="Ann")]))
+    store.conn.execute("UPDATE records SET data = '{\"id\": \"k\", broken' WHERE id = 'k'")
+    with pytest.raises(ValueError):
+        store.get_rows("contact", ["k"])
     store.close()
