@@ -32,6 +32,7 @@ from typing import Any
 if Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().parent:
     del sys.path[0]
 
+import engine
 from engine import rows
 from engine.collation import ROOT, library_version
 from engine.registers import Resolved
@@ -165,6 +166,8 @@ def main() -> None:
     searches = search_times(people, args.runs)
     print(f"handsync people benchmark: {args.size:,} contacts, medians of {args.runs} runs, "
           f"{library_version()}")
+    # With a virtualenv shared by several checkouts, the engine may not be this one's.
+    print(f"  engine from {Path(engine.__file__).parent}")
     for label, value in [*costs.items(), *searches.items()]:
         print(f"  {label:<58}{value:>10.2f}")
     ratio = costs["sort key, collation (us)"] / costs["sort key, before (us)"]
