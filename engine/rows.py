@@ -32,7 +32,7 @@ _SORT_FIELDS = {
     "activity": ("start_time", "subject"),
 }
 #: Kinds ordered by name: their sort key is a collation key in the space's language
-# (engine/collation.py). The others begin with a time, ordered as ISO-8601 text.
+# (engine/collation.py), bytes. The others begin with a time, ordered as ISO-8601 text.
 COLLATED = frozenset({"contact", "company", "group", "opportunity"})
 _SORT_TAIL = {kind: ("email",) if kind == "contact" else () for kind in _SORT_FIELDS}
 _SORT_SET = {kind: frozenset(names) for kind, names in _SORT_FIELDS.items()}
@@ -142,7 +142,7 @@ def _value_columns(kind: str, name: str, sort_changed: bool) -> frozenset[str]:
     return columns
 
 
-def sort_texts(kind: str, data: dict[str, Any], locale: str = ROOT) -> tuple[str, str]:
+def sort_texts(kind: str, data: dict[str, Any], locale: str = ROOT) -> tuple[str | bytes, str]:
     """A record's sort key and sort tail (see :class:`engine.store.RecordRow`)."""
     return record_sort_key(kind, data, locale), _sort_text(data, _SORT_TAIL[kind])
 
@@ -152,8 +152,9 @@ def search_text(kind: str, data: dict[str, Any]) -> str:
     return _search_text(kind, data, None, [])
 
 
-def record_sort_key(kind: str, data: dict[str, Any], locale: str = ROOT) -> str:
-    """A record's sort key: for the :data:`COLLATED` kinds a collation key in ``locale``."""
+def record_sort_key(kind: str, data: dict[str, Any], locale: str = ROOT) -> str | bytes:
+    """A record's sort key: for the :data:`COLLATED` kinds a collation key in ``locale``
+    (bytes), for the others text."""
     names = _SORT_FIELDS[kind]
     if kind in COLLATED:
         return collation_key([str(data.get(n) or "") for n in names], locale)

@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from engine.collation import ROOT, key_version
 from engine.errors import CorruptStoreError, StoreError
-from engine.rows import search_text, sort_texts
-from engine.sqlite_rows import conflict_dicts, rows_from, write_rows
+from engine.rows import COLLATED, record_sort_key, search_text, sort_texts
+from engine.sqlite_rows import ROW_COLUMNS, conflict_dicts, rows_from, write_rows
 from engine.store import (
     KEYS_META,
     LOCAL,
@@ -44,9 +44,9 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 FORMAT = "handsync-replica"
-FORMAT_VERSION = "3"
+FORMAT_VERSION = "4"
 #: Versions this handsync opens and brings up to FORMAT_VERSION (see _migrate).
-MIGRATES_FROM = ("1", "2")
+MIGRATES_FROM = ("1", "2", "3")
 CACHE_KIB = 64 * 1024
 WAL_CHECKPOINT_PAGES = 16000
 CHECKPOINT_AFTER_PAGES = 8000
@@ -60,6 +60,8 @@ CREATE TABLE snapshot (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NU
 CREATE TABLE log (seq INTEGER PRIMARY KEY AUTOINCREMENT, "update" BLOB NOT NULL,
                   origin TEXT NOT NULL, at_ms INTEGER NOT NULL);
 CREATE TABLE outbox (seq INTEGER PRIMARY KEY, "update" BLOB NOT NULL, at_ms INTEGER NOT NULL);
+-- sort_key holds BLOBs (collation keys) for kinds ordered by name, text for the others:
+-- a column of TEXT affinity keeps a BLOB as it is, and files of every version share it.
 CREATE TABLE records (kind TEXT NOT NULL, id TEXT NOT NULL, deleted INTEGER NOT NULL,
                       updated INTEGER NOT NULL, updated_by TEXT NOT NULL, sort_key TEXT NOT NULL,
                       search TEXT NOT NULL, company_id TEXT, company TEXT, data TEXT NOT NULL,
@@ -200,30 +202,45 @@ class SqliteStore(Store):
                 f"(this handsync reads {FORMAT_VERSION})", path=self.path)
 
     def _migrate(self, version: str, locale: str) -> None:
-        """Bring a version 1 or 2 store to version 3, in one transaction.
+        """Bring a version 1, 2 or 3 store to version 4, in one transaction.
 
         Version 2 keeps a contact's e-mail out of the indexed sort key, in ``sort_tail``
         (engine/rows.py), so that an edit of an e-mail rewrites no index entry. Version 3
         orders names by a collation key in the space's locale (engine/collation.py) and
-        folds the search text (engine/fold.py). Rows are derived data, so their sort and
-        search texts are computed again from each row's stored fields.
+        folds the search text (engine/fold.py). Version 4 keeps the collation key as the
+        bytes ICU makes (a BLOB) instead of their hex text. Rows are derived data, so
+        what changed is computed again from each row's stored fields: from version 3
+        only the sort keys of the kinds ordered by name.
         """
         with self._transaction() as conn:
             if version == "1":
                 conn.execute("ALTER TABLE records ADD COLUMN sort_tail TEXT NOT NULL DEFAULT ''")
-            texts = []
-            for kind, rid, data in conn.execute("SELECT kind, id, data FROM records"):
+            kinds = sorted(COLLATED) if version == "3" else []
+            sql = "SELECT kind, id, data FROM records"
+            if kinds:
+                sql += f" WHERE kind IN ({','.join('?' * len(kinds))})"
+            texts: list[tuple[Any, ...]] = []
+            # The cursor lives only in the loop: a refusal must leave no statement open,
+            # or closing could not fold the WAL back into the file.
+            for kind, rid, data in conn.execute(sql, kinds):
                 try:
                     fields = json.loads(data)
-                    texts.append((*sort_texts(kind, fields, locale), search_text(kind, fields),
-                                  kind, rid))
+                    if version == "3":
+                        texts.append((record_sort_key(kind, fields, locale), kind, rid))
+                    else:
+                        texts.append((*sort_texts(kind, fields, locale),
+                                      search_text(kind, fields), kind, rid))
                 except (ValueError, TypeError, KeyError, AttributeError):
                     # Rolled back by the transaction: the file stays as it was.
                     raise CorruptStoreError(f"cannot bring the store from format version "
                                             f"{version} to {FORMAT_VERSION}: the {kind} {rid!r} "
                                             "holds unreadable data", path=self.path) from None
-            conn.executemany("UPDATE records SET sort_key = ?, sort_tail = ?, search = ? "
-                             "WHERE kind = ? AND id = ?", texts)
+            if version == "3":
+                conn.executemany("UPDATE records SET sort_key = ? WHERE kind = ? AND id = ?",
+                                 texts)
+            else:
+                conn.executemany("UPDATE records SET sort_key = ?, sort_tail = ?, search = ? "
+                                 "WHERE kind = ? AND id = ?", texts)
             conn.execute("UPDATE meta SET value = ? WHERE key = 'format_version'",
                          (FORMAT_VERSION,))
             conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
@@ -383,7 +400,8 @@ class SqliteStore(Store):
             chunk = wanted[start:start + 500]
             marks = ",".join("?" * len(chunk))
             rows = self.conn.execute(
-                f"SELECT * FROM records WHERE kind = ? AND id IN ({marks})", [kind, *chunk])
+                f"SELECT {ROW_COLUMNS} FROM records r WHERE r.kind = ? AND r.id IN ({marks})",
+                [kind, *chunk])
             found.update((row.id, row) for row in rows_from(self.conn, rows))
         return found
 
@@ -413,7 +431,7 @@ class SqliteStore(Store):
         # A search reads every row of the kind anyway: walking them in index order cost
         # ~3x a plain walk that sorts the matches (unary + keeps the index out of it).
         order = "+r.sort_key" if query.text is not None else "r.sort_key"
-        sql = (f"SELECT r.* FROM records r WHERE {' AND '.join(where)} "
+        sql = (f"SELECT {ROW_COLUMNS} FROM records r WHERE {' AND '.join(where)} "
                f"ORDER BY {order}, r.sort_tail, r.id")
         if query.limit is not None or query.offset:
             sql += " LIMIT ? OFFSET ?"

@@ -56,8 +56,10 @@ class RecordRow:
     search: str = ""
     #: Lists are ordered by (sort_key, sort_tail, id). The tail holds fields that only
     #: break ties and change often (a contact's e-mail): kept out of the store's index,
-    #: an edit of them leaves the index alone.
-    sort_key: str = ""
+    #: an edit of them leaves the index alone. The key is bytes (a collation key) for
+    #: kinds ordered by name and text for kinds ordered by time (engine/rows.py): the
+    #: rows of one kind hold one type, compared bytewise or by code point.
+    sort_key: str | bytes = ""
     sort_tail: str = ""
     company_id: str | None = None
     company: str | None = None

@@ -51,9 +51,29 @@ def test_fields_are_compared_one_after_the_other_accents_last() -> None:
         ("Müllerin", "A")]
 
 
-def test_keys_are_text_that_sorts_as_the_collator_orders() -> None:
-    key = sort_key(["Øberg"], ROOT)
-    assert key == key.lower() and all(c in "0123456789abcdef" for c in key)
+def test_keys_are_bytes_that_sqlite_orders_as_the_collator_does() -> None:
+    import sqlite3
+
+    keys = {name: sort_key([name], ROOT) for name in NAMES}
+    for key in keys.values():  # ICU's one zero byte ends the key, and none is before it
+        assert type(key) is bytes and key.index(0) == len(key) - 1
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (name TEXT, key TEXT)")  # TEXT, as the records table has
+    conn.executemany("INSERT INTO t VALUES (?, ?)", keys.items())
+    assert {t for (t,) in conn.execute("SELECT typeof(key) FROM t")} == {"blob"}
+    assert [n for (n,) in conn.execute("SELECT name FROM t ORDER BY key")] == ordered(ROOT)
+    conn.close()
+
+
+@pytest.mark.parametrize("locale", [ROOT, "sv", "de-u-co-phonebk"])
+def test_a_key_has_no_zero_byte_but_its_last(locale: str) -> None:
+    # Then a key orders as it would without that byte: where one key without it is a
+    # prefix of another, its zero meets the other's next byte, which is not zero.
+    fields = [[name] for name in NAMES] + [[a, b] for a in NAMES[:6] for b in ["", *NAMES[6:]]]
+    fields += [[""], ["", ""], ["", "a"], ["\x00"], ["a\x00b", "\ufffe"], ["😀", "ㄱ", "Ω"]]
+    for parts in fields:
+        key = sort_key(parts, locale)
+        assert key.index(0) == len(key) - 1, parts
 
 
 @pytest.mark.parametrize(("given", "canonical"), [

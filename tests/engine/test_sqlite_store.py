@@ -21,7 +21,7 @@ from engine.errors import CorruptStoreError, StoreError
 from engine.replica import Replica, ids_of
 from engine.rows import sort_texts
 from engine.schema import KINDS
-from engine.sqlite_store import FORMAT_VERSION, SqliteStore
+from engine.sqlite_store import _SCHEMA, FORMAT_VERSION, SqliteStore
 from engine.store import LOCAL, Batch, LogEntry, RecordQuery, RecordRow
 from tests.engine.helpers import Clock, threaded
 
@@ -231,6 +231,70 @@ def test_a_store_keeps_its_locale_through_the_migration(tmp_path: Path) -> None:
     b.close()
 
 
+def version_3_store(path: Path, locale: str = "root") -> dict[str, str]:
+    """Write a store as version 3 left it: collation keys as hex text, without ICU's
+    final zero byte. Return its contacts' names by id."""
+    a = Replica(SqliteStore(path), clock=Clock(), replica_id="a", client_id=1)
+    if locale != "root":
+        a.set_locale(locale)
+    names = {"z": "Zeller", "o": "Öberg", "m": "Müller", "a": "Andersson", "n": "Nagel"}
+    for rid, last in names.items():
+        a.create("contact", {"first_name": "Ann", "last_name": last}, record_id=rid)
+    a.create("company", {"name": "Ärzte Nord"}, record_id="co")
+    a.create("note", {"text": "hello", "contact_ids": ["m"]}, record_id="n1")
+    a.close()
+    conn = sqlite3.connect(path)
+    with conn:
+        for rid, key in conn.execute("SELECT id, sort_key FROM records WHERE kind IN "
+                                     "('contact', 'company')").fetchall():
+            conn.execute("UPDATE records SET sort_key = ? WHERE id = ?", (key[:-1].hex(), rid))
+        conn.execute("UPDATE meta SET value = '3' WHERE key = 'format_version'")
+        assert {t for (t,) in conn.execute("SELECT typeof(sort_key) FROM records")} == {"text"}
+    conn.close()
+    return names
+
+
+@pytest.mark.parametrize(("locale", "order", "then"), [
+    ("root", ["a", "m", "n", "o", "z"], ["a", "aa", "m", "n", "o", "z"]),
+    ("sv", ["a", "m", "n", "z", "o"], ["a", "m", "n", "z", "aa", "o"])])  # Z Å Ä Ö
+def test_a_version_3_store_keeps_its_collation_keys_as_bytes(
+        tmp_path: Path, locale: str, order: list[str], then: list[str]) -> None:
+    path = tmp_path / "v3.db"
+    names = version_3_store(path, locale)
+    b = Replica(SqliteStore(path), clock=Clock(), replica_id="a", client_id=1)
+    assert b.get_meta("format_version") == FORMAT_VERSION == "4"
+    assert ids_of(b.list()) == order  # read before the document is built
+    assert ids_of(b.search("muller")) == ["m"]
+    assert ids_of(b.list("note")) == ["n1"]
+    b.create("contact", {"first_name": "Ann", "last_name": "Ångström"}, record_id="aa")
+    assert ids_of(b.list()) == then  # the new row's key is bytes, as the migrated ones
+    b.close()
+    conn = sqlite3.connect(path)
+    found = {rid: (kind, key) for kind, rid, key in conn.execute(
+        "SELECT kind, id, sort_key FROM records")}
+    conn.close()
+    for rid, last in [*names.items(), ("aa", "Ångström")]:
+        assert found[rid] == ("contact", sort_texts(
+            "contact", {"first_name": "Ann", "last_name": last}, locale)[0])
+        assert type(found[rid][1]) is bytes
+    assert found["co"] == ("company", sort_texts("company", {"name": "Ärzte Nord"}, locale)[0])
+    assert type(found["n1"][1]) is str  # ordered by time: text, as before
+
+
+def test_a_version_3_store_with_an_unreadable_row_is_refused_unchanged(tmp_path: Path) -> None:
+    path = tmp_path / "v3bad.db"
+    version_3_store(path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE records SET data = '{not json' WHERE id = 'o'")
+    conn.close()
+    assert_refused(path, "cannot bring the store from format version 3 to 4: the contact 'o'")
+    with sqlite3.connect(path) as conn:  # still version 3, its keys still hex text
+        assert conn.execute("SELECT value FROM meta WHERE key = 'format_version'").fetchone() \
+            == ("3",)
+        assert {t for (t,) in conn.execute("SELECT typeof(sort_key) FROM records")} == {"text"}
+    conn.close()
+
+
 def test_a_version_1_store_with_an_unreadable_row_is_refused_unchanged(tmp_path: Path) -> None:
     path = tmp_path / "v1.db"
     version_1_store(path)
@@ -437,4 +501,39 @@ def test_rows_read_back_keep_integers_of_any_size(tmp_path: Path) -> None:
     assert back.data == values
     assert type(back.data["custom.big"]) is int and type(back.data["custom.small"]) is int
     assert type(back.data["recur_spec"]["every"][1]["n"]) is int
+    store.close()
+
+
+def test_rows_of_a_file_whose_text_is_utf_16_read_back(tmp_path: Path) -> None:
+    # Rows' data is read as the bytes SQLite holds; handsync's files hold UTF-8, but
+    # SQLite may also keep text as UTF-16, and such a file still reads right.
+    values = {"first_name": "Jürgen", "last_name": "Müller", "custom.big": 2**70}
+    made = SqliteStore(tmp_path / "utf8.db")
+    made.commit(Batch(meta={"replica_id": "a"}, rows=[row("k", **values)]))
+    made.close()
+    path = tmp_path / "utf16.db"
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA encoding = 'UTF-16le'")
+    conn.executescript(_SCHEMA)
+    source = sqlite3.connect(tmp_path / "utf8.db")  # ATTACH wants one encoding: copy
+    for table in ("meta", "records", "links"):
+        found = source.execute(f"SELECT * FROM {table}").fetchall()
+        conn.executemany(f"INSERT INTO {table} VALUES ({','.join('?' * len(found[0]))})", found)
+    source.close()
+    conn.commit()
+    assert conn.execute("PRAGMA encoding").fetchone() == ("UTF-16le",)
+    conn.close()
+    store = SqliteStore(path)
+    [found] = store.query(RecordQuery("contact"))
+    assert found.data == {"id": "k", **values}
+    assert store.get_rows("contact", ["k"])["k"] == found
+    store.close()
+
+
+def test_a_row_whose_data_is_not_json_raises(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "bad.db")
+    store.commit(Batch(rows=[row("k", first_name="Ann")]))
+    store.conn.execute("UPDATE records SET data = '{\"id\": \"k\", broken' WHERE id = 'k'")
+    with pytest.raises(ValueError):
+        store.get_rows("contact", ["k"])
     store.close()
