@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck web-test bench clean
+.PHONY: demo test lint typecheck web-test web browser bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,13 +16,25 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/handsync demo
 
-test: $(STAMP) lint typecheck web-test
+test: $(STAMP) lint typecheck web-test browser
 	$(BIN)/python -m pytest -q
 
 # The web client's JavaScript (Node 20+): the strict type check (tsc --checkJs), then its
 # tests, which hold it to the shared vectors.
 web-test:
 	cd clients/web && npm ci --silent --no-audit --no-fund && npm run --silent check && npm test --silent
+
+# The files the relay serves as the handheld app that are made, not written: the icons,
+# and yjs and lib0 copied from node_modules into clients/web/vendor/ with the import map
+# in app/index.html. All committed; tests/web/test_vendor.py fails when they are stale.
+web: $(STAMP)
+	cd clients/web && npm ci --silent --no-audit --no-fund
+	$(BIN)/python clients/web/make_icons.py
+	$(BIN)/python clients/web/make_vendor.py
+
+# The browser tests (tests/web/) drive Debian's Chromium, installed here when missing.
+browser: $(STAMP)
+	$(BIN)/python -m tests.web.browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check engine relay clients tests bench

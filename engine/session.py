@@ -38,6 +38,7 @@ from engine.codec import (
     SyncUpdate,
     Time,
     decode,
+    decode_state_vector,
     encode,
 )
 from engine.errors import ProtocolError
@@ -185,6 +186,9 @@ class SyncSession:
 
     def _handle(self, message: Message, updates: list[bytes]) -> None:
         if isinstance(message, SyncStep1):
+            # Checked here (truncated, a client twice, bytes left over: 4400), not left to
+            # yrs, which raises its own error for some and quietly answers others.
+            decode_state_vector(message.state_vector)
             self._step1_from_peer.append(message.state_vector)
         elif isinstance(message, SyncStep2):
             updates.append(message.update)

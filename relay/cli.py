@@ -18,6 +18,7 @@ import time
 import tomllib
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlencode, urlsplit
 
 import click
 
@@ -183,19 +184,59 @@ def token() -> None:
     """
 
 
+_LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+
+
+def _check_link_base(_ctx: click.Context, _param: click.Parameter,
+                     value: str | None) -> str | None:
+    """Check --link before anything is issued: an http(s) address with a host, nothing else."""
+    if value is None:
+        return None
+    try:
+        parts = urlsplit(value.strip())
+        parts.port  # noqa: B018 (raises ValueError on a bad port)
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not a URL: {exc}") from exc
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise click.BadParameter(
+            f"{value!r} is not the relay's web address: give one like https://relay.example.com")
+    if parts.username is not None or parts.password is not None:
+        raise click.BadParameter(f"{value!r} carries a user name or password: leave them out")
+    if parts.query or parts.fragment:
+        raise click.BadParameter(f"{value!r} has a query or fragment: give only the address")
+    return value.strip()
+
+
+def app_link(base: str, space: str, token: str) -> str:
+    """``BASE/app/#space=…&token=…``: the link that enrols a device in ``space``."""
+    root = base.rstrip("/").removesuffix("/app")
+    return f"{root}/app/#" + urlencode({"space": space, "token": token}, quote_via=quote)
+
+
 @token.command("issue")
 @click.argument("space_name", metavar="SPACE")
 @click.option("--device", required=True, help="Name of the device the token is for.")
 @click.option("--read-only", is_flag=True, help="The device may read but not write.")
 @click.option("--expires", help="Lifetime such as 30d, 12h or 2w (default: never).")
+@click.option("--link", "link_base", metavar="URL", callback=_check_link_base,
+              help="The relay's address as phones reach it (https://relay.example.com): "
+                   "print an app link carrying the space and token, and a QR code of it "
+                   "on a terminal.")
 @data_option
 def token_issue(space_name: str, device: str, read_only: bool, expires: str | None,
-                data: Path) -> None:
+                link_base: str | None, data: Path) -> None:
     """Issue a token and print it once (only its hash is kept).
+
+    With --link, print instead the app link that enrols a phone or tablet: the
+    space and token travel in the link's fragment (after #), which the browser never
+    sends to any server. On a terminal a QR code of the link follows, to scan with
+    the phone's camera.
 
     \b
     Example:
         handsync relay token issue acme --device anns-phone --expires 90d --data /srv/handsync
+        handsync relay token issue acme --device anns-phone --link https://relay.example.com \\
+            --data /srv/handsync
     """
     now = _now()
     expires_ms = now + parse_duration(expires) if expires else None
@@ -205,9 +246,22 @@ def token_issue(space_name: str, device: str, read_only: bool, expires: str | No
                                          expires_ms=expires_ms)
     finally:
         store.close()
-    click.echo(text)
-    click.echo(f"token {issued.id} for {device} in {space_name}: shown once, keep it safe",
-               err=True)
+    if link_base is None:
+        click.echo(text)
+        click.echo(f"token {issued.id} for {device} in {space_name}: shown once, keep it safe",
+                   err=True)
+        return
+    link = app_link(link_base, space_name, text)
+    click.echo(link)
+    if sys.stdout.isatty():  # a QR code only for a person, never into a file or pipe
+        import segno
+
+        segno.make(link, error="m").terminal(out=sys.stdout, compact=True)
+    click.echo(f"token {issued.id} for {device} in {space_name}: the link carries it and is "
+               "shown once; open it on the device or scan the code", err=True)
+    if urlsplit(link_base).scheme == "http" and urlsplit(link_base).hostname not in _LOOPBACK:
+        click.echo("warning: over http:// a phone's browser will not keep the app for offline "
+                   "use; give the relay an https:// address (docs/operations.md, TLS)", err=True)
 
 
 def _iso(ms: int | None) -> str | None:

@@ -2,7 +2,8 @@
 
 ``/v1/spaces/<space>`` is the sync endpoint (token in ``Authorization: Bearer``
 or ``?token=``); ``GET /healthz`` answers ``{"status": "ok", ...}``, or 503 with the
-reason while the store cannot write; ``GET /metrics`` gives Prometheus text. A refused token is answered by accepting the
+reason while the store cannot write; ``GET /metrics`` gives Prometheus text; ``/`` and
+``/app/`` serve the handheld app (relay/static.py). A refused token is answered by accepting the
 WebSocket and closing it at once with 4401 (bad, expired or revoked token) or
 4403 (token of another space), so clients can show why.
 """
@@ -27,6 +28,7 @@ from engine.codec import CloseCode
 from relay.config import RelayConfig
 from relay.hub import Hub
 from relay.peer import Peer
+from relay.static import StaticFiles, is_static
 from relay.store import RelayStore, Token
 from relay.workers import now_ms
 
@@ -58,6 +60,7 @@ class RelayServer:
         RelayStore(config.data).close()  # create or check the store before serving
         self.hub: Hub | None = None
         self.server: Server | None = None
+        self.static = StaticFiles(config.web_root)
         self._watch: asyncio.Task[None] | None = None
 
     @property
@@ -127,8 +130,10 @@ class RelayServer:
             assert self.hub is not None
             return _response(HTTPStatus.OK, generate_latest(self.hub.metrics.registry).decode(),
                              CONTENT_TYPE_LATEST)
+        if is_static(route):
+            return self.static.respond(request)
         if _space_from(request.path) is None:
-            return _response(HTTPStatus.NOT_FOUND, "not found: use /v1/spaces/<space>, "
+            return _response(HTTPStatus.NOT_FOUND, "not found: use /app/, /v1/spaces/<space>, "
                              "/healthz or /metrics\n", "text/plain")
         return None
 

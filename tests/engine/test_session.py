@@ -232,6 +232,9 @@ def test_out_of_order_updates_trigger_one_repair_request() -> None:
         (b"\x00\x02\x05ab", CloseCode.BAD_MESSAGE),
         (encode(SyncUpdate(b"\x01\x02garbage")), CloseCode.BAD_MESSAGE),
         (encode(Ack(count=3, seq=1)), CloseCode.BAD_MESSAGE),
+        (encode(SyncStep1(b"\x05\x01")), CloseCode.BAD_MESSAGE),  # a state vector cut off
+        (encode(SyncStep1(b"\x02\x01\x02\x01\x03")), CloseCode.BAD_MESSAGE),  # a client twice
+        (encode(SyncStep1(b"\x00\x00")), CloseCode.BAD_MESSAGE),  # bytes left over
     ],
 )
 def test_bad_input_fails_the_session_and_stores_nothing(frame: bytes, code: int) -> None:

@@ -1,0 +1,172 @@
+"""Fixtures for the browser tests: Chromium driven by Playwright (tests/web/browser.py
+finds or installs it), and a real relay process — `python -m relay serve` of this
+checkout on 127.0.0.1 with a free port — with space ``acme`` and a device token."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from relay.config import RelayConfig
+from relay.server import RelayServer
+from relay.store import RelayStore
+from tests.web.browser import chromium
+
+ROOT = Path(__file__).resolve().parents[2]
+TIMEOUT = 10.0
+
+
+@dataclass
+class RelayProcess:
+    """A running relay: its base URL (http://127.0.0.1:PORT) and a token for ``acme``."""
+
+    proc: subprocess.Popen[str]
+    url: str
+    token: str
+    log: list[str] = field(default_factory=list)
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
+    def stop(self) -> None:
+        """SIGTERM, then wait (bounded) for the process to end."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        try:
+            self.proc.wait(TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(TIMEOUT)
+
+
+def _start_relay(data: Path) -> RelayProcess:
+    store = RelayStore(data)
+    try:
+        now = int(time.time() * 1000)
+        store.create_space("acme", now)
+        token = store.issue_token("acme", "browser", now)[1]
+    finally:
+        store.close()
+    # From the checkout's root, so `-m relay` is this tree's code, whatever is installed.
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "relay", "serve", "--data", str(data), "--port", "0"],
+        cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    port = None
+    log: list[str] = []
+    for _ in range(100):  # bounded: the listening line is among the first
+        line = proc.stderr.readline()
+        if not line:
+            break
+        log.append(line)
+        if '"listening"' in line:
+            port = json.loads(line)["port"]
+            break
+    if port is None:
+        proc.kill()
+        proc.wait(TIMEOUT)
+        raise AssertionError(f"relay did not start (exit {proc.poll()}): {''.join(log)}")
+    relay = RelayProcess(proc, f"http://127.0.0.1:{port}", token, log)
+    # Keep reading its log so that a full pipe never blocks it.
+    stream = proc.stderr
+    threading.Thread(target=lambda: relay.log.extend(stream), daemon=True).start()
+    return relay
+
+
+@pytest.fixture(scope="module")
+def relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RelayProcess]:
+    """A relay shared by a module's tests (they only read the app from it)."""
+    running = _start_relay(tmp_path_factory.mktemp("relay"))
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def own_relay(tmp_path: Path) -> Iterator[RelayProcess]:
+    """A relay for one test, which may stop it."""
+    running = _start_relay(tmp_path / "relay")
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@dataclass
+class AppCopyRelay:
+    """An in-process relay serving a copy of clients/web that a test may change."""
+
+    url: str
+    web: Path
+
+
+@pytest.fixture
+def app_copy_relay(tmp_path: Path) -> Iterator[AppCopyRelay]:
+    web = tmp_path / "web"
+    for folder in ("app", "src", "vendor"):
+        shutil.copytree(ROOT / "clients" / "web" / folder, web / folder)
+    (tmp_path / "relay").mkdir()
+    loop = asyncio.new_event_loop()
+    server = RelayServer(RelayConfig(tmp_path / "relay", port=0, web_root=web))
+    started = threading.Event()
+    stop = asyncio.Event()
+
+    async def run() -> None:
+        await server.start()
+        started.set()
+        await stop.wait()
+        await server.stop()
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(run(),), daemon=True)
+    thread.start()
+    assert started.wait(TIMEOUT), "relay did not start"
+    try:
+        yield AppCopyRelay(f"http://127.0.0.1:{server.port}", web)
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(TIMEOUT)
+        loop.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    executable = chromium()
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(executable) if executable else None,
+            args=["--no-sandbox"], timeout=TIMEOUT * 3000)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    """A fresh profile (no storage, no service worker) at a phone's size."""
+    made = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2,
+                               is_mobile=True, has_touch=True)
+    made.set_default_timeout(TIMEOUT * 1000)
+    try:
+        yield made
+    finally:
+        made.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    return context.new_page()
