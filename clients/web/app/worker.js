@@ -42,6 +42,7 @@ const channel = serve(port, {
   get: (kind, id) => ready().get(kind, id, { includeDeleted: true }),
   conflicts: (kind, id) => ready().conflicts(kind, id),
   syncNow: () => connection?.syncNow(),
+  enrolAgain: (/** @type {Enrolment} */ e) => connection?.retryWith(spaceUrl(e.relay, e.space, e.token), e.token),
   setSchedule,
   diagnostics,
 });

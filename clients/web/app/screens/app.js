@@ -36,9 +36,12 @@ export class App {
   /**
    * @param {HTMLElement} root where the screens go
    * @param {Remote} remote the engine's worker
-   * @param {HTMLElement} statusLine the page's sync status line (a live region, role status)
+   * @param {{ space: string, relay: string }} device what this device syncs with
+   * @param {(status: SyncStatus) => void} showSync shows the sync status in the page's
+   *   status line (a live region, role status)
    */
-  constructor(root, remote, statusLine) {
+  constructor(root, remote, device, showSync) {
+    this.device = device;
     this.root = root;
     this.remote = remote;
     this.rows = new RowSet();
@@ -47,8 +50,8 @@ export class App {
     this.ready = false;
     this.query = "";
     this.group = "";
-    this.statusLine = statusLine;
-    this.statusLine.textContent = "Opening…";
+    this.showSync = showSync;
+    this.notice = h("p", { className: "error", role: "alert" });
     this.main = h("main", { id: "screen" });
     this.conflictLink = h("a", { href: "#/conflicts", className: "conflicts" });
     root.replaceChildren(
@@ -58,7 +61,7 @@ export class App {
           h("a", { href: "#/opportunities" }, "Opportunities"),
           h("a", { href: "#/activities" }, "Activities"), h("a", { href: "#/trash" }, "Trash"),
           h("a", { href: "#/sync" }, "Sync"), this.conflictLink)),
-      this.main);
+      this.notice, this.main);
     remote.on("rows", (/** @type {{ kind: string, rows: Row[], replace: boolean }} */ data) => {
       this.rows.put(data.kind, data.rows, data.replace);
       this.refresh();
@@ -70,7 +73,7 @@ export class App {
     });
     remote.on("status", (/** @type {SyncStatus} */ status) => {
       this.sync = status;
-      this.showStatus();
+      this.showSync(status);
       if (location.hash === "#/sync") this.route();
     });
     addEventListener("hashchange", () => this.route());
@@ -85,16 +88,10 @@ export class App {
     this.redraw?.();
   }
 
-  showStatus() {
-    const s = this.sync;
-    if (!s) return;
-    const waiting = `${s.waiting} ${s.waiting === 1 ? "edit" : "edits"} waiting`;
-    const words = {
-      connecting: "Syncing…", live: "Up to date", offline: "Offline", refused: "Not allowed",
-      stopped: "Not syncing",
-    }[s.state];
-    this.statusLine.textContent = `${words} · ${waiting}` + (s.error && s.state !== "live" ? ` · ${s.error.message}` : "");
-    this.statusLine.dataset.state = s.state;
+  /** Say that the space could not be opened (the data stays where it is).
+   * @param {Error} error */
+  fatal(error) {
+    this.notice.textContent = `The contacts on this phone cannot be opened: ${error.message}`;
   }
 
   route() {
@@ -457,11 +454,12 @@ export class App {
     this.main.replaceChildren(form);
   }
 
-  /** Show what a change the engine refused said, in the status line's place.
+  /** Show what the engine said when it refused a change.
    * @param {Promise<unknown>} call */
   act(call) {
+    this.notice.textContent = "";
     call.catch((/** @type {Error} */ error) => {
-      this.statusLine.textContent = error.message;
+      this.notice.textContent = error.message;
     });
   }
 
@@ -472,6 +470,8 @@ export class App {
     const copied = h("p", { role: "status" });
     this.main.replaceChildren(h("h1", {}, "Sync"),
       h("dl", {},
+        h("dt", {}, "Space"), h("dd", {}, this.device.space),
+        h("dt", {}, "Relay"), h("dd", {}, this.device.relay),
         h("dt", {}, "State"), h("dd", {}, s?.state ?? "not started"),
         h("dt", {}, "Relay reachable"), h("dd", {}, s?.reachable ? "yes" : "no"),
         h("dt", {}, "Edits waiting"), h("dd", {}, String(s?.waiting ?? 0)),
