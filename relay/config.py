@@ -29,7 +29,7 @@ class RelayConfig:
     tls_cert: Path | None = None
     tls_key: Path | None = None
     max_db_bytes: int = 0  # refuse writes that would grow the store past this (0: no limit)
-    #: The folder holding the app's app/, src/ and vendor/ (None: the installed clients/web).
+    #: The folder holding the app's app/ and src/ (None: the installed clients/web).
     web_root: Path | None = None
 
 

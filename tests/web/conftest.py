@@ -117,7 +117,7 @@ class AppCopyRelay:
 @pytest.fixture
 def app_copy_relay(tmp_path: Path) -> Iterator[AppCopyRelay]:
     web = tmp_path / "web"
-    for folder in ("app", "src", "vendor"):
+    for folder in ("app", "src"):
         shutil.copytree(ROOT / "clients" / "web" / folder, web / folder)
     (tmp_path / "relay").mkdir()
     loop = asyncio.new_event_loop()

@@ -1,5 +1,5 @@
 """The app shell in a real Chromium against a real relay process: it loads from /app/
-(and / leads there), its manifest, icons and the vendored yjs load, the service worker
+(and / leads there), its manifest and icons load, the service worker
 takes over and the shell opens again with the relay stopped, and enrolment by link or
 by the form stores the space and token — or, for bad input, says why and stores
 nothing."""
@@ -53,19 +53,6 @@ def test_the_relay_serves_the_app_and_its_root_leads_there(page: Page,
     assert ["512x512", "image/png", 512] in manifest["icons"]
 
 
-def test_yjs_loads_in_the_page_from_the_vendored_copy(page: Page, relay: RelayProcess) -> None:
-    open_app(page, relay.url + "/app/")
-    result = page.evaluate("""async () => {
-        const Y = await import('yjs');
-        const a = new Y.Doc(), b = new Y.Doc();
-        a.getMap('contact').set('first_name', 'Ann');
-        Y.applyUpdate(b, Y.encodeStateAsUpdate(a));
-        const encoding = await import('lib0/encoding');
-        return [b.getMap('contact').get('first_name'), typeof encoding.createEncoder];
-    }""")
-    assert result == ["Ann", "function"]
-
-
 def test_the_service_worker_keeps_the_shell_for_an_offline_start(
         page: Page, own_relay: RelayProcess) -> None:
     open_app(page, own_relay.url + "/app/")
@@ -79,7 +66,7 @@ def test_the_service_worker_keeps_the_shell_for_an_offline_start(
     }""")
     assert {"/app/", "/app/main.js", "/app/app.css", "/app/manifest.webmanifest",
             "/app/icons/icon-192.png"} <= set(kept)
-    assert any(p.startswith("/vendor/yjs@") for p in kept)
+    assert "/app/dist/worker.js" in kept
 
     own_relay.stop()
     # The relay is really gone (the service worker leaves /healthz to the network).
