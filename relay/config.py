@@ -41,6 +41,8 @@ class Metrics:
         r = self.registry
         self.connections = Gauge("handsync_relay_connections", "Open sync connections",
                                  registry=r)
+        self.sessions = Counter("handsync_relay_sessions_total",
+                                "Sync connections accepted (a device's syncs)", registry=r)
         self.updates = Counter("handsync_relay_updates_total", "Updates stored and acknowledged",
                                registry=r)
         self.update_bytes = Counter("handsync_relay_update_bytes_total",

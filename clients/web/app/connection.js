@@ -1,7 +1,8 @@
-// Keeping a web replica in sync with the relay: one WebSocket at a time, a SyncSession
-// (src/session.js) on it, and the schedule the Handheld Contact model promises: sync when
-// the app opens, live while it is open, and at least every 15 minutes while it is open
-// (`scheduleMs`), with "Sync now" to go at once.
+// Keeping a web replica in sync with the relay: one WebSocket at a time with a
+// SyncSession (src/session.js) on it. What the Handheld Contact model promises — sync
+// when the app opens, live while it is open, at least every 15 minutes, and "Sync now" —
+// is `start`, the open connection, `scheduled` (the page calls it on its schedule: the
+// page is what knows the app is open) and `syncNow`.
 //
 // A lost connection is tried again after a delay that doubles up to five minutes, with
 // jitter (a random part of the delay), so that phones coming back into coverage together
@@ -11,7 +12,6 @@
 
 import { SyncSession } from "../src/session.js";
 
-export const SCHEDULE_MS = 15 * 60_000;
 const FIRST_RETRY_MS = 1_000;
 const LAST_RETRY_MS = 5 * 60_000;
 const REFUSED = new Set([4401, 4403, 4404]);
@@ -34,7 +34,6 @@ const REFUSED = new Set([4401, 4403, 4404]);
  *   loadCursor: () => Promise<number>, saveCursor: (seq: number) => Promise<void>,
  *   onStatus: (status: SyncStatus) => void,
  *   onReceived: () => void,
- *   scheduleMs?: number,
  *   WebSocket?: typeof WebSocket,
  *   random?: () => number,
  *   now?: () => number,
@@ -55,7 +54,6 @@ export class Connection {
   /** @param {ConnectionOptions} options */
   constructor(options) {
     this.options = options;
-    this.scheduleMs = options.scheduleMs ?? SCHEDULE_MS;
     this.Socket = options.WebSocket ?? globalThis.WebSocket;
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
@@ -65,8 +63,6 @@ export class Connection {
     this.session = null;
     /** @type {ReturnType<typeof setTimeout> | null} */
     this.retryTimer = null;
-    /** @type {ReturnType<typeof setInterval> | null} */
-    this.scheduleTimer = null;
     this.failures = 0;
     /** Frames are handled one after another, in order. */
     this.queue = Promise.resolve();
@@ -75,21 +71,33 @@ export class Connection {
       lastSynced: null, reachable: false, error: null, nextTryAt: null };
   }
 
-  /** Sync now, and at least every `scheduleMs` from here on. */
+  /** Sync now (the app was opened), and stay connected. */
   start() {
-    if (this.scheduleTimer === null) {
-      this.scheduleTimer = setInterval(() => this.syncNow(), this.scheduleMs);
-    }
     this.syncNow();
   }
 
   stop() {
-    if (this.scheduleTimer !== null) clearInterval(this.scheduleTimer);
     if (this.retryTimer !== null) clearTimeout(this.retryTimer);
-    this.scheduleTimer = this.retryTimer = null;
+    this.retryTimer = null;
     this.socket?.close(1000, "closed by the app");
     this.socket = null;
     this.update({ state: "stopped" });
+  }
+
+  /**
+   * The schedule's sync: a fresh round even when a connection is open (it may have died
+   * without a word, as a phone's connection does when it changes networks), and one at
+   * once, not at the end of a back-off, when there is none.
+   */
+  scheduled() {
+    if (this.status.state === "refused") return;
+    const socket = this.socket;
+    if (socket && socket.readyState <= 1) {
+      this.socket = this.session = null;
+      socket.close(1000, "scheduled sync");
+    }
+    this.failures = 0;
+    this.syncNow();
   }
 
   /** Connect at once unless already connected (a live connection is in sync already). */
@@ -174,9 +182,11 @@ export class Connection {
       this.failures = 0;
       this.update({ state: "live", lastSynced: this.now(), error: null });
     } else if (kind === "Failed") {
-      this.socket?.close(event.code >= 4000 && event.code < 5000 ? event.code : 4400,
+      const socket = this.socket;
+      this.socket = this.session = null;
+      socket?.close(event.code >= 4000 && event.code < 5000 ? event.code : 4400,
         String(event.reason).slice(0, 120));
-      this.failed(event.code, event.reason);
+      this.failed(event.code, `sync failed: ${event.reason} (code ${event.code})`);
     }
   }
 
@@ -236,8 +246,8 @@ export function retryDelay(failures, random) {
 /** @param {number} code @param {string} reason */
 function refusal(code, reason) {
   if (code === 4401) {
-    return "this phone's access was revoked or has expired: ask for a new link " +
-      `(${reason || "token refused"}, code 4401). Your contacts and waiting edits stay on the phone.`;
+    return `the relay does not accept this phone's token (${reason || "token refused"}, code 4401): ` +
+      "ask for a new link. Your contacts and waiting edits stay on this phone.";
   }
   if (code === 4404) return `the relay has no such space (code 4404)`;
   return `the relay refused this phone (${reason || "forbidden"}, code ${code})`;

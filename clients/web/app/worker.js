@@ -15,7 +15,7 @@ export const APP_VERSION = "0.1.0";
 const KINDS = ["contact", "company", "group", "note", "history", "activity", "opportunity"];
 const RECENT_ERRORS = 10;
 
-/** @typedef {{ relay: string, space: string, token: string, scheduleMs?: number }} Enrolment */
+/** @typedef {{ relay: string, space: string, token: string }} Enrolment */
 
 /** @type {WebReplica | null} */
 let replica = null;
@@ -41,9 +41,10 @@ const channel = serve(port, {
   removeFromGroup: (group, contact) => edit((r) => r.removeFromGroup(group, contact)),
   get: (kind, id) => ready().get(kind, id, { includeDeleted: true }),
   conflicts: (kind, id) => ready().conflicts(kind, id),
-  syncNow: () => connection?.syncNow(),
+  // "Sync now" and the schedule: a fresh round, even over an open connection.
+  syncNow: () => connection?.scheduled(),
+  scheduledSync: () => connection?.scheduled(),
   enrolAgain: (/** @type {Enrolment} */ e) => connection?.retryWith(spaceUrl(e.relay, e.space, e.token), e.token),
-  setSchedule,
   diagnostics,
 });
 
@@ -82,7 +83,6 @@ async function open(enrolment) {
     replica,
     url: spaceUrl(enrolment.relay, enrolment.space, enrolment.token),
     token: enrolment.token,
-    scheduleMs: enrolment.scheduleMs,
     loadCursor: async () => Number((await opened.load()).meta.cursor ?? 0),
     saveCursor: async (seq) => { await opened.commit({ meta: { cursor: String(seq) } }); },
     onStatus: (status) => {
@@ -96,14 +96,6 @@ async function open(enrolment) {
   });
   connection.start();
   return { decodeMs };
-}
-
-/** @param {number} minutes */
-function setSchedule(minutes) {
-  if (!connection) return;
-  connection.stop();
-  connection.scheduleMs = Math.max(1, minutes) * 60_000;
-  connection.start();
 }
 
 /** A text to paste into a message to whoever runs the relay: versions, sync status and

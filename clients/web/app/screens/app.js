@@ -25,6 +25,9 @@ const CONTACT_FIRST = ["first_name", "last_name", "company", "job_title", "email
   "business_address_line2", "business_address_city", "business_address_state",
   "business_address_postal_code", "business_address_country"];
 const NOT_TYPED = new Set(["ids", "id", "json"]);
+/** Where the schedule's setting is kept (minutes between syncs while the app is open). */
+export const SCHEDULE_KEY = "handsync.syncMinutes";
+const DEFAULT_MINUTES = 15;
 const FORM_FIRST = /** @type {Record<string, string[]>} */ ({
   contact: CONTACT_FIRST, company: ["name", "phone", "website", "address_city"],
   opportunity: ["name", "stage", "probability", "estimated_close_date"],
@@ -77,6 +80,10 @@ export class App {
       if (location.hash === "#/sync") this.route();
     });
     addEventListener("hashchange", () => this.route());
+    /** @type {ReturnType<typeof setInterval> | undefined} */
+    this.scheduleTimer = undefined;
+    this.minutes = Number(localStorage.getItem(SCHEDULE_KEY)) || DEFAULT_MINUTES;
+    this.schedule(this.minutes);
     /** @type {(() => void) | null} what re-draws the current screen when rows change */
     this.redraw = null;
     this.route();
@@ -86,6 +93,17 @@ export class App {
     const count = this.rows.conflictCount();
     this.conflictLink.textContent = count ? `Conflicts (${count})` : "Conflicts";
     this.redraw?.();
+  }
+
+  /** Sync at least every `minutes` while the app is open (the worker syncs live besides).
+   * @param {number} minutes */
+  schedule(minutes) {
+    if (!Number.isInteger(minutes) || minutes < 1 || minutes > 240) {
+      throw new RangeError("between 1 and 240 minutes, in whole minutes");
+    }
+    this.minutes = minutes;
+    clearInterval(this.scheduleTimer);
+    this.scheduleTimer = setInterval(() => this.act(this.remote.call("scheduledSync")), minutes * 60_000);
   }
 
   /** Say that the space could not be opened (the data stays where it is).
@@ -466,8 +484,9 @@ export class App {
   syncScreen() {
     const s = this.sync;
     const when = (/** @type {number | null | undefined} */ ms) => (ms ? new Date(ms).toLocaleString() : "never");
-    const minutes = h("input", { id: "schedule", type: "number", min: 1, max: 240, value: 15 });
-    const copied = h("p", { role: "status" });
+    const minutes = h("input", { id: "schedule", type: "number", min: 1, max: 240, value: this.minutes });
+    const copied = h("p", { className: "copied" });
+    const scheduleMessage = h("span", { className: "error", role: "alert" });
     this.main.replaceChildren(h("h1", {}, "Sync"),
       h("dl", {},
         h("dt", {}, "Space"), h("dd", {}, this.device.space),
@@ -480,8 +499,16 @@ export class App {
         h("dt", {}, "Last error"), h("dd", {}, s?.error ? `${s.error.message}${s.error.code ? ` (code ${s.error.code})` : ""}` : "none")),
       h("button", { type: "button", className: "primary", onclick: () => this.act(this.remote.call("syncNow")) }, "Sync now"),
       h("p", {}, h("label", { for: "schedule" }, "Sync at least every (minutes)"), minutes,
-        h("button", { type: "button", onclick: () => this.act(this.remote.call("setSchedule",
-          Number(/** @type {HTMLInputElement} */ (minutes).value))) }, "Set")),
+        h("button", { type: "button", onclick: () => {
+          const value = Number(/** @type {HTMLInputElement} */ (minutes).value);
+          try {
+            this.schedule(value);
+            localStorage.setItem(SCHEDULE_KEY, String(value));
+            scheduleMessage.textContent = "";
+          } catch (error) {
+            scheduleMessage.textContent = /** @type {Error} */ (error).message;
+          }
+        } }, "Set"), scheduleMessage),
       h("button", { type: "button", onclick: async () => {
         const text = await this.remote.call("diagnostics");
         try {
