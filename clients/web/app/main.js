@@ -76,9 +76,11 @@ function startSync(enrolment) {
   element("shell", HTMLElement).hidden = true;
   const screens = element("screens", HTMLElement);
   screens.hidden = false;
+  /** @type {Record<string, import("./status.js").SyncState["phase"]>} */
+  const phases = { connecting: "connecting", live: "synced", offline: "offline", refused: "error",
+    stopped: "enrolled" };
   const app = new App(screens, remote, { space: enrolment.space, relay: enrolment.relay }, (sync) => status.show({
-    phase: { connecting: "connecting", live: "synced", offline: "offline", refused: "error",
-      stopped: "enrolled" }[sync.state] ?? "enrolled",
+    phase: phases[sync.state] ?? "enrolled",
     space: enrolment.space, waiting: sync.waiting,
     error: sync.error ? sync.error.message : undefined,
   }));

@@ -276,7 +276,7 @@ export class App {
             r.data.start_time ? ` ${readableTime(String(r.data.start_time))}` : "")))) : null;
       };
       const groups = kind === "contact" ? this.rows.list("group").filter((g) => g.links.includes(id)) : [];
-      this.main.replaceChildren(
+      this.main.replaceChildren(...[
         h("h1", {}, recordName(kind, data)),
         row.deleted ? h("p", { className: "notice" }, "In the trash.") : null,
         row.conflicts.length ? h("p", { className: "notice" },
@@ -296,7 +296,8 @@ export class App {
         kind === "contact" ? linked("history", "History") : null,
         kind === "contact" ? linked("activity", "Activities") : null,
         kind === "contact" ? linked("opportunity", "Opportunities") : null,
-        kind === "contact" ? h("a", { href: `#/new/note?contact=${encodeURIComponent(id)}` }, "Add note") : null);
+        kind === "contact" ? h("a", { href: `#/new/note?contact=${encodeURIComponent(id)}` }, "Add note") : null,
+      ].filter((part) => part !== null));
     };
     this.redraw = () => {
       if (!this.main.contains(document.activeElement) || document.activeElement === document.body) draw();
