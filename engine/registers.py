@@ -178,6 +178,14 @@ def _is_delete(entry: Entry) -> bool:
     return isinstance(entry.value, dict) and bool(entry.value.get("deleted"))
 
 
+def texts_of(value: Any) -> list[str]:
+    """The text items of ``value`` when it is a list, else none: how a delete's ``seen``
+    and a record's links are read. Every replica writes lists of ids there; a peer that
+    wrote something else (a number, true, a text) must not stop anyone's sync, and every
+    engine must read it the same way (clients/web/src/registers.js does)."""
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
 def _delete_state(grouped: Mapping[str, list[Entry]]) -> tuple[bool, Entry | None]:
     """Return (deleted, the delete entry that lost to a concurrent edit, if any)."""
     entries = grouped.get(DELETED)
@@ -189,7 +197,7 @@ def _delete_state(grouped: Mapping[str, list[Entry]]) -> tuple[bool, Entry | Non
     seen: set[str] = set()
     for entry in entries:
         if _is_delete(entry):
-            seen.update(entry.value.get("seen", ()))
+            seen.update(texts_of(entry.value.get("seen")))
     unseen = any(
         e.key not in seen for name, es in grouped.items() if not name.startswith("_") for e in es
     )

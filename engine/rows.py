@@ -19,7 +19,7 @@ from typing import Any
 from engine.collation import ROOT
 from engine.collation import sort_key as collation_key
 from engine.fold import fold, fold_both
-from engine.registers import Resolved, stamp_to_iso
+from engine.registers import Resolved, stamp_to_iso, texts_of
 from engine.schema import KINDS
 from engine.store import RecordRow
 
@@ -83,7 +83,7 @@ def build_row(resolved: Resolved, previous: RecordRow | None = None,
         sort_key = record_sort_key(kind, data, locale)
     if sort_tail is None:
         sort_tail = _sort_text(data, _SORT_TAIL[kind])
-    links = list(data.get(_LINKS[kind], []))
+    links = texts_of(data.get(_LINKS[kind]))
     return RecordRow(
         kind=kind, id=resolved.record_id, deleted=resolved.deleted,
         updated=resolved.updated, updated_by=resolved.updated_by, data=data,
@@ -111,7 +111,7 @@ def with_value(previous: RecordRow, resolved: Resolved, name: str,
         sort_tail = _sort_text(data, _SORT_TAIL[kind])
     links = previous.links
     if name == _LINKS[kind]:
-        links = list(data.get(name, []))
+        links = texts_of(data.get(name))
     return RecordRow(kind, resolved.record_id, resolved.deleted, resolved.updated,
                      resolved.updated_by, data, search, sort_key, sort_tail,
                      data.get("company_id"), data.get("company"), links, previous.conflicts,

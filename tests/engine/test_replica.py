@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pycrdt import Doc, Map
 
 from engine.clock import make_stamp
 from engine.errors import (
@@ -18,6 +19,7 @@ from engine.errors import (
     UnknownKindError,
     ValidationError,
 )
+from engine.registers import encode_value, entry_key
 from engine.replica import Replica, ids_of
 from engine.sqlite_store import SqliteStore
 from engine.store import MemoryStore
@@ -579,3 +581,29 @@ def test_a_replica_whose_rebuild_failed_refuses_every_call_until_reopened(
     b = make("a", 1, SqliteStore(path))
     assert b.get("contact", rid)["first_name"] == "Ann" and "last_name" not in b.get("contact", rid)
     b.close()
+
+
+def test_links_and_seen_lists_a_faulty_peer_wrote_wrong_do_not_stop_a_sync() -> None:
+    """A peer that wrote a note's contact_ids as true, a group's members as 5 and a
+    delete's seen as a number must not make every other replica's sync fail: such a
+    value holds no ids (engine/registers.py's texts_of, as the web engine reads it)."""
+    doc = Doc()
+    stamp = make_stamp(T0)
+    with doc.transaction():
+        doc.get("notes", type=Map)["n1"] = Map({
+            entry_key("text", stamp, "faulty"): encode_value("hello"),
+            entry_key("contact_ids", stamp, "faulty"): encode_value(True)})
+        doc.get("groups", type=Map)["g1"] = Map({
+            entry_key("name", stamp, "faulty"): encode_value("Team"),
+            entry_key("members", stamp, "faulty"): encode_value(5)})
+        doc.get("contacts", type=Map)["c1"] = Map({
+            entry_key("first_name", stamp, "faulty"): encode_value("Ann"),
+            entry_key("_deleted", stamp + 1, "faulty"): encode_value({"deleted": True, "seen": 7})})
+    replica = make("a", 1)
+    replica.apply_remote([doc.get_update()])
+    assert replica.get("note", "n1")["text"] == "hello"
+    assert replica.list("contact", group="g1") == []
+    # Nothing seen by the delete: the first name it did not list keeps the contact alive.
+    assert replica.get("contact", "c1")["first_name"] == "Ann"
+    replica.create("contact", {"first_name": "Bea"})  # and the replica goes on working
+    assert len(replica.list("contact")) == 2

@@ -15,7 +15,7 @@
 // so every value decodes exactly into a JavaScript number. The limits are handsync's,
 // stricter than lib0's own decoder, which is why reading is done here and not by lib0.
 
-import { ProtocolError } from "./codec_errors.js";
+import { ProtocolError } from "./errors.js";
 
 export const MESSAGE_SYNC = 0;
 export const MESSAGE_AWARENESS = 1;
@@ -63,7 +63,7 @@ export const CloseCode = Object.freeze({
 });
 
 /** @param {string} reason */
-const bad = (reason) => new ProtocolError(reason, CloseCode.BAD_MESSAGE);
+const bad = (reason) => new ProtocolError(reason, { code: CloseCode.BAD_MESSAGE });
 
 // -------------------------------------------------------------------------- messages
 // One plain object per message, `type` named after engine/codec.py's class and the

@@ -22,7 +22,7 @@
 import * as Y from "yjs";
 
 import { CloseCode, PROTOCOL_VERSION, decode, decodeStateVector, encode } from "./codec.js";
-import { ProtocolError } from "./codec_errors.js";
+import { ProtocolError } from "./errors.js";
 
 export const DEFAULT_BATCH = 256;
 export const DEFAULT_WINDOW = 64;
@@ -53,16 +53,16 @@ export const DEFAULT_BATCH_BYTES = 8 * 1024 * 1024;
  *   having applied and stored nothing.
  * @property {() => boolean} missing True while received updates wait for earlier ones.
  * @property {(afterSeq: number, limit?: number)
- *   => Promise<{ seq: number, update: Uint8Array }[]>} outbox
+ *   => Promise<[number, Uint8Array][]>} outbox
  *   Local updates after log seq `afterSeq` not yet acknowledged, oldest first, at most
- *   `limit` of them (all when undefined).
+ *   `limit` of them (all when undefined), as (seq, update) pairs.
  * @property {(uptoSeq: number) => Promise<number>} acknowledge
  *   Drop outbox entries up to `uptoSeq`: the relay holds them durably. How many.
- * @property {() => number} lastSeq The log sequence number of the replica's newest update.
+ * @property {number} lastSeq The log sequence number of the replica's newest update.
  * @property {(referenceMs: number) => Promise<boolean>} meetTime
  *   Take the relay's time (just received): keep the clock offset and, when it is new or
  *   moved by more than 1 s, durably re-stamp the edits no relay acknowledged (true then).
- * @property {() => boolean} restamped
+ * @property {boolean} restamped
  *   True while re-stamped edits wait for the relay: the outbox must go as one update.
  */
 
@@ -296,7 +296,7 @@ export class SyncSession {
     if (count <= 0) return; // an old or repeated ack
     if (count > this.inFlight.length) {
       throw new ProtocolError(`ack for ${ack.count} updates, only `
-        + `${this.ackedCount + this.inFlight.length} sent`, CloseCode.BAD_MESSAGE);
+        + `${this.ackedCount + this.inFlight.length} sent`, { code: CloseCode.BAD_MESSAGE });
     }
     const done = this.inFlight.splice(0, count);
     this.ackedCount = ack.count;
@@ -340,7 +340,7 @@ export class SyncSession {
     while (this.step1FromPeer.length > 0) {
       const stateVector = /** @type {Uint8Array} */ (this.step1FromPeer.shift());
       // Our answer holds every local update the peer lacks: its ack covers the outbox.
-      const upto = this.replica.lastSeq();
+      const upto = this.replica.lastSeq;
       this.inFlight.push(upto);
       this.send({ type: "SyncStep2", update: await this.replica.diff(stateVector) });
       this.sentUpto = Math.max(this.sentUpto, upto);
@@ -360,20 +360,20 @@ export class SyncSession {
   async flushOutbox() {
     while (this.inFlight.length < this.window) {
       // Re-stamped edits go in one update with what retired their old stamps.
-      const whole = this.replica.restamped();
+      const whole = this.replica.restamped;
       let entries = await this.replica.outbox(this.sentUpto, whole ? undefined : this.batch);
       if (entries.length === 0) return;
       let size = 0;
       for (let n = 0; n < entries.length; n++) {
-        size += entries[n].update.length;
+        size += entries[n][1].length;
         if (n > 0 && size > this.batchBytes && !whole) {
           entries = entries.slice(0, n);
           break;
         }
       }
-      const updates = entries.map((entry) => entry.update);
+      const updates = entries.map(([, update]) => update);
       const update = updates.length === 1 ? updates[0] : Y.mergeUpdates(updates);
-      this.sentUpto = entries[entries.length - 1].seq;
+      this.sentUpto = entries[entries.length - 1][0];
       this.inFlight.push(this.sentUpto);
       this.syncedReported = false;
       this.send({ type: "SyncUpdate", update });

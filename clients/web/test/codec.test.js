@@ -20,7 +20,7 @@ import {
   writeVarString,
   writeVarUint,
 } from "../src/codec.js";
-import { ProtocolError } from "../src/codec_errors.js";
+import { ProtocolError } from "../src/errors.js";
 
 const vectors = JSON.parse(
   readFileSync(new URL("../../../tests/vectors/wire.json", import.meta.url), "utf8"));

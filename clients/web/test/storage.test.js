@@ -42,7 +42,7 @@ const IMPLEMENTATIONS = {
  */
 function row(kind, id, fields = {}) {
   return {
-    kind, id, deleted: false, updated: 1, updated_by: "a", data: { id }, search: "",
+    kind, id, deleted: false, updated: 1n, updated_by: "a", data: { id }, search: "",
     sort_fields: "", sort_tail: "", company_id: null, company: null, links: [], conflicts: [],
     ...fields,
   };
@@ -161,7 +161,7 @@ for (const [implementation, make] of Object.entries(IMPLEMENTATIONS)) {
       const bad = row("contact", "c2", { data: { id: "c2", x: () => 1 } });
       const failing = () => storage.commit({
         updates: [{ update: bytes("u2"), origin: "local", atMs: 2 }],
-        rows: [row("contact", "c1", { updated: 9 }), bad], meta: { clock: "2" },
+        rows: [row("contact", "c1", { updated: 9n }), bad], meta: { clock: "2" },
       });
       if (putsDuring === null) {
         await rejects(failing(), "invalid", /commit\.rows\[1\] \(contact "c2"\) cannot be stored/);
@@ -330,7 +330,7 @@ for (const [implementation, make] of Object.entries(IMPLEMENTATIONS)) {
       const { storage } = await make();
       const data = { id: "c1", first_name: "Zoë", n: 3, x: 2.5, tags: ["a", "b"],
         custom: { nested: { k: null }, big: 2n ** 70n, name: "Zoë 😀" } };
-      const c1 = row("contact", "c1", { data, updated: 77, updated_by: "bee", search: "zoë\x1fzz",
+      const c1 = row("contact", "c1", { data, updated: (1_700_000_000_000n << 16n) | 77n, updated_by: "bee", search: "zoë\x1fzz",
         sort_fields: "lee\ufffezoë", sort_tail: "z@x.y", company_id: "co1", company: "Acme",
         links: ["c9", "c2", "c2"], conflicts: [conflict("x", 1, 5), conflict("n", [1], 4),
           conflict("n", "y", 4, "a")] });

@@ -24,7 +24,9 @@ const TEXT_OR_NULL = { test: (v) => v === null || typeof v === "string", what: "
 /** @type {Check} */
 const FLAG = { test: (v) => typeof v === "boolean", what: "true or false" };
 /** @type {Check} */
-const NUMBER = { test: (v) => Number.isFinite(v), what: "a finite number" };
+/** @type {Check} */
+const STAMP = { test: (v) => typeof v === "bigint" && v >= 0n,
+  what: "a clock stamp (a BigInt >= 0: stamps pass 2^53)" };
 /** @type {Check} */
 const SEQ = { test: (v) => Number.isSafeInteger(v) && /** @type {number} */ (v) >= 0,
   what: "a whole number >= 0" };
@@ -43,7 +45,7 @@ const RECORDS = { test: (v) => Array.isArray(v) && v.every(isPlainObject),
 
 /** The columns of a Row and what each must hold. */
 const ROW = {
-  kind: NAME, id: NAME, deleted: FLAG, updated: NUMBER, updated_by: TEXT, data: RECORD,
+  kind: NAME, id: NAME, deleted: FLAG, updated: STAMP, updated_by: TEXT, data: RECORD,
   search: TEXT, sort_fields: TEXT, sort_tail: TEXT, company_id: TEXT_OR_NULL,
   company: TEXT_OR_NULL, links: TEXTS, conflicts: RECORDS,
 };

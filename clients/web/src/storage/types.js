@@ -21,11 +21,13 @@
 
 /**
  * A record's row, with the columns of engine/store.py's RecordRow under the same names
- * (snake_case, so rows compare equal to the Python store's as JSON). The Python sort key
+ * (snake_case, so rows compare equal to the Python store's as JSON). `updated` is the
+ * clock stamp of the newest edit, a BigInt (a stamp is ~1.2e17, past 2^53), as is each
+ * conflict's `stamp`. The Python sort key
  * is an ICU key; the web client orders by `sort_fields` (the same fields, joined with
  * U+FFFE) with Intl.Collator, which gives the same order (tests/vectors/order.json).
  * @typedef {{
- *   kind: string, id: string, deleted: boolean, updated: number, updated_by: string,
+ *   kind: string, id: string, deleted: boolean, updated: bigint, updated_by: string,
  *   data: Record<string, unknown>, search: string, sort_fields: string, sort_tail: string,
  *   company_id: string | null, company: string | null, links: string[],
  *   conflicts: Record<string, unknown>[]

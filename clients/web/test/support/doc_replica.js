@@ -7,7 +7,7 @@
 
 import * as Y from "yjs";
 
-import { ProtocolError } from "../../src/codec_errors.js";
+import { ProtocolError } from "../../src/errors.js";
 
 const REMOTE = "remote";
 const LOCAL = "local";
@@ -170,7 +170,8 @@ export class DocReplica {
    */
   async outbox(afterSeq, limit) {
     const after = this.pending.filter((entry) => entry.seq > afterSeq);
-    return after.slice(0, limit ?? after.length).map(({ seq, update }) => ({ seq, update }));
+    return after.slice(0, limit ?? after.length)
+      .map(({ seq, update }) => /** @type {[number, Uint8Array]} */ ([seq, update]));
   }
 
   /** @param {number} uptoSeq */
@@ -181,11 +182,11 @@ export class DocReplica {
     return before - this.pending.length;
   }
 
-  lastSeq() {
+  get lastSeq() {
     return this.seq;
   }
 
-  restamped() {
+  get restamped() {
     return this.isRestamped;
   }
 
