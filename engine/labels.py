@@ -12,12 +12,13 @@ from functools import lru_cache
 
 from engine.schema import CUSTOM_PREFIX, KINDS
 
-# Act!'s own labels where they differ from what the Act! JSON name reads as.
+# Act!'s own labels where they differ from what the Act! JSON name reads as (jobTitle and
+# mobilePhone read as Act! labels them on a contact's form: "Job Title", "Mobile Phone").
 _ACT_LABELS = {
     "fullName": "Contact", "namePrefix": "Prefix", "nameSuffix": "Suffix",
-    "jobTitle": "Title", "emailAddress": "E-mail", "altEmailAddress": "Alternate E-mail",
+    "emailAddress": "E-mail", "altEmailAddress": "Alternate E-mail",
     "personalEmailAddress": "Personal E-mail", "businessPhone": "Phone",
-    "businessPhoneExtension": "Phone Extension", "mobilePhone": "Mobile",
+    "businessPhoneExtension": "Phone Extension",
     "faxPhone": "Fax", "homePhone": "Home Phone", "pagerPhone": "Pager",
     "alternatePhone": "Alternate Phone", "businessAddress/line1": "Address 1",
     "businessAddress/line2": "Address 2", "businessAddress/line3": "Address 3",

@@ -161,7 +161,7 @@ def test_show_prints_act_labels_names_and_local_times(home: Home) -> None:
              "+49 30 5550142", "--business-address-postal-code", "10115")
     shown = home.run("contact", "show", ids["jm"], "--tz", "Europe/Berlin").stdout
     assert shown.splitlines()[0] == "Jürgen Müller, Bäckerei Müller GmbH"
-    for line in ("  Company: Bäckerei Müller GmbH", "  Mobile: +49 30 5550142",
+    for line in ("  Company: Bäckerei Müller GmbH", "  Mobile Phone: +49 30 5550142",
                  "  ZIP Code: 10115", "  First Name: Jürgen"):
         assert line in shown.splitlines()
     assert company not in shown  # the linked company by name, not by id
