@@ -23,7 +23,7 @@ from pathlib import Path
 WEB = Path(__file__).resolve().parent
 ENTRY = "app/worker.js"
 OUTPUT = "app/dist/worker.js"
-OPTIONS = ("--bundle", "--format=esm", "--target=es2022", "--charset=utf8",
+OPTIONS = ("--bundle", "--format=esm", "--target=es2022", "--charset=utf8", "--preserve-symlinks",
            "--log-level=warning")
 
 

@@ -71,8 +71,9 @@ export class Connection {
       lastSynced: null, reachable: false, error: null, nextTryAt: null };
   }
 
-  /** Sync now (the app was opened), and stay connected. */
+  /** Sync now (the app was opened), and stay connected; say at once how many edits wait. */
   start() {
+    this.refreshWaiting().catch(() => undefined);
     this.syncNow();
   }
 
@@ -204,9 +205,9 @@ export class Connection {
         error: { code, message: refusal(code, reason), at: this.now() } });
       return;
     }
-    const message = code === 1006 || code === 1005
-      ? "the relay cannot be reached"
-      : `the relay closed the connection: ${reason || "no reason given"}`;
+    const message = code === 1006 || code === 1005 ? "the relay cannot be reached"
+      : code === 1001 ? "the relay went away (it stopped or is restarting)"
+        : `the relay closed the connection: ${reason || "no reason given"} (code ${code})`;
     this.failed(code === 1006 || code === 1005 ? null : code, message);
   }
 

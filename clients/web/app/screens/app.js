@@ -160,7 +160,7 @@ export class App {
     });
     this.main.replaceChildren(
       h("div", { className: "toolbar" }, search, groups,
-        h("a", { href: "#/new/contact", role: "button", className: "primary" }, "Add contact")),
+        go("#/new/contact", "Add contact", "primary")),
       count, host);
     this.redraw = draw;
     draw();
@@ -172,7 +172,7 @@ export class App {
     const list = new VirtualList(host, { label: title, render: (/** @type {Row} */ row) =>
       h("div", {}, h("a", { href: `#/${kind}/${encodeURIComponent(row.id)}` }, recordName(kind, row.data))) });
     this.main.replaceChildren(h("h1", {}, title),
-      h("a", { href: `#/new/${kind}`, role: "button" }, kind === "company" ? "Add company" : "Add opportunity"),
+      go(`#/new/${kind}`, kind === "company" ? "Add company" : "Add opportunity"),
       host);
     this.redraw = () => list.show(this.rows.list(kind));
     this.redraw();
@@ -284,7 +284,7 @@ export class App {
         h("div", { className: "toolbar" },
           row.deleted
             ? h("button", { type: "button", onclick: () => this.act(this.remote.call("restore", kind, id)) }, "Restore")
-            : h("a", { href: `#/${kind}/${encodeURIComponent(id)}/edit`, role: "button" }, "Edit"),
+            : go(`#/${kind}/${encodeURIComponent(id)}/edit`, "Edit"),
           row.deleted ? null : h("button", { type: "button", className: "danger", onclick: () =>
             this.act(this.remote.call("delete", kind, id)) }, "Delete")),
         kind === "note" ? this.noteEditor(id, String(data.text ?? "")) : null,
@@ -521,6 +521,11 @@ export class App {
         }
       } }, "Report a problem"), copied);
   }
+}
+
+/** A button that opens another screen. @param {string} hash @param {string} name @param {string} [className] */
+function go(hash, name, className) {
+  return h("button", { type: "button", className, onclick: () => { location.hash = hash; } }, name);
 }
 
 /** @param {string} kind @param {string} name @param {FieldSpec} spec */
