@@ -25,12 +25,12 @@ web-test:
 	cd clients/web && npm ci --silent --no-audit --no-fund && npm run --silent check && npm test --silent
 
 # The files the relay serves as the handheld app that are made, not written: the icons,
-# and yjs and lib0 copied from node_modules into clients/web/vendor/ with the import map
-# in app/index.html. All committed; tests/web/test_vendor.py fails when they are stale.
+# and the engine's worker bundled with yjs and lib0 (clients/web/app/dist/worker.js).
+# Both committed; tests/web/test_bundle.py fails when they are stale.
 web: $(STAMP)
 	cd clients/web && npm ci --silent --no-audit --no-fund
 	$(BIN)/python clients/web/make_icons.py
-	$(BIN)/python clients/web/make_vendor.py
+	$(BIN)/python clients/web/make_bundle.py
 
 # The browser tests (tests/web/) drive Debian's Chromium, installed here when missing.
 browser: $(STAMP)

@@ -29,7 +29,7 @@ class RelayConfig:
     tls_cert: Path | None = None
     tls_key: Path | None = None
     max_db_bytes: int = 0  # refuse writes that would grow the store past this (0: no limit)
-    #: The folder holding the app's app/, src/ and vendor/ (None: the installed clients/web).
+    #: The folder holding the app's app/ and src/ (None: the installed clients/web).
     web_root: Path | None = None
 
 
@@ -41,6 +41,8 @@ class Metrics:
         r = self.registry
         self.connections = Gauge("handsync_relay_connections", "Open sync connections",
                                  registry=r)
+        self.sessions = Counter("handsync_relay_sessions_total",
+                                "Sync connections accepted (a device's syncs)", registry=r)
         self.updates = Counter("handsync_relay_updates_total", "Updates stored and acknowledged",
                                registry=r)
         self.update_bytes = Counter("handsync_relay_update_bytes_total",

@@ -68,6 +68,7 @@ class Hub:
         """Register a peer: from now on it receives (or buffers) the space's updates."""
         self.peers[peer.space].add(peer)
         self.metrics.connections.inc()
+        self.metrics.sessions.inc()
         space, device = peer.space, peer.device
         self.writer.call(lambda store: store.touch_device(space, device, 0, now_ms(), 1))
 

@@ -1,22 +1,20 @@
 """The handheld app's files, served over plain HTTP on the relay's own port.
 
-The app is static: ``clients/web/app/`` (the shell), ``clients/web/src/`` (the
-JavaScript engine its modules import) and ``clients/web/vendor/`` (the yjs and lib0
-ES modules, copied from node_modules by ``make web``). They ship inside the Python
-package, so a relay installed with pip serves them with no Node at run time.
+The app is static: ``clients/web/app/`` (the shell, its screens, and ``dist/worker.js``,
+the engine's worker bundled with yjs and lib0 by ``make web``) and ``clients/web/src/``
+(the JavaScript engine, whose modules the page imports as they are). They ship inside
+the Python package, so a relay installed with pip serves them with no Node at run time.
 
-URLs mirror the folders (``/app/…``, ``/src/…``, ``/vendor/…``), so that a relative
-import such as ``../src/session.js`` means the same file to the type checker and to
-the browser. ``/`` and ``/app`` redirect to ``/app/``; ``/app/precache.json`` lists
+URLs mirror the folders (``/app/…``, ``/src/…``), so that a relative import such as
+``../src/rows.js`` means the same file to the type checker and to the browser. ``/`` and ``/app`` redirect to ``/app/``; ``/app/precache.json`` lists
 every file the service worker must keep for an offline cold start.
 
-Only GET and HEAD; only regular files with a known extension inside those three
+Only GET and HEAD; only regular files with a known extension inside those two
 folders (no dot-files, no ``..``, no symbolic link leading out): anything else is
 404, never a file from elsewhere. Every file has a strong ETag (a hash of its
-bytes) and ``If-None-Match`` gets 304. Cache-Control: the vendored modules sit
-under a versioned folder (``yjs@13.6.33/…``) and never change, so they may be kept
-a year; everything else is ``no-cache`` (kept, but revalidated with the ETag on
-each use), so a new relay release reaches phones at their next open.
+bytes) and ``If-None-Match`` gets 304. Cache-Control is ``no-cache`` (kept, but
+revalidated with the ETag on each use), so a new relay release reaches phones at their
+next open.
 """
 
 from __future__ import annotations
@@ -46,9 +44,8 @@ CONTENT_TYPES = {
     ".png": "image/png",
 }
 #: URL prefix → folder under the web root.
-MOUNTS = {"/app/": "app", "/src/": "src", "/vendor/": "vendor"}
+MOUNTS = {"/app/": "app", "/src/": "src"}
 REVALIDATE = "no-cache"
-IMMUTABLE = "public, max-age=31536000, immutable"
 PRECACHE = "/app/precache.json"
 #: Not listed for the service worker to keep: itself (the browser fetches it anyway).
 _NOT_PRECACHED = {"/app/sw.js"}
@@ -105,9 +102,7 @@ class StaticFiles:
         loaded = self._load(path)
         if loaded is None:
             return _plain(HTTPStatus.NOT_FOUND, "not found\n")
-        versioned = route.startswith("/vendor/") and "@" in route.split("/")[2]
-        return self._file_response(request, loaded.data, loaded.etag, path.suffix,
-                                   IMMUTABLE if versioned else REVALIDATE)
+        return self._file_response(request, loaded.data, loaded.etag, path.suffix, REVALIDATE)
 
     def resolve(self, route: str) -> Path | None:
         """The file a URL path names, or None when it names nothing we serve."""

@@ -5,7 +5,7 @@ what the icon is and change it: a white contact card (a head and two lines) on t
 product's teal, filling the whole square so that a phone may crop it to its own
 mask shape. Plain PNG written with zlib, no imaging library; every row is stored
 unfiltered, so ``scanlines()`` of the committed file can be compared with a fresh
-drawing whatever zlib version compressed it (tests/web/test_vendor.py does).
+drawing whatever zlib version compressed it (tests/web/test_bundle.py does).
 """
 
 from __future__ import annotations

@@ -198,5 +198,9 @@ def test_health_and_metrics(relay_data: Relay) -> None:
             status, kind, body = await asyncio.to_thread(fetch, "/metrics")
             assert status == 200 and kind.startswith("text/plain")
             assert "handsync_relay_updates_total 1.0" in body
+            assert "handsync_relay_sessions_total 1.0" in body  # one sync so far
+            await sync_once(device, url, "acme", relay_data.tokens["phone"])
+            _, _, body = await asyncio.to_thread(fetch, "/metrics")
+            assert "handsync_relay_sessions_total 2.0" in body
 
     asyncio.run(scenario())

@@ -29,12 +29,15 @@ TIMEOUT = 10.0
 
 @dataclass
 class RelayProcess:
-    """A running relay: its base URL (http://127.0.0.1:PORT) and a token for ``acme``."""
+    """A running relay: its base URL (http://127.0.0.1:PORT), its data folder, and a
+    token for ``acme`` (the browser's, and one per further device asked for)."""
 
     proc: subprocess.Popen[str]
     url: str
     token: str
     log: list[str] = field(default_factory=list)
+    data: Path | None = None
+    tokens: dict[str, str] = field(default_factory=dict)
 
     @property
     def port(self) -> int:
@@ -51,21 +54,38 @@ class RelayProcess:
             self.proc.wait(TIMEOUT)
 
 
-def _start_relay(data: Path) -> RelayProcess:
+def _start_relay(data: Path, devices: tuple[str, ...] = ()) -> RelayProcess:
+    """Create space ``acme`` with a token for the browser and for each of ``devices``,
+    and start a relay on it."""
     store = RelayStore(data)
     try:
         now = int(time.time() * 1000)
         store.create_space("acme", now)
-        token = store.issue_token("acme", "browser", now)[1]
+        tokens = {name: store.issue_token("acme", name, now)[1]
+                  for name in ("browser", *devices)}
     finally:
         store.close()
+    relay = _serve(data, tokens["browser"], port=0)
+    relay.tokens = tokens
+    return relay
+
+
+def restart(relay: RelayProcess) -> RelayProcess:
+    """Start a stopped relay again on its port and its data (the same spaces and tokens)."""
+    assert relay.data is not None and relay.proc.poll() is not None
+    again = _serve(relay.data, relay.token, port=relay.port)
+    again.tokens = relay.tokens
+    return again
+
+
+def _serve(data: Path, token: str, port: int) -> RelayProcess:
     # From the checkout's root, so `-m relay` is this tree's code, whatever is installed.
     proc = subprocess.Popen(
-        [sys.executable, "-m", "relay", "serve", "--data", str(data), "--port", "0"],
+        [sys.executable, "-m", "relay", "serve", "--data", str(data), "--port", str(port)],
         cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE, text=True)
     assert proc.stderr is not None
-    port = None
+    listening: int | None = None
     log: list[str] = []
     for _ in range(100):  # bounded: the listening line is among the first
         line = proc.stderr.readline()
@@ -73,13 +93,13 @@ def _start_relay(data: Path) -> RelayProcess:
             break
         log.append(line)
         if '"listening"' in line:
-            port = json.loads(line)["port"]
+            listening = int(json.loads(line)["port"])
             break
-    if port is None:
+    if listening is None:
         proc.kill()
         proc.wait(TIMEOUT)
         raise AssertionError(f"relay did not start (exit {proc.poll()}): {''.join(log)}")
-    relay = RelayProcess(proc, f"http://127.0.0.1:{port}", token, log)
+    relay = RelayProcess(proc, f"http://127.0.0.1:{listening}", token, log, data)
     # Keep reading its log so that a full pipe never blocks it.
     stream = proc.stderr
     threading.Thread(target=lambda: relay.log.extend(stream), daemon=True).start()
@@ -117,7 +137,7 @@ class AppCopyRelay:
 @pytest.fixture
 def app_copy_relay(tmp_path: Path) -> Iterator[AppCopyRelay]:
     web = tmp_path / "web"
-    for folder in ("app", "src", "vendor"):
+    for folder in ("app", "src"):
         shutil.copytree(ROOT / "clients" / "web" / folder, web / folder)
     (tmp_path / "relay").mkdir()
     loop = asyncio.new_event_loop()

@@ -1,14 +1,16 @@
 // The handheld app's entry point: registers the service worker, enrols the device
 // (from a link's fragment or the form) and keeps the status line.
 //
-// Seams for what comes next: `startSync(enrolment)` is where the engine's sync
-// session (clients/web/src/) is started for the stored enrolment, and the contact
-// screens are mounted beside the enrolment card; until then the status line says
-// plainly that the device is enrolled and not yet synced.
+// Once enrolled, `startSync(enrolment)` starts the engine's worker (worker.js, bundled
+// with the engine into dist/worker.js by `make web`), which opens the space's storage,
+// decodes the document and syncs, and mounts the screens (screens/app.js), which talk
+// to it through rpc.js. A fragment that starts with "#/" is a screen, not a link.
 
 import {
   EnrolmentError, clearFragment, loadEnrolment, parseLink, parseTyped, saveEnrolment,
 } from "./enrolment.js";
+import { Remote } from "./rpc.js";
+import { App } from "./screens/app.js";
 import { statusLine } from "./status.js";
 
 /** @typedef {import("./enrolment.js").Enrolment} Enrolment */
@@ -48,12 +50,41 @@ function show(enrolment) {
   startSync(enrolment);
 }
 
+/** @type {{ remote: Remote, space: string } | null} */
+let running = null;
+
 /**
- * Where the engine's sync session will start; it reports through `status`.
+ * Start the engine's worker for the enrolled space and show the screens; a new link
+ * for the same space (a fresh token after the old one was revoked) goes to the
+ * running worker. The worker reports sync through `status`.
  * @param {Enrolment} enrolment
  */
 function startSync(enrolment) {
   document.documentElement.dataset.space = enrolment.space;
+  const values = { relay: enrolment.relay, space: enrolment.space, token: enrolment.token };
+  if (running && running.space === enrolment.space) {
+    void running.remote.call("enrolAgain", values);
+    return;
+  }
+  if (running) {
+    location.reload(); // another space: start afresh with the new enrolment
+    return;
+  }
+  const worker = new Worker(new URL("./dist/worker.js", import.meta.url), { type: "module" });
+  const remote = new Remote(worker);
+  running = { remote, space: enrolment.space };
+  element("shell", HTMLElement).hidden = true;
+  const screens = element("screens", HTMLElement);
+  screens.hidden = false;
+  /** @type {Record<string, import("./status.js").SyncState["phase"]>} */
+  const phases = { connecting: "connecting", live: "synced", offline: "offline", refused: "error",
+    stopped: "enrolled" };
+  const app = new App(screens, remote, { space: enrolment.space, relay: enrolment.relay }, (sync) => status.show({
+    phase: phases[sync.state] ?? "enrolled",
+    space: enrolment.space, waiting: sync.waiting,
+    error: sync.error ? sync.error.message : undefined,
+  }));
+  remote.call("open", values).catch((error) => app.fatal(error));
 }
 
 /** @param {string | null} message */
@@ -82,7 +113,7 @@ function enrol(read) {
 }
 
 function enrolFromLink() {
-  if (!location.hash) return;
+  if (!location.hash || location.hash.startsWith("#/")) return;
   const hash = location.hash;
   // Out of the address bar first, whatever the link holds: a token must not stay
   // in the history even when the link is wrong.

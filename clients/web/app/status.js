@@ -27,7 +27,7 @@ export function describe(state) {
     case "synced":
       return `Space ${state.space}: up to date · ${waiting}.`;
     case "offline":
-      return `Space ${state.space}: offline · ${waiting}.`;
+      return `Space ${state.space}: offline${state.error ? ` (${state.error})` : ""} · ${waiting}.`;
     case "error":
       return `Space ${state.space}: ${state.error ?? "sync failed"} · ${waiting}.`;
   }

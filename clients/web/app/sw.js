@@ -4,13 +4,11 @@
 // which never passes through here.
 //
 // On install it fetches precache.json (the relay lists every file the app may load:
-// app/, src/ and vendor/) and keeps them all in a cache named by CACHE_VERSION; on
+// app/, with the engine's worker bundle in app/dist/, and src/) and keeps them all in a cache named by CACHE_VERSION; on
 // activate it drops the caches of earlier versions. Each time the app is opened online
 // it reads the list again, fetches what it lacks and drops what is no longer listed,
-// since its own file does not change with a release. Then, per request:
-//  - vendor/<name>@<version>/… : cache first. The version is in the path, so a file
-//    there never changes; the network is asked only for one not yet kept.
-//  - everything else of the app (the page, its modules and styles): stale while
+// since its own file does not change with a release. Then every request for the app
+// (the page, its modules, the worker and styles) is answered stale while
 //    revalidate. The kept copy answers at once, so the app opens as fast with one bar
 //    of signal as with none, and a fresh copy is fetched behind it for the next
 //    open. Network first would make every open with a weak signal wait for a
@@ -19,14 +17,13 @@
 // Bump CACHE_VERSION when this file's way of caching changes.
 
 (() => {
-  const CACHE_VERSION = 1;
+  const CACHE_VERSION = 2;
   const CACHE = `handsync-app-v${CACHE_VERSION}`;
   const PREFIX = "handsync-app-";
   const sw = /** @type {ServiceWorkerGlobalScope} */ (/** @type {unknown} */ (self));
   const scope = new URL(sw.registration.scope); // …/app/
   const shell = new URL("./", scope).href;
-  const vendor = new URL("../vendor/", scope).href;
-  const served = ["../src/", "../vendor/", "./"].map((p) => new URL(p, scope).href);
+  const served = ["../src/", "./"].map((p) => new URL(p, scope).href);
 
   sw.addEventListener("install", (event) => {
     event.waitUntil(keepListed(true).then(() => sw.skipWaiting()));
@@ -45,10 +42,6 @@
     const request = event.request;
     if (request.method !== "GET" || !served.some((p) => request.url.startsWith(p))) return;
     if (request.url.endsWith("/precache.json")) return;
-    if (request.url.startsWith(vendor)) {
-      event.respondWith(cacheFirst(request));
-      return;
-    }
     // Opening the app (its folder or index.html, whatever the query) is the shell.
     const opensApp = request.mode === "navigate"
       && [shell, `${shell}index.html`].includes(request.url.split(/[?#]/)[0]);
@@ -78,19 +71,6 @@
     const fetchNow = [...listed].filter((url) => everything || !have.has(url));
     await cache.addAll(fetchNow.map((url) => new Request(url, { cache: "no-cache" })));
     await Promise.all(kept.filter((r) => !listed.has(r.url)).map((r) => cache.delete(r)));
-  }
-
-  /**
-   * @param {Request} request
-   * @returns {Promise<Response>}
-   */
-  async function cacheFirst(request) {
-    const cache = await caches.open(CACHE);
-    const kept = await cache.match(request);
-    if (kept) return kept;
-    const response = await fetch(request);
-    if (response.ok) await cache.put(request, response.clone());
-    return response;
   }
 
   /**

@@ -1,0 +1,261 @@
+// Keeping a web replica in sync with the relay: one WebSocket at a time with a
+// SyncSession (src/session.js) on it. What the Handheld Contact model promises — sync
+// when the app opens, live while it is open, at least every 15 minutes, and "Sync now" —
+// is `start`, the open connection, `scheduled` (the page calls it on its schedule: the
+// page is what knows the app is open) and `syncNow`.
+//
+// A lost connection is tried again after a delay that doubles up to five minutes, with
+// jitter (a random part of the delay), so that phones coming back into coverage together
+// do not all knock at the relay at the same instant. A refusal of the token (close code
+// 4401 or 4403) stops the retries: trying again cannot help until a person enrols anew;
+// the data stays. Everything the page shows about syncing comes from `status`.
+
+import { SyncSession } from "../src/session.js";
+
+const FIRST_RETRY_MS = 1_000;
+const LAST_RETRY_MS = 5 * 60_000;
+const REFUSED = new Set([4401, 4403, 4404]);
+
+/**
+ * What the page shows about syncing.
+ * @typedef {{
+ *   state: "connecting" | "live" | "offline" | "refused" | "stopped",
+ *   waiting: number, lastSent: number | null, lastReceived: number | null,
+ *   lastSynced: number | null, reachable: boolean,
+ *   error: { code: number | null, message: string, at: number } | null,
+ *   nextTryAt: number | null
+ * }} SyncStatus
+ */
+
+/**
+ * @typedef {{
+ *   replica: import("../src/session.js").SessionReplica & { outbox(afterSeq?: number): Promise<unknown[]> },
+ *   url: string, token: string,
+ *   loadCursor: () => Promise<number>, saveCursor: (seq: number) => Promise<void>,
+ *   onStatus: (status: SyncStatus) => void,
+ *   onReceived: () => void,
+ *   WebSocket?: typeof WebSocket,
+ *   random?: () => number,
+ *   now?: () => number,
+ * }} ConnectionOptions
+ */
+
+/** The relay's URL for one space, with the token in the query (browsers cannot set headers). */
+export function spaceUrl(/** @type {string} */ relay, /** @type {string} */ space, /** @type {string} */ token) {
+  const base = new URL(relay);
+  base.protocol = base.protocol === "https:" || base.protocol === "wss:" ? "wss:" : "ws:";
+  base.pathname = `${base.pathname.replace(/\/+$/, "")}/v1/spaces/${encodeURIComponent(space)}`;
+  base.search = new URLSearchParams({ token }).toString();
+  base.hash = "";
+  return base.toString();
+}
+
+export class Connection {
+  /** @param {ConnectionOptions} options */
+  constructor(options) {
+    this.options = options;
+    this.Socket = options.WebSocket ?? globalThis.WebSocket;
+    this.random = options.random ?? Math.random;
+    this.now = options.now ?? Date.now;
+    /** @type {WebSocket | null} */
+    this.socket = null;
+    /** @type {SyncSession | null} */
+    this.session = null;
+    /** @type {ReturnType<typeof setTimeout> | null} */
+    this.retryTimer = null;
+    this.failures = 0;
+    /** Frames are handled one after another, in order. */
+    this.queue = Promise.resolve();
+    /** @type {SyncStatus} */
+    this.status = { state: "stopped", waiting: 0, lastSent: null, lastReceived: null,
+      lastSynced: null, reachable: false, error: null, nextTryAt: null };
+  }
+
+  /** Sync now (the app was opened), and stay connected; say at once how many edits wait. */
+  start() {
+    this.refreshWaiting().catch(() => undefined);
+    this.syncNow();
+  }
+
+  stop() {
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.socket?.close(1000, "closed by the app");
+    this.socket = null;
+    this.update({ state: "stopped" });
+  }
+
+  /**
+   * The schedule's sync: a fresh round even when a connection is open (it may have died
+   * without a word, as a phone's connection does when it changes networks), and one at
+   * once, not at the end of a back-off, when there is none.
+   */
+  scheduled() {
+    if (this.status.state === "refused") return;
+    const socket = this.socket;
+    if (socket && socket.readyState <= 1) {
+      this.socket = this.session = null;
+      socket.close(1000, "scheduled sync");
+    }
+    this.failures = 0;
+    this.syncNow();
+  }
+
+  /** Connect at once unless already connected (a live connection is in sync already). */
+  syncNow() {
+    if (this.status.state === "refused") return;
+    if (this.socket && this.socket.readyState <= 1) return;
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.open().catch((error) => this.failed(null, `cannot sync: ${error.message}`));
+  }
+
+  /** Tell the session about a local edit, so that it goes out now when connected. */
+  async localChanged() {
+    await this.refreshWaiting();
+    if (!this.session) return;
+    this.queue = this.queue.then(async () => {
+      await this.session?.localChanged();
+      this.flush();
+    });
+    await this.queue;
+  }
+
+  /** Take a new token (after enrolling again); a refused connection may then try again. */
+  retryWith(/** @type {string} */ url, /** @type {string} */ token) {
+    this.options = { ...this.options, url, token };
+    this.failures = 0;
+    this.update({ state: "offline", error: null });
+    this.syncNow();
+  }
+
+  async open() {
+    const cursor = await this.options.loadCursor();
+    this.update({ state: "connecting", nextTryAt: null });
+    const socket = new this.Socket(this.options.url);
+    socket.binaryType = "arraybuffer";
+    const session = new SyncSession(this.options.replica, { resumeCursor: cursor });
+    this.socket = socket;
+    this.session = session;
+    socket.addEventListener("open", () => {
+      this.queue = this.queue.then(async () => {
+        this.update({ reachable: true });
+        await session.connect();
+        this.flush();
+      });
+    });
+    socket.addEventListener("message", (message) => {
+      this.queue = this.queue.then(() => this.receive(session, message.data));
+    });
+    socket.addEventListener("close", (event) => {
+      if (this.socket !== socket) return;
+      this.socket = null;
+      this.session = null;
+      if (event.code === 1000 && this.status.state === "stopped") return;
+      this.closed(event.code, event.reason);
+    });
+  }
+
+  /** @param {SyncSession} session @param {unknown} data */
+  async receive(session, data) {
+    if (!(data instanceof ArrayBuffer)) {
+      this.socket?.close(4400, "text frame");
+      this.failed(4400, "the relay sent something that is not a sync message");
+      return;
+    }
+    await session.receiveData(new Uint8Array(data));
+    this.flush();
+    for (const event of session.eventsReceived()) await this.handle(event);
+    await this.refreshWaiting();
+  }
+
+  /** @param {any} event */
+  async handle(event) {
+    const kind = eventKind(event);
+    if (kind === "Received") {
+      this.update({ lastReceived: this.now() });
+      this.options.onReceived();
+    } else if (kind === "Acknowledged") {
+      this.update({ lastSent: this.now() });
+    } else if (kind === "CursorAdvanced") {
+      await this.options.saveCursor(event.seq);
+    } else if (kind === "Synced") {
+      this.failures = 0;
+      this.update({ state: "live", lastSynced: this.now(), error: null });
+    } else if (kind === "Failed") {
+      const socket = this.socket;
+      this.socket = this.session = null;
+      socket?.close(event.code >= 4000 && event.code < 5000 ? event.code : 4400,
+        String(event.reason).slice(0, 120));
+      this.failed(event.code, `sync failed: ${event.reason} (code ${event.code})`);
+    }
+  }
+
+  flush() {
+    const socket = this.socket;
+    const session = this.session;
+    if (!socket || !session || socket.readyState !== 1) return;
+    for (const frame of session.dataToSend()) socket.send(frame);
+  }
+
+  /** @param {number} code @param {string} reason */
+  closed(code, reason) {
+    if (REFUSED.has(code)) {
+      this.update({ state: "refused", reachable: true,
+        error: { code, message: refusal(code, reason), at: this.now() } });
+      return;
+    }
+    const message = code === 1006 || code === 1005 ? "the relay cannot be reached"
+      : code === 1001 ? "the relay went away (it stopped or is restarting)"
+        : `the relay closed the connection: ${reason || "no reason given"} (code ${code})`;
+    this.failed(code === 1006 || code === 1005 ? null : code, message);
+  }
+
+  /** @param {number | null} code @param {string} message */
+  failed(code, message) {
+    this.failures += 1;
+    const delay = retryDelay(this.failures, this.random);
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => { this.retryTimer = null; this.syncNow(); }, delay);
+    this.update({ state: this.status.state === "refused" ? "refused" : "offline",
+      reachable: code !== null, error: { code, message, at: this.now() },
+      nextTryAt: this.now() + delay });
+  }
+
+  async refreshWaiting() {
+    const waiting = (await this.options.replica.outbox(0)).length;
+    if (waiting !== this.status.waiting) this.update({ waiting });
+  }
+
+  /** @param {Partial<SyncStatus>} change */
+  update(change) {
+    this.status = { ...this.status, ...change };
+    this.options.onStatus(this.status);
+  }
+}
+
+/**
+ * The delay before try number `failures`: doubling from one second up to five minutes,
+ * a random part of it (between half and all of it) so that retries spread out.
+ * @param {number} failures @param {() => number} random
+ */
+export function retryDelay(failures, random) {
+  const full = Math.min(LAST_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.max(0, failures - 1));
+  return Math.round(full / 2 + random() * (full / 2));
+}
+
+/** @param {number} code @param {string} reason */
+function refusal(code, reason) {
+  if (code === 4401) {
+    return `the relay does not accept this phone's token (${reason || "token refused"}, code 4401): ` +
+      "ask for a new link. Your contacts and waiting edits stay on this phone.";
+  }
+  if (code === 4404) return `the relay has no such space (code 4404)`;
+  return `the relay refused this phone (${reason || "forbidden"}, code ${code})`;
+}
+
+/** The name of a session event (the session's classes mirror engine/session.py's).
+ * @param {any} event */
+function eventKind(event) {
+  return String(event?.type ?? event?.kind ?? event?.constructor?.name ?? "");
+}

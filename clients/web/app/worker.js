@@ -1,0 +1,121 @@
+// The engine's worker: the web replica, its storage and its connection to the relay live
+// here, off the page's thread, so that decoding a 7 MB space never freezes the screen.
+//
+// Opening a space first sends the page the rows its storage holds (a list can be painted
+// at once), then decodes the document, then starts syncing. Every change of rows — an
+// edit made here, or updates the relay brought — is sent to the page as the rows that
+// changed. The page calls the record API through app/rpc.js.
+
+import { WebReplica } from "../src/replica.js";
+import { IndexedDbStorage } from "../src/storage/indexeddb.js";
+import { Connection, spaceUrl } from "./connection.js";
+import { serve } from "./rpc.js";
+
+export const APP_VERSION = "0.1.0";
+const KINDS = ["contact", "company", "group", "note", "history", "activity", "opportunity"];
+const RECENT_ERRORS = 10;
+
+/** @typedef {{ relay: string, space: string, token: string }} Enrolment */
+
+/** @type {WebReplica | null} */
+let replica = null;
+/** @type {IndexedDbStorage | null} */
+let storage = null;
+/** @type {Connection | null} */
+let connection = null;
+/** @type {{ code: number | null, message: string, at: number }[]} */
+const errors = [];
+let openedAt = 0;
+let decodeMs = 0;
+
+const port = /** @type {any} */ (globalThis);
+const channel = serve(port, {
+  open,
+  create: (kind, fields) => edit((r) => r.create(kind, fields)),
+  update: (kind, id, fields) => edit((r) => r.update(kind, id, fields)),
+  delete: (kind, id) => edit((r) => r.delete(kind, id)),
+  restore: (kind, id) => edit((r) => r.restore(kind, id)),
+  resolve: (kind, id, field, value) => edit((r) => r.resolve(kind, id, field, value)),
+  editNoteText: (id, index, change) => edit((r) => r.editNoteText(id, index, change)),
+  addToGroup: (group, contact) => edit((r) => r.addToGroup(group, contact)),
+  removeFromGroup: (group, contact) => edit((r) => r.removeFromGroup(group, contact)),
+  get: (kind, id) => ready().get(kind, id, { includeDeleted: true }),
+  conflicts: (kind, id) => ready().conflicts(kind, id),
+  // "Sync now" and the schedule: a fresh round, even over an open connection.
+  syncNow: () => connection?.scheduled(),
+  scheduledSync: () => connection?.scheduled(),
+  enrolAgain: (/** @type {Enrolment} */ e) => connection?.retryWith(spaceUrl(e.relay, e.space, e.token), e.token),
+  diagnostics,
+});
+
+function ready() {
+  if (!replica) throw new Error("the space is not open yet");
+  return replica;
+}
+
+/** Run a local edit, then tell the page which rows changed and the connection to send it.
+ * @template T @param {(r: WebReplica) => Promise<T>} change */
+async function edit(change) {
+  const result = await change(ready());
+  await connection?.localChanged();
+  return result;
+}
+
+/** @param {Enrolment} enrolment */
+async function open(enrolment) {
+  openedAt = performance.now();
+  storage = await IndexedDbStorage.open(`handsync:${enrolment.relay}:${enrolment.space}`);
+  for (const kind of KINDS) {
+    channel.send("rows", { kind, rows: await storage.rows(kind), replace: true });
+  }
+  channel.send("painted", { ms: performance.now() - openedAt });
+  const started = performance.now();
+  replica = await WebReplica.open(storage, { clock: () => Date.now() });
+  replica.onRows((rows) => {
+    for (const kind of new Set(rows.map((row) => row.kind))) {
+      channel.send("rows", { kind, rows: rows.filter((row) => row.kind === kind), replace: false });
+    }
+  });
+  decodeMs = performance.now() - started;
+  channel.send("ready", { decodeMs });
+  const opened = storage;
+  connection = new Connection({
+    replica,
+    url: spaceUrl(enrolment.relay, enrolment.space, enrolment.token),
+    token: enrolment.token,
+    loadCursor: async () => Number((await opened.load()).meta.cursor ?? 0),
+    saveCursor: async (seq) => { await opened.commit({ meta: { cursor: String(seq) } }); },
+    onStatus: (status) => {
+      if (status.error && errors.at(-1) !== status.error) {
+        errors.push(status.error);
+        errors.splice(0, Math.max(0, errors.length - RECENT_ERRORS));
+      }
+      channel.send("status", status);
+    },
+    onReceived: () => {},
+  });
+  connection.start();
+  return { decodeMs };
+}
+
+/** A text to paste into a message to whoever runs the relay: versions, sync status and
+ * recent errors; never the token, never record data. */
+async function diagnostics() {
+  const status = connection?.status;
+  const stats = storage ? await storage.stats() : null;
+  const when = (/** @type {number | null | undefined} */ ms) => (ms ? new Date(ms).toISOString() : "never");
+  const lines = [
+    `handsync app ${APP_VERSION}`,
+    `browser: ${globalThis.navigator?.userAgent ?? "unknown"}`,
+    `sync: ${status?.state ?? "not started"}, relay reachable: ${status?.reachable ? "yes" : "no"}`,
+    `edits waiting: ${status?.waiting ?? "?"}`,
+    `last sent: ${when(status?.lastSent)}, last received: ${when(status?.lastReceived)}`,
+    `opened in ${decodeMs.toFixed(0)} ms`,
+    stats ? `stored: ${stats.records} records, log ${stats.logEntries} entries (${stats.logBytes} bytes), ` +
+      `snapshot ${stats.snapshotBytes} bytes, outbox ${stats.outbox}` : "stored: not open",
+    "recent errors:",
+    ...(errors.length ? errors.map((e) => `  ${new Date(e.at).toISOString()} ${e.code ?? "-"} ${e.message}`)
+      : ["  none"]),
+  ];
+  return lines.join("\n");
+}

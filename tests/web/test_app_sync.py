@@ -1,0 +1,312 @@
+"""The app in a real Chromium syncing with real command-line devices through a real relay
+process (issue 17's browser tests 1-6).
+
+Each test enrols the browser by the link `relay token issue --link` prints, and keeps a
+CLI device (``handsync`` in a home of its own) beside it. Waiting is Playwright's
+``expect``, which polls the page up to its timeout: no sleeps.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.server import ServerConnection, serve
+
+from tests.clients.conftest import run
+from tests.web.conftest import RelayProcess, _start_relay, restart
+
+SLOW = 30_000  # ms: a first sync of 1,000 contacts on a shared machine
+
+
+@dataclass
+class Field:
+    """A relay, a CLI device on it, and a phone's browser page."""
+
+    relay: RelayProcess
+    home: Path
+    page: Page
+
+    def cli(self, *args: str, check: bool = True) -> str:
+        return run(*args, "--home", str(self.home), check=check).stdout
+
+    def json(self, *args: str) -> Any:
+        return json.loads(self.cli(*args, "--json"))
+
+    def link(self, token: str | None = None) -> str:
+        return f"{self.relay.url}/app/#space=acme&token={token or self.relay.token}"
+
+    def enrol(self) -> None:
+        self.page.goto(self.link())
+        self.page.wait_for_selector("html[data-ready=true]")
+
+    def status(self) -> Any:
+        return self.page.get_by_role("status")
+
+
+@pytest.fixture
+def field(tmp_path: Path, context: BrowserContext) -> Iterator[Field]:
+    relay = _start_relay(tmp_path / "relay", devices=("cli",))
+    home = tmp_path / "cli"
+    run("device", "init", "--home", str(home), "--relay", relay.url.replace("http", "ws", 1),
+        "--space", "acme", "--token", relay.tokens["cli"], "--name", "cli")
+    made = Field(relay, home, context.new_page())
+    try:
+        yield made
+    finally:
+        made.relay.stop()
+
+
+def contacts_file(path: Path, count: int) -> Path:
+    people = [{"first_name": "Ann", "last_name": f"Smith{i}", "company": f"Company {i % 50}",
+               "email": f"ann.smith{i}@example.com", "mobile_phone": f"+44 7700 {i:06d}"}
+              for i in range(count)]
+    path.write_text(json.dumps(people), encoding="utf-8")
+    return path
+
+
+def link_named(page: Page, name: str) -> Any:
+    return page.get_by_role("link", name=name, exact=True)
+
+
+def test_1_enrolled_by_link_the_first_sync_shows_a_thousand_contacts_and_search_finds_by_phone(
+        field: Field, tmp_path: Path) -> None:
+    field.cli("import", str(contacts_file(tmp_path / "people.json", 1000)))
+    field.cli("sync")
+    field.enrol()
+    expect(field.page.get_by_text("1000 contacts")).to_be_visible(timeout=SLOW)
+    expect(field.status()).to_contain_text("up to date")
+    # The list holds only what is in view, however long it is.
+    assert field.page.locator(".list-row").count() <= 60
+    field.page.get_by_label("Search").fill("7700 000417")
+    expect(field.page.get_by_text("1 contact", exact=True)).to_be_visible()
+    expect(link_named(field.page, "Ann Smith417")).to_be_visible()
+    # The address bar no longer holds the token.
+    assert "token=" not in field.page.url
+
+
+def test_2_an_edit_in_the_browser_reaches_the_cli_and_a_cli_edit_appears_without_a_reload(
+        field: Field) -> None:
+    made = field.cli("contact", "add", "--first-name", "Jürgen", "--last-name", "Müller").strip()
+    field.cli("sync")
+    field.enrol()
+    page = field.page
+    link_named(page, "Jürgen Müller").click()
+    page.get_by_role("button", name="Edit").click()
+    page.get_by_label("Job Title").fill("Bäckermeister")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Bäckermeister")).to_be_visible()
+    expect(field.status()).to_contain_text("0 edits waiting")
+    field.cli("sync")
+    assert field.json("contact", "show", made)[0]["job_title"] == "Bäckermeister"
+
+    field.cli("contact", "edit", made, "--mobile-phone", "+49 170 5550142")
+    field.cli("sync")
+    expect(page.get_by_role("link", name="+49 170 5550142")).to_be_visible()
+    assert page.get_by_role("link", name="+49 170 5550142").get_attribute("href") == "tel:+491705550142"
+
+
+def test_3_offline_edits_survive_a_reload_and_reach_the_cli_when_the_relay_is_back(
+        field: Field) -> None:
+    kept = field.cli("contact", "add", "--first-name", "Olga", "--last-name", "Petrov").strip()
+    field.cli("sync")
+    field.enrol()
+    page = field.page
+    expect(link_named(page, "Olga Petrov")).to_be_visible()
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    field.relay.stop()
+    expect(field.status()).to_contain_text("offline")
+
+    page.get_by_role("button", name="Add contact").click()
+    page.get_by_label("First Name").fill("Nils")
+    page.get_by_label("Last Name").fill("Berg")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", name="Nils Berg")).to_be_visible()
+    page.goto(field.relay.url + "/app/#/contacts")
+    link_named(page, "Olga Petrov").click()
+    page.get_by_role("button", name="Edit").click()
+    page.get_by_label("Job Title").fill("Buyer")
+    page.get_by_role("button", name="Save").click()
+    expect(field.status()).to_contain_text("2 edits waiting")
+
+    page.reload()  # still offline: the service worker opens the app, IndexedDB the data
+    page.wait_for_selector("html[data-ready=true]")
+    page.goto(field.relay.url + "/app/#/contacts")
+    expect(link_named(page, "Nils Berg")).to_be_visible()
+    expect(link_named(page, "Olga Petrov")).to_be_visible()
+    expect(field.status()).to_contain_text("2 edits waiting")
+
+    field.relay = restart(field.relay)
+    page.get_by_role("link", name="Sync").click()
+    page.get_by_role("button", name="Sync now").click()
+    expect(field.status()).to_contain_text("0 edits waiting", timeout=SLOW)
+    field.cli("sync")
+    names = {(c["first_name"], c["last_name"]) for c in field.json("contact", "list")}
+    assert ("Nils", "Berg") in names
+    assert field.json("contact", "show", kept)[0]["job_title"] == "Buyer"
+
+
+def test_4_a_same_field_conflict_shows_on_both_and_is_resolved_from_the_browser(
+        field: Field) -> None:
+    made = field.cli("contact", "add", "--first-name", "Dee", "--last-name", "Lee").strip()
+    field.cli("sync")
+    field.enrol()
+    page = field.page
+    expect(link_named(page, "Dee Lee")).to_be_visible()
+    field.cli("contact", "edit", made, "--job-title", "Typed on the PC")  # not synced yet
+    link_named(page, "Dee Lee").click()
+    page.get_by_role("button", name="Edit").click()
+    page.get_by_label("Job Title").fill("Typed on the phone")
+    page.get_by_role("button", name="Save").click()
+    expect(field.status()).to_contain_text("0 edits waiting")
+    field.cli("sync")  # sends the PC's value, receives the phone's: the newer one wins
+
+    conflicts = field.json("conflicts", "list")
+    assert [(c["field"], c["value"]) for c in conflicts] == [("job_title", "Typed on the PC")]
+    assert field.json("contact", "show", made)[0]["job_title"] == "Typed on the phone"
+    expect(page.get_by_role("link", name="Conflicts (1)")).to_be_visible()
+    page.get_by_role("link", name="Conflicts (1)").click()
+    expect(page.get_by_text("Dee Lee: Job Title")).to_be_visible()
+    page.get_by_role("button", name="Use Typed on the PC").click()
+    expect(page.get_by_role("link", name="Conflicts", exact=True)).to_be_visible()
+    expect(field.status()).to_contain_text("0 edits waiting")
+    field.cli("sync")
+    assert field.json("conflicts", "list") == []
+    assert field.json("contact", "show", made)[0]["job_title"] == "Typed on the PC"
+
+
+def sessions(relay: RelayProcess) -> int:
+    """How many sync connections the relay has accepted (its /metrics)."""
+    with urllib.request.urlopen(relay.url + "/metrics", timeout=5) as answer:
+        text = answer.read().decode()
+    line = next(x for x in text.splitlines() if x.startswith("handsync_relay_sessions_total "))
+    return int(float(line.split()[1]))
+
+
+def test_5_the_schedule_sync_now_and_a_revoked_token(field: Field) -> None:
+    page = field.page
+    page.clock.install()
+    field.cli("contact", "add", "--first-name", "Ola", "--last-name", "Nordmann")
+    field.cli("sync")
+    field.enrol()
+    expect(link_named(page, "Ola Nordmann")).to_be_visible()
+    expect(field.status()).to_contain_text("up to date")
+    opened = sessions(field.relay)
+
+    page.clock.run_for(14 * 60_000)  # the page's clock: nothing is due yet
+    expect(field.status()).to_contain_text("up to date")
+    assert sessions(field.relay) == opened
+    page.clock.run_for(60_000)  # 15 minutes: a fresh sync round
+    _wait_for(lambda: sessions(field.relay) == opened + 1)
+
+    page.goto(field.relay.url + "/app/#/sync")
+    page.get_by_role("button", name="Sync now").click()
+    _wait_for(lambda: sessions(field.relay) == opened + 2)
+    expect(field.status()).to_contain_text("up to date")
+
+    token_id = field.relay.token.split("_")[1]
+    run("relay", "token", "revoke", token_id, "--data", str(field.relay.data))
+    page.get_by_role("button", name="Sync now").click()
+    expect(field.status()).to_contain_text("token revoked or expired")
+    expect(field.status()).to_contain_text("ask for a new link")
+    page.goto(field.relay.url + "/app/#/contacts")
+    expect(link_named(page, "Ola Nordmann")).to_be_visible()  # the data stays
+
+
+def _wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> None:
+    """Poll ``condition`` (a relay's counter, outside the page) until true, bounded."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("the condition did not come true in time")
+        threading.Event().wait(0.05)
+
+
+def test_6_a_wrong_token_an_invalid_email_and_a_relay_answering_garbage(
+        field: Field, context: BrowserContext) -> None:
+    page = field.page
+    page.goto(field.link(token="hs_0badc0de_" + "x" * 24))
+    page.wait_for_selector("html[data-ready=true]")
+    expect(field.status()).to_contain_text("unknown token")
+    expect(field.status()).to_contain_text("ask for a new link")
+
+    phone = context.new_page()
+    phone.goto(field.link())  # the same browser, now with a good token
+    phone.wait_for_selector("html[data-ready=true]")
+    expect(phone.get_by_text("0 contacts")).to_be_visible()
+    phone.get_by_role("button", name="Add contact").click()
+    phone.get_by_label("First Name").fill("Eve")
+    phone.get_by_label("E-mail", exact=True).fill("not an address")
+    phone.get_by_role("button", name="Save").click()
+    expect(phone.get_by_role("alert").filter(has_text="E-mail: is not an e-mail address")).to_be_visible()
+    expect(phone.get_by_label("E-mail", exact=True)).to_have_attribute("aria-invalid", "true")
+    expect(phone.get_by_role("status")).to_contain_text("0 edits waiting")
+    field.cli("sync")
+    assert field.json("contact", "list") == []
+
+
+def test_6_a_relay_answering_garbage_is_a_clear_message_and_nothing_is_stored(
+        field: Field, context: BrowserContext) -> None:
+    with garbage_relay() as port:
+        page = field.page
+        page.goto(field.relay.url + "/app/")
+        page.wait_for_selector("html[data-ready=true]")
+        page.get_by_label("Relay address").fill(f"ws://127.0.0.1:{port}")
+        page.get_by_label("Space").fill("acme")
+        page.get_by_label("Token").fill(field.relay.token)
+        page.get_by_role("button", name="Connect").click()
+        expect(field.status()).to_contain_text("code 4400")
+        expect(page.get_by_text("0 contacts")).to_be_visible()
+        # The space's database holds no update and no row: the garbage was applied nowhere.
+        counts = page.evaluate("""async () => {
+            const names = (await indexedDB.databases()).map((d) => d.name)
+                .filter((name) => name.startsWith("handsync:"));
+            const out = {};
+            for (const name of names) {
+                const db = await new Promise((ok, no) => {
+                    const open = indexedDB.open(name);
+                    open.onsuccess = () => ok(open.result);
+                    open.onerror = () => no(open.error);
+                });
+                const stores = [...db.objectStoreNames];
+                const tx = db.transaction(stores);
+                out[name] = Object.fromEntries(await Promise.all(stores.map((store) =>
+                    new Promise((ok) => { const c = tx.objectStore(store).count();
+                                          c.onsuccess = () => ok([store, c.result]); }))));
+                db.close();
+            }
+            return out;
+        }""")
+        assert list(counts) == [f"handsync:ws://127.0.0.1:{port}:acme"]
+        only = counts[f"handsync:ws://127.0.0.1:{port}:acme"]
+        assert (only["log"], only["snapshot"], only["rows"], only["outbox"]) == (0, 0, 0, 0)
+
+
+@contextmanager
+def garbage_relay() -> Iterator[int]:
+    """A WebSocket server on 127.0.0.1 that answers every connection with bytes that are
+    no sync message, then waits for the client to close."""
+    def answer(connection: ServerConnection) -> None:
+        connection.send(b"\x07\xff\xffgarbage")
+        with suppress(ConnectionClosed):
+            for _ in connection:  # until the client closes
+                pass
+
+    with serve(answer, "127.0.0.1", 0) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield int(server.socket.getsockname()[1])
+        finally:
+            server.shutdown()
+            thread.join(10)
