@@ -25,10 +25,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.engine import ENGINE, import_update  # noqa: E402
-from bench.people import contact  # noqa: E402
-from engine.replica import Replica  # noqa: E402
-from engine.store import MemoryStore  # noqa: E402
+from bench.engine import ENGINE, import_update
+from bench.people import contact
+from engine.replica import Replica
+from engine.store import MemoryStore
 
 HERE = Path(__file__).resolve().parent
 
