@@ -4,9 +4,10 @@ relay on 127.0.0.1 port 0, and a raw protocol client that waits on events under 
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,32 @@ async def running(config: RelayConfig) -> AsyncIterator[str]:
         yield f"ws://127.0.0.1:{server.port}"
     finally:
         await server.stop()
+
+
+@contextmanager
+def serving_in_thread(config: RelayConfig) -> Iterator[int]:
+    """Run a relay in an event loop on a thread of its own (for tests that speak plain
+    HTTP or drive a browser from this thread); yield its port."""
+    loop = asyncio.new_event_loop()
+    server = RelayServer(config)
+    started = threading.Event()
+    stop = asyncio.Event()
+
+    async def run() -> None:
+        await server.start()
+        started.set()
+        await stop.wait()
+        await server.stop()
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(run(),), daemon=True)
+    thread.start()
+    assert started.wait(TIMEOUT), "relay did not start"
+    try:
+        yield server.port
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(TIMEOUT)
+        loop.close()
 
 
 class RawClient:

@@ -4,13 +4,11 @@ serves is one the Python package ships — against an in-process relay on 127.0.
 
 from __future__ import annotations
 
-import asyncio
 import glob
 import hashlib
 import http.client
 import json
 import ssl
-import threading
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,9 +16,8 @@ from typing import Any
 
 import pytest
 
-from relay.server import RelayServer
 from relay.static import CONTENT_TYPES, StaticFiles, default_web_root
-from tests.relay.conftest import TIMEOUT, Relay
+from tests.relay.conftest import TIMEOUT, Relay, serving_in_thread
 from tests.relay.test_limits import _self_signed
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,26 +31,8 @@ def relay_port(relay_data: Relay) -> Iterator[int]:
 
 
 def _serve(relay_data: Relay, web_root: Path | None, **changes: Any) -> Iterator[int]:
-    loop = asyncio.new_event_loop()
-    server = RelayServer(relay_data.config(web_root=web_root, **changes))
-    started = threading.Event()
-    stop = asyncio.Event()
-
-    async def run() -> None:
-        await server.start()
-        started.set()
-        await stop.wait()
-        await server.stop()
-
-    thread = threading.Thread(target=loop.run_until_complete, args=(run(),), daemon=True)
-    thread.start()
-    assert started.wait(TIMEOUT), "relay did not start"
-    try:
-        yield server.port
-    finally:
-        loop.call_soon_threadsafe(stop.set)
-        thread.join(TIMEOUT)
-        loop.close()
+    with serving_in_thread(relay_data.config(web_root=web_root, **changes)) as port:
+        yield port
 
 
 def request(port: int, path: str, method: str = "GET",

@@ -4,7 +4,6 @@ checkout on 127.0.0.1 with a free port — with space ``acme`` and a device toke
 
 from __future__ import annotations
 
-import asyncio
 import json
 import shutil
 import subprocess
@@ -19,8 +18,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from relay.config import RelayConfig
-from relay.server import RelayServer
 from relay.store import RelayStore
+from tests.relay.conftest import serving_in_thread
 from tests.web.browser import chromium
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -140,26 +139,8 @@ def app_copy_relay(tmp_path: Path) -> Iterator[AppCopyRelay]:
     for folder in ("app", "src"):
         shutil.copytree(ROOT / "clients" / "web" / folder, web / folder)
     (tmp_path / "relay").mkdir()
-    loop = asyncio.new_event_loop()
-    server = RelayServer(RelayConfig(tmp_path / "relay", port=0, web_root=web))
-    started = threading.Event()
-    stop = asyncio.Event()
-
-    async def run() -> None:
-        await server.start()
-        started.set()
-        await stop.wait()
-        await server.stop()
-
-    thread = threading.Thread(target=loop.run_until_complete, args=(run(),), daemon=True)
-    thread.start()
-    assert started.wait(TIMEOUT), "relay did not start"
-    try:
-        yield AppCopyRelay(f"http://127.0.0.1:{server.port}", web)
-    finally:
-        loop.call_soon_threadsafe(stop.set)
-        thread.join(TIMEOUT)
-        loop.close()
+    with serving_in_thread(RelayConfig(tmp_path / "relay", port=0, web_root=web)) as port:
+        yield AppCopyRelay(f"http://127.0.0.1:{port}", web)
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,7 @@
 
 export const ROW_HEIGHT = 56;
 const OVERSCAN = 6;
+let painted = false;
 
 /**
  * @template T
@@ -55,5 +56,9 @@ export class VirtualList {
       rows.push(element);
     }
     this.spacer.replaceChildren(...rows);
+    if (rows.length && !painted) {
+      painted = true; // the first rows this page showed: when the app became usable
+      performance.mark("handsync:first-rows");
+    }
   }
 }
