@@ -424,6 +424,11 @@ export class WebReplica extends RecordEdits {
     const order = rowOrder(row.kind, this._collator);
     if (old) {
       const at = lowerBound(ordered, old, order);
+      if (ordered[at] === old && old.sort_fields === row.sort_fields &&
+          old.sort_tail === row.sort_tail && old.id === row.id) {
+        ordered[at] = row; // the same place: most edits change no field the order uses
+        return;
+      }
       if (ordered[at] === old) ordered.splice(at, 1);
       else this._ordered.delete(row.kind); // not where it should be: sort again when asked
     }
@@ -534,7 +539,6 @@ export class WebReplica extends RecordEdits {
       }
       const now = this.now();
       this.clock.bound(now);
-      const merged = updates.length === 1 ? updates[0] : Y.mergeUpdates(updates);
       try {
         // One transaction, marked remote: Yjs then also takes a new client id if another
         // replica's updates use this one's (a copied storage).
@@ -546,7 +550,9 @@ export class WebReplica extends RecordEdits {
         await this._rebuild();
         throw new ProtocolError(`an update could not be applied (${error instanceof Error ? error.message : error})`);
       }
-      const records = await this._commitDirty([{ update: merged, origin, atMs: now }]);
+      // Logged as they came, one entry each, as the Python store logs them: merging them
+      // first cost more than the rest of a batch of small edits.
+      const records = await this._commitDirty(updates.map((update) => ({ update, origin, atMs: now })));
       this._followLocale();
       return { updates: updates.length, records, missing: this.missing(), seq: this._lastSeq };
     });
@@ -737,7 +743,7 @@ export class WebReplica extends RecordEdits {
     }
     const resolved = resolveEntries(kind, id, grouped, text);
     this.clock.observe(resolved.updated);
-    return freezeRow(buildRow(resolved));
+    return freezeRow(buildRow(resolved, this._kindRows(kind).get(id)));
   }
 
   /** Build the document and rows again from the storage (after a failed write). */
