@@ -63,11 +63,13 @@ def contacts(path: Path, size: int) -> Path:
     return path
 
 
-def heap_mb(browser: Browser, page: Page) -> float:
-    """The used JS heap of the page and of every worker, after a collection."""
+def heap_mb(browser: Browser, page: Page) -> tuple[float, float, int]:
+    """The used JS heap of the page and of its workers (MB, after a collection), and how
+    many workers there were."""
     cdp = page.context.new_cdp_session(page)
     cdp.send("HeapProfiler.collectGarbage")
-    total = cdp.send("Runtime.getHeapUsage")["usedSize"]
+    in_page = cdp.send("Runtime.getHeapUsage")["usedSize"]
+    in_workers = 0
     cdp.detach()
     root = browser.new_browser_cdp_session()
     targets = root.send("Target.getTargets")["targetInfos"]
@@ -75,7 +77,8 @@ def heap_mb(browser: Browser, page: Page) -> float:
     root.on("Target.receivedMessageFromTarget",
             lambda event: answers.update({json.loads(event["message"]).get("id", 0):
                                           json.loads(event["message"])}))
-    for n, target in enumerate(t for t in targets if t["type"] == "worker"):
+    workers = [t for t in targets if t["type"] == "worker" and t["url"].endswith("/dist/worker.js")]
+    for n, target in enumerate(workers):
         session = root.send("Target.attachToTarget",
                             {"targetId": target["targetId"], "flatten": False})["sessionId"]
         for method, ident in (("HeapProfiler.collectGarbage", 1000 + 2 * n),
@@ -85,9 +88,9 @@ def heap_mb(browser: Browser, page: Page) -> float:
             deadline = time.monotonic() + 10
             while ident not in answers and time.monotonic() < deadline:
                 page.wait_for_timeout(20)  # let the protocol's events arrive
-        total += answers[1001 + 2 * n]["result"]["usedSize"]
+        in_workers += answers[1001 + 2 * n]["result"]["usedSize"]
     root.detach()
-    return total / 2**20
+    return in_page / 2**20, in_workers / 2**20, len(workers)
 
 
 def one_run(browser: Browser, relay: RelayProcess, size: int) -> dict[str, float]:
@@ -136,10 +139,13 @@ def one_run(browser: Browser, relay: RelayProcess, size: int) -> dict[str, float
         }
         return most;
     }""")
-    heap = heap_mb(browser, again)
+    page_mb, worker_mb, workers = heap_mb(browser, again)
+    if workers != 1:
+        raise RuntimeError(f"expected the engine's one worker, found {workers}")
     context.close()
     return {"first_sync_s": first_sync_s, "cold_open_s": cold_open_s,
-            "search_ms": statistics.median(keystrokes), "dom_rows": dom_rows, "heap_mb": heap}
+            "search_ms": statistics.median(keystrokes), "dom_rows": dom_rows,
+            "heap_mb": page_mb + worker_mb, "page_heap_mb": page_mb, "worker_heap_mb": worker_mb}
 
 
 def main() -> None:

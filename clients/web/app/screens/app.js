@@ -58,7 +58,7 @@ export class App {
     this.main = h("main", { id: "screen" });
     this.conflictLink = h("a", { href: "#/conflicts", className: "conflicts" });
     root.replaceChildren(
-      h("header", { className: "bar" },
+      h("header", { className: "bar sections" },
         h("nav", { "aria-label": "Sections" },
           h("a", { href: "#/contacts" }, "Contacts"), h("a", { href: "#/companies" }, "Companies"),
           h("a", { href: "#/opportunities" }, "Opportunities"),
@@ -92,6 +92,7 @@ export class App {
   refresh() {
     const count = this.rows.conflictCount();
     this.conflictLink.textContent = count ? `Conflicts (${count})` : "Conflicts";
+    this.conflictLink.classList.toggle("waiting", count > 0);
     this.redraw?.();
   }
 
