@@ -10988,6 +10988,14 @@ function searchText(kind, data) {
   }
   return parts.join(SEPARATOR);
 }
+function pyEqualOrBothAbsent(before, after, name) {
+  const had = Object.hasOwn(before, name);
+  if (had !== Object.hasOwn(after, name)) return false;
+  if (!had) return true;
+  const a = before[name];
+  const b = after[name];
+  return a === b || typeof a === "object" && typeof b === "object" && JSON.stringify(a) === JSON.stringify(b);
+}
 var texts = (data, names) => names.map((n) => Object.hasOwn(data, n) && pyTruthy(data[n]) ? pyStr(data[n]) : "");
 var sortText = (data, names) => texts(data, names).map((t) => t.toLowerCase()).join("");
 function sortFields(kind, data) {
@@ -10995,8 +11003,9 @@ function sortFields(kind, data) {
   return COLLATED.has(kind) ? texts(data, names).join(FIELD_SEPARATOR) : sortText(data, names);
 }
 var sortTail = (kind, data) => sortText(data, kind === "contact" ? ["email"] : []);
-function buildRow(resolved) {
+function buildRow(resolved, previous) {
   const { kind, data } = resolved;
+  const search = previous !== void 0 && previous.kind === kind && SEARCH_PLAN[kind].every(([name]) => pyEqualOrBothAbsent(previous.data, data, name)) ? previous.search : searchText(kind, data);
   const linksField = kind === "group" ? "members" : "contact_ids";
   const links = [...new Set(textsOf(Object.hasOwn(data, linksField) ? data[linksField] : []))].sort(compareText);
   const companyId = Object.hasOwn(data, "company_id") ? data.company_id : null;
@@ -11008,7 +11017,7 @@ function buildRow(resolved) {
     updated: resolved.updated,
     updated_by: resolved.updatedBy,
     data,
-    search: searchText(kind, data),
+    search,
     sort_fields: sortFields(kind, data),
     sort_tail: sortTail(kind, data),
     company_id: (
@@ -11495,6 +11504,10 @@ var WebReplica = class _WebReplica extends RecordEdits {
     const order2 = rowOrder(row.kind, this._collator);
     if (old) {
       const at2 = lowerBound(ordered, old, order2);
+      if (ordered[at2] === old && old.sort_fields === row.sort_fields && old.sort_tail === row.sort_tail && old.id === row.id) {
+        ordered[at2] = row;
+        return;
+      }
       if (ordered[at2] === old) ordered.splice(at2, 1);
       else this._ordered.delete(row.kind);
     }
@@ -11593,7 +11606,6 @@ var WebReplica = class _WebReplica extends RecordEdits {
       }
       const now = this.now();
       this.clock.bound(now);
-      const merged = updates.length === 1 ? updates[0] : mergeUpdates(updates);
       try {
         transact(this.doc, () => {
           for (const update of updates) applyUpdate(this.doc, update, origin);
@@ -11602,7 +11614,7 @@ var WebReplica = class _WebReplica extends RecordEdits {
         await this._rebuild();
         throw new ProtocolError(`an update could not be applied (${error instanceof Error ? error.message : error})`);
       }
-      const records = await this._commitDirty([{ update: merged, origin, atMs: now }]);
+      const records = await this._commitDirty(updates.map((update) => ({ update, origin, atMs: now })));
       this._followLocale();
       return { updates: updates.length, records, missing: this.missing(), seq: this._lastSeq };
     });
@@ -11777,7 +11789,7 @@ var WebReplica = class _WebReplica extends RecordEdits {
     }
     const resolved = resolveEntries(kind, id2, grouped, text3);
     this.clock.observe(resolved.updated);
-    return freezeRow(buildRow(resolved));
+    return freezeRow(buildRow(resolved, this._kindRows(kind).get(id2)));
   }
   /** Build the document and rows again from the storage (after a failed write). */
   async _rebuild() {
