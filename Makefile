@@ -48,6 +48,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/relay.py
 	$(BIN)/python bench/bridge.py
 	$(BIN)/python bench/cli.py
+	$(BIN)/python bench/people.py
+	cd clients/web && npm ci --silent --no-audit --no-fund
+	node bench/web_engine.mjs
+	$(BIN)/python bench/web.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis clients/web/node_modules
