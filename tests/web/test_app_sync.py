@@ -219,6 +219,17 @@ def test_5_the_schedule_sync_now_and_a_revoked_token(field: Field) -> None:
     page.get_by_role("button", name="Sync now").click()
     expect(field.status()).to_contain_text("token revoked or expired")
     expect(field.status()).to_contain_text("ask for a new link")
+
+    # "Report a problem" copies what whoever runs the relay needs, and nothing private.
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=field.relay.url)
+    page.get_by_role("button", name="Report a problem").click()
+    expect(page.get_by_text("Copied")).to_be_visible()
+    report = page.evaluate("navigator.clipboard.readText()")
+    assert report.startswith("handsync app ")
+    assert "edits waiting: 0" in report and "4401 the relay does not accept" in report
+    assert field.relay.token not in report and field.relay.token.split("_")[2] not in report
+    assert "Ola" not in report and "Nordmann" not in report
+
     page.goto(field.relay.url + "/app/#/contacts")
     expect(link_named(page, "Ola Nordmann")).to_be_visible()  # the data stays
 
@@ -310,3 +321,30 @@ def garbage_relay() -> Iterator[int]:
         finally:
             server.shutdown()
             thread.join(10)
+
+
+def test_7_the_spaces_language_orders_names_in_the_app_as_on_the_cli(
+        field: Field, tmp_path: Path) -> None:
+    """A Swedish space: Å, Ä and Ö come after Z, on the phone as on the command line;
+    the phone enrolled by the link `relay token issue --link` prints."""
+    data = str(field.relay.data)
+    run("relay", "space", "create", "nordic", "--locale", "sv", "--data", data)
+    cli_token = run("relay", "token", "issue", "nordic", "--device", "pc", "--data", data).stdout
+    link = run("relay", "token", "issue", "nordic", "--device", "phone", "--link",
+               field.relay.url, "--data", data).stdout.strip()
+    home = tmp_path / "nordic-pc"
+    run("device", "init", "--home", str(home), "--relay", field.relay.url.replace("http", "ws", 1),
+        "--space", "nordic", "--token", cli_token.strip(), "--name", "pc")
+    for first, last in (("Örjan", "Öst"), ("Åsa", "Ärlig"), ("Zoë", "Zander"), ("Anna", "Berg"),
+                        ("Ola", "Åberg")):
+        run("contact", "add", "--first-name", first, "--last-name", last, "--home", str(home))
+    run("sync", "--home", str(home))
+    on_cli = [f"{c['first_name']} {c['last_name']}" for c in
+              json.loads(run("contact", "list", "--json", "--home", str(home)).stdout)]
+    assert on_cli == ["Anna Berg", "Zoë Zander", "Ola Åberg", "Åsa Ärlig", "Örjan Öst"]
+
+    page = field.page
+    page.goto(link)
+    page.wait_for_selector("html[data-ready=true]")
+    expect(page.get_by_text("5 contacts")).to_be_visible()
+    expect(page.get_by_role("list", name="Contacts").get_by_role("link")).to_have_text(on_cli)

@@ -71,13 +71,18 @@ async function open(enrolment) {
   channel.send("painted", { ms: performance.now() - openedAt });
   const started = performance.now();
   replica = await WebReplica.open(storage, { clock: () => Date.now() });
-  replica.onRows((rows) => {
-    for (const kind of new Set(rows.map((row) => row.kind))) {
-      channel.send("rows", { kind, rows: rows.filter((row) => row.kind === kind), replace: false });
+  let locale = replica.locale;
+  replica.onRows((rows, whole) => {
+    // `whole`: the replica was built again from its storage, and these are all its rows.
+    for (const kind of whole ? KINDS : new Set(rows.map((row) => row.kind))) {
+      channel.send("rows", { kind, rows: rows.filter((row) => row.kind === kind), replace: whole });
     }
+    // The space's language (its settings arrive by sync) decides the order of names.
+    const now = /** @type {WebReplica} */ (replica).locale;
+    if (now !== locale) channel.send("locale", { locale: (locale = now) });
   });
   decodeMs = performance.now() - started;
-  channel.send("ready", { decodeMs });
+  channel.send("ready", { decodeMs, locale: replica.locale });
   const opened = storage;
   connection = new Connection({
     replica,

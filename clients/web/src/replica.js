@@ -552,8 +552,10 @@ export class WebReplica extends RecordEdits {
       }
       // Logged as they came, one entry each, as the Python store logs them: merging them
       // first cost more than the rest of a batch of small edits.
-      const records = await this._commitDirty(updates.map((update) => ({ update, origin, atMs: now })));
+      // The locale first, so that it is stored with this commit and those who hear of
+      // its rows already see the order it makes.
       this._followLocale();
+      const records = await this._commitDirty(updates.map((update) => ({ update, origin, atMs: now })));
       return { updates: updates.length, records, missing: this.missing(), seq: this._lastSeq };
     });
   }

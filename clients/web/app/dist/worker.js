@@ -11614,8 +11614,8 @@ var WebReplica = class _WebReplica extends RecordEdits {
         await this._rebuild();
         throw new ProtocolError(`an update could not be applied (${error instanceof Error ? error.message : error})`);
       }
-      const records = await this._commitDirty(updates.map((update) => ({ update, origin, atMs: now })));
       this._followLocale();
+      const records = await this._commitDirty(updates.map((update) => ({ update, origin, atMs: now })));
       return { updates: updates.length, records, missing: this.missing(), seq: this._lastSeq };
     });
   }
@@ -13454,13 +13454,19 @@ async function open(enrolment) {
   channel.send("painted", { ms: performance.now() - openedAt });
   const started = performance.now();
   replica = await WebReplica.open(storage, { clock: () => Date.now() });
-  replica.onRows((rows) => {
-    for (const kind of new Set(rows.map((row) => row.kind))) {
-      channel.send("rows", { kind, rows: rows.filter((row) => row.kind === kind), replace: false });
+  let locale = replica.locale;
+  replica.onRows((rows, whole) => {
+    for (const kind of whole ? KINDS2 : new Set(rows.map((row) => row.kind))) {
+      channel.send("rows", { kind, rows: rows.filter((row) => row.kind === kind), replace: whole });
     }
+    const now = (
+      /** @type {WebReplica} */
+      replica.locale
+    );
+    if (now !== locale) channel.send("locale", { locale: locale = now });
   });
   decodeMs = performance.now() - started;
-  channel.send("ready", { decodeMs });
+  channel.send("ready", { decodeMs, locale: replica.locale });
   const opened = storage;
   connection = new Connection({
     replica,

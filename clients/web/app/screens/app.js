@@ -74,6 +74,10 @@ export class App {
       if (data.locale) this.rows.setLocale(data.locale);
       this.refresh();
     });
+    remote.on("locale", (/** @type {{ locale: string }} */ data) => {
+      this.rows.setLocale(data.locale);
+      this.refresh();
+    });
     remote.on("status", (/** @type {SyncStatus} */ status) => {
       this.sync = status;
       this.showSync(status);
