@@ -14,6 +14,7 @@ import { serve } from "./rpc.js";
 export const APP_VERSION = "0.1.0";
 const KINDS = ["contact", "company", "group", "note", "history", "activity", "opportunity"];
 const RECENT_ERRORS = 10;
+const CURSOR_META = "app.cursor";
 
 /** @typedef {{ relay: string, space: string, token: string }} Enrolment */
 
@@ -83,13 +84,14 @@ async function open(enrolment) {
   });
   decodeMs = performance.now() - started;
   channel.send("ready", { decodeMs, locale: replica.locale });
-  const opened = storage;
+  const opened = replica;
   connection = new Connection({
     replica,
     url: spaceUrl(enrolment.relay, enrolment.space, enrolment.token),
     token: enrolment.token,
-    loadCursor: async () => Number((await opened.load()).meta.cursor ?? 0),
-    saveCursor: async (seq) => { await opened.commit({ meta: { cursor: String(seq) } }); },
+    // The relay log place this phone holds up to: resumed from at the next connection.
+    loadCursor: async () => Number(opened.getMeta(CURSOR_META) ?? 0),
+    saveCursor: (seq) => opened.setMeta({ [CURSOR_META]: String(seq) }),
     onStatus: (status) => {
       if (status.error && errors.at(-1) !== status.error) {
         errors.push(status.error);

@@ -448,7 +448,9 @@ export class App {
         const spec = KINDS[kind].fields[name];
         const typed = read(spec, input);
         const before = data[name] ?? null;
-        if (id ? !same(typed, before) : typed !== null) values[name] = typed;
+        // An unticked box is "no" whether the field says false or nothing: not a change.
+        const unchanged = spec.type === "bool" ? typed === Boolean(before) : same(typed, before);
+        if (id ? !unchanged : typed !== null && typed !== false) values[name] = typed;
       }
       const link = new URLSearchParams(location.hash.split("?")[1] ?? "").get("contact");
       if (!id && link && "contact_ids" in KINDS[kind].fields) values.contact_ids = [link];
