@@ -145,11 +145,17 @@ def test_3_offline_edits_survive_a_reload_and_reach_the_cli_when_the_relay_is_ba
     expect(link_named(page, "Nils Berg")).to_be_visible()
     expect(link_named(page, "Olga Petrov")).to_be_visible()
     expect(field.status()).to_contain_text("2 edits waiting")
+    rows = page.get_by_role("list", name="Contacts").get_by_role("listitem")
+    expect(rows.filter(has_text="waiting")).to_have_count(2)  # each edited one is marked
+    expect(rows.filter(has_text="Nils Berg")).to_contain_text("waiting")
+    expect(rows.filter(has_text="Olga Petrov")).to_contain_text("waiting")
 
     field.relay = restart(field.relay)
     page.get_by_role("link", name="Sync").click()
     page.get_by_role("button", name="Sync now").click()
     expect(field.status()).to_contain_text("0 edits waiting", timeout=SLOW)
+    page.get_by_role("link", name="Contacts", exact=True).click()
+    expect(page.get_by_role("list", name="Contacts").get_by_text("waiting")).to_have_count(0)
     field.cli("sync")
     names = {(c["first_name"], c["last_name"]) for c in field.json("contact", "list")}
     assert ("Nils", "Berg") in names

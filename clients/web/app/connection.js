@@ -34,6 +34,7 @@ const REFUSED = new Set([4401, 4403, 4404]);
  *   loadCursor: () => Promise<number>, saveCursor: (seq: number) => Promise<void>,
  *   onStatus: (status: SyncStatus) => void,
  *   onReceived: () => void,
+ *   onAcknowledged: (outboxSeq: number) => Promise<void>,
  *   WebSocket?: typeof WebSocket,
  *   random?: () => number,
  *   now?: () => number,
@@ -177,6 +178,7 @@ export class Connection {
       this.options.onReceived();
     } else if (kind === "Acknowledged") {
       this.update({ lastSent: this.now() });
+      await this.options.onAcknowledged(event.outboxSeq);
     } else if (kind === "CursorAdvanced") {
       await this.options.saveCursor(event.seq);
     } else if (kind === "Synced") {

@@ -10,6 +10,7 @@ import { WebReplica } from "../src/replica.js";
 import { IndexedDbStorage } from "../src/storage/indexeddb.js";
 import { Connection, spaceUrl } from "./connection.js";
 import { serve } from "./rpc.js";
+import { Waiting } from "./waiting.js";
 
 export const APP_VERSION = "0.1.0";
 const KINDS = ["contact", "company", "group", "note", "history", "activity", "opportunity"];
@@ -24,6 +25,8 @@ let replica = null;
 let storage = null;
 /** @type {Connection | null} */
 let connection = null;
+/** @type {Waiting | null} */
+let waiting = null;
 /** @type {{ code: number | null, message: string, at: number }[]} */
 const errors = [];
 let openedAt = 0;
@@ -32,14 +35,14 @@ let decodeMs = 0;
 const port = /** @type {any} */ (globalThis);
 const channel = serve(port, {
   open,
-  create: (kind, fields) => edit((r) => r.create(kind, fields)),
-  update: (kind, id, fields) => edit((r) => r.update(kind, id, fields)),
-  delete: (kind, id) => edit((r) => r.delete(kind, id)),
-  restore: (kind, id) => edit((r) => r.restore(kind, id)),
-  resolve: (kind, id, field, value) => edit((r) => r.resolve(kind, id, field, value)),
-  editNoteText: (id, index, change) => edit((r) => r.editNoteText(id, index, change)),
-  addToGroup: (group, contact) => edit((r) => r.addToGroup(group, contact)),
-  removeFromGroup: (group, contact) => edit((r) => r.removeFromGroup(group, contact)),
+  create: (kind, fields) => edit(kind, null, (r) => r.create(kind, fields)),
+  update: (kind, id, fields) => edit(kind, id, (r) => r.update(kind, id, fields)),
+  delete: (kind, id) => edit(kind, id, (r) => r.delete(kind, id)),
+  restore: (kind, id) => edit(kind, id, (r) => r.restore(kind, id)),
+  resolve: (kind, id, field, value) => edit(kind, id, (r) => r.resolve(kind, id, field, value)),
+  editNoteText: (id, index, change) => edit("note", id, (r) => r.editNoteText(id, index, change)),
+  addToGroup: (group, contact) => edit("group", group, (r) => r.addToGroup(group, contact)),
+  removeFromGroup: (group, contact) => edit("group", group, (r) => r.removeFromGroup(group, contact)),
   get: (kind, id) => ready().get(kind, id, { includeDeleted: true }),
   conflicts: (kind, id) => ready().conflicts(kind, id),
   // "Sync now" and the schedule: a fresh round, even over an open connection.
@@ -54,10 +57,17 @@ function ready() {
   return replica;
 }
 
-/** Run a local edit, then tell the page which rows changed and the connection to send it.
- * @template T @param {(r: WebReplica) => Promise<T>} change */
-async function edit(change) {
-  const result = await change(ready());
+/** Run a local edit of `kind`/`id` (a new record's id is what `change` gives), note its
+ * record as waiting for the relay, and tell the connection to send it.
+ * @template T @param {string} kind @param {string | null} id @param {(r: WebReplica) => Promise<T>} change */
+async function edit(kind, id, change) {
+  const opened = ready();
+  const before = opened.lastSeq;
+  const result = await change(opened);
+  if (waiting && opened.lastSeq !== before) {
+    await waiting.edited(kind, id ?? String(result), opened.lastSeq);
+    channel.send("waiting", waiting.keys());
+  }
   await connection?.localChanged();
   return result;
 }
@@ -84,6 +94,10 @@ async function open(enrolment) {
   });
   decodeMs = performance.now() - started;
   channel.send("ready", { decodeMs, locale: replica.locale });
+  const noted = new Waiting(replica);
+  waiting = noted;
+  await noted.settle();
+  channel.send("waiting", noted.keys());
   const opened = replica;
   connection = new Connection({
     replica,
@@ -100,6 +114,10 @@ async function open(enrolment) {
       channel.send("status", status);
     },
     onReceived: () => {},
+    onAcknowledged: async (outboxSeq) => {
+      await noted.acknowledged(outboxSeq);
+      channel.send("waiting", noted.keys());
+    },
   });
   connection.start();
   return { decodeMs };

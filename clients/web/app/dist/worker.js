@@ -13292,6 +13292,7 @@ var Connection = class {
       this.options.onReceived();
     } else if (kind === "Acknowledged") {
       this.update({ lastSent: this.now() });
+      await this.options.onAcknowledged(event.outboxSeq);
     } else if (kind === "CursorAdvanced") {
       await this.options.saveCursor(event.seq);
     } else if (kind === "Synced") {
@@ -13343,8 +13344,8 @@ var Connection = class {
     });
   }
   async refreshWaiting() {
-    const waiting = (await this.options.replica.outbox(0)).length;
-    if (waiting !== this.status.waiting) this.update({ waiting });
+    const waiting2 = (await this.options.replica.outbox(0)).length;
+    if (waiting2 !== this.status.waiting) this.update({ waiting: waiting2 });
   }
   /** @param {Partial<SyncStatus>} change */
   update(change) {
@@ -13404,6 +13405,56 @@ function serve(port2, handlers) {
   };
 }
 
+// app/waiting.js
+var META2 = "app.waiting";
+var Waiting = class {
+  /**
+   * @param {{ getMeta(key: string): string | null, setMeta(values: Record<string, string>): Promise<void>,
+   *   outbox(afterSeq?: number, limit?: number): Promise<unknown[]> }} replica
+   */
+  constructor(replica2) {
+    this.replica = replica2;
+    this.notes = /* @__PURE__ */ new Map();
+    try {
+      const stored2 = JSON.parse(replica2.getMeta(META2) ?? "{}");
+      for (const [key, seq] of Object.entries(stored2)) {
+        if (typeof seq === "number") this.notes.set(key, seq);
+      }
+    } catch {
+    }
+  }
+  /** Forget the notes if nothing waits in the outbox. */
+  async settle() {
+    if (this.notes.size && (await this.replica.outbox(0, 1)).length === 0) {
+      this.notes.clear();
+      await this.save();
+    }
+  }
+  /** A local edit of `kind`/`id` was stored as log entry `seq`. @param {string} kind @param {string} id @param {number} seq */
+  async edited(kind, id2, seq) {
+    this.notes.set(`${kind}/${id2}`, seq);
+    await this.save();
+  }
+  /** The relay holds every outbox entry up to `seq`. @param {number} seq */
+  async acknowledged(seq) {
+    let changed = false;
+    for (const [key, noted] of this.notes) {
+      if (noted <= seq) {
+        this.notes.delete(key);
+        changed = true;
+      }
+    }
+    if (changed) await this.save();
+  }
+  /** The waiting records, as "kind/id". */
+  keys() {
+    return [...this.notes.keys()];
+  }
+  async save() {
+    await this.replica.setMeta({ [META2]: JSON.stringify(Object.fromEntries(this.notes)) });
+  }
+};
+
 // app/worker.js
 var APP_VERSION = "0.1.0";
 var KINDS2 = ["contact", "company", "group", "note", "history", "activity", "opportunity"];
@@ -13412,6 +13463,7 @@ var CURSOR_META = "app.cursor";
 var replica = null;
 var storage = null;
 var connection = null;
+var waiting = null;
 var errors = [];
 var openedAt = 0;
 var decodeMs = 0;
@@ -13421,14 +13473,14 @@ var port = (
 );
 var channel = serve(port, {
   open,
-  create: (kind, fields) => edit((r) => r.create(kind, fields)),
-  update: (kind, id2, fields) => edit((r) => r.update(kind, id2, fields)),
-  delete: (kind, id2) => edit((r) => r.delete(kind, id2)),
-  restore: (kind, id2) => edit((r) => r.restore(kind, id2)),
-  resolve: (kind, id2, field, value) => edit((r) => r.resolve(kind, id2, field, value)),
-  editNoteText: (id2, index, change) => edit((r) => r.editNoteText(id2, index, change)),
-  addToGroup: (group, contact) => edit((r) => r.addToGroup(group, contact)),
-  removeFromGroup: (group, contact) => edit((r) => r.removeFromGroup(group, contact)),
+  create: (kind, fields) => edit(kind, null, (r) => r.create(kind, fields)),
+  update: (kind, id2, fields) => edit(kind, id2, (r) => r.update(kind, id2, fields)),
+  delete: (kind, id2) => edit(kind, id2, (r) => r.delete(kind, id2)),
+  restore: (kind, id2) => edit(kind, id2, (r) => r.restore(kind, id2)),
+  resolve: (kind, id2, field, value) => edit(kind, id2, (r) => r.resolve(kind, id2, field, value)),
+  editNoteText: (id2, index, change) => edit("note", id2, (r) => r.editNoteText(id2, index, change)),
+  addToGroup: (group, contact) => edit("group", group, (r) => r.addToGroup(group, contact)),
+  removeFromGroup: (group, contact) => edit("group", group, (r) => r.removeFromGroup(group, contact)),
   get: (kind, id2) => ready().get(kind, id2, { includeDeleted: true }),
   conflicts: (kind, id2) => ready().conflicts(kind, id2),
   // "Sync now" and the schedule: a fresh round, even over an open connection.
@@ -13441,8 +13493,14 @@ function ready() {
   if (!replica) throw new Error("the space is not open yet");
   return replica;
 }
-async function edit(change) {
-  const result = await change(ready());
+async function edit(kind, id2, change) {
+  const opened = ready();
+  const before = opened.lastSeq;
+  const result = await change(opened);
+  if (waiting && opened.lastSeq !== before) {
+    await waiting.edited(kind, id2 ?? String(result), opened.lastSeq);
+    channel.send("waiting", waiting.keys());
+  }
   await connection?.localChanged();
   return result;
 }
@@ -13468,6 +13526,10 @@ async function open(enrolment) {
   });
   decodeMs = performance.now() - started;
   channel.send("ready", { decodeMs, locale: replica.locale });
+  const noted = new Waiting(replica);
+  waiting = noted;
+  await noted.settle();
+  channel.send("waiting", noted.keys());
   const opened = replica;
   connection = new Connection({
     replica,
@@ -13484,6 +13546,10 @@ async function open(enrolment) {
       channel.send("status", status);
     },
     onReceived: () => {
+    },
+    onAcknowledged: async (outboxSeq) => {
+      await noted.acknowledged(outboxSeq);
+      channel.send("waiting", noted.keys());
     }
   });
   connection.start();

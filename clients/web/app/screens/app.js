@@ -74,6 +74,10 @@ export class App {
       if (data.locale) this.rows.setLocale(data.locale);
       this.refresh();
     });
+    remote.on("waiting", (/** @type {string[]} */ keys) => {
+      this.rows.waiting = new Set(keys);
+      this.refresh();
+    });
     remote.on("locale", (/** @type {{ locale: string }} */ data) => {
       this.rows.setLocale(data.locale);
       this.refresh();
@@ -145,7 +149,8 @@ export class App {
     const host = h("div", { className: "list-host" });
     const list = new VirtualList(host, { label: "Contacts", render: (/** @type {Row} */ row) =>
       h("div", {}, h("a", { href: `#/contact/${encodeURIComponent(row.id)}` }, recordName("contact", row.data)),
-        h("span", { className: "secondary" }, String(row.data.company ?? row.data.email ?? ""))) });
+        h("span", { className: "secondary" }, String(row.data.company ?? row.data.email ?? ""),
+          this.rows.isWaiting(row) ? h("span", { className: "waiting" }, "waiting") : null)) });
     const draw = () => {
       const chosen = this.group;
       groups.replaceChildren(h("option", { value: "" }, "All contacts"),
@@ -172,15 +177,29 @@ export class App {
   }
 
   /** @param {string} kind @param {string} title */
+  /** Companies or opportunities: a list in the engine's order, searched as contacts are.
+   * @param {string} kind @param {string} title */
   simpleList(kind, title) {
+    const search = /** @type {HTMLInputElement} */ (h("input", { type: "search", "aria-label": "Search",
+      placeholder: kind === "company" ? "Name, phone or web site" : "Name or stage", autocomplete: "off" }));
+    const count = h("p", { className: "count", "aria-live": "polite" });
     const host = h("div", { className: "list-host" });
     const list = new VirtualList(host, { label: title, render: (/** @type {Row} */ row) =>
-      h("div", {}, h("a", { href: `#/${kind}/${encodeURIComponent(row.id)}` }, recordName(kind, row.data))) });
+      h("div", {}, h("a", { href: `#/${kind}/${encodeURIComponent(row.id)}` }, recordName(kind, row.data)),
+        h("span", { className: "secondary" }, kind === "opportunity" ? String(row.data.stage ?? "") : "",
+          this.rows.isWaiting(row) ? h("span", { className: "waiting" }, "waiting") : null)) });
+    const draw = () => {
+      const found = this.rows.search(kind, search.value);
+      count.textContent = `${found.length} ${found.length === 1 ? kind : title.toLowerCase()}`;
+      list.show(found);
+    };
+    search.addEventListener("input", draw);
     this.main.replaceChildren(h("h1", {}, title),
-      go(`#/new/${kind}`, kind === "company" ? "Add company" : "Add opportunity"),
-      host);
-    this.redraw = () => list.show(this.rows.list(kind));
-    this.redraw();
+      h("div", { className: "toolbar" }, search,
+        go(`#/new/${kind}`, kind === "company" ? "Add company" : "Add opportunity", "primary")),
+      count, host);
+    this.redraw = draw;
+    draw();
   }
 
   activities() {
@@ -284,6 +303,8 @@ export class App {
       this.main.replaceChildren(...[
         h("h1", {}, recordName(kind, data)),
         row.deleted ? h("p", { className: "notice" }, "In the trash.") : null,
+        this.rows.isWaiting(row) ? h("p", { className: "notice" },
+          "Edits waiting: they go to the relay when the phone is online.") : null,
         row.conflicts.length ? h("p", { className: "notice" },
           h("a", { href: "#/conflicts" }, `${row.conflicts.length} conflict(s) to settle`)) : null,
         h("div", { className: "toolbar" },

@@ -14,6 +14,8 @@ export class RowSet {
     this.byKind = new Map();
     /** @type {Map<string, Row[]>} the live rows of a kind in order, made when first asked */
     this.ordered = new Map();
+    /** Records with edits the relay has not acknowledged, as "kind/id". @type {Set<string>} */
+    this.waiting = new Set();
     this.setLocale(locale);
   }
 
@@ -34,6 +36,11 @@ export class RowSet {
     for (const row of rows) table.set(row.id, row);
     this.byKind.set(kind, table);
     this.ordered.delete(kind);
+  }
+
+  /** Does this record have edits the relay has not acknowledged? @param {Row} row */
+  isWaiting(row) {
+    return this.waiting.has(`${row.kind}/${row.id}`);
   }
 
   /** @param {string} kind @param {string} id */
