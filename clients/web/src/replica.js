@@ -35,6 +35,9 @@ import { OFFSET_META, OFFSET_TOLERANCE_MS, RESTAMP_META, offsetChange, ownOutbox
 /** The origin of local changes, in the log and in Yjs transactions. */
 export const LOCAL = "local";
 export const COMPACT_MIN_BYTES = 1 << 20;
+/** How long changes must pause before a due compaction runs, and how long it may wait. */
+export const COMPACT_QUIET_MS = 500;
+export const COMPACT_LATEST_MS = 10_000;
 const SETTINGS_ROOT = "settings";
 const LOCALE_META = "locale";
 
@@ -121,6 +124,10 @@ export class WebReplica extends RecordEdits {
     this._dirty = new Map();
     /** Who hears of changed rows (onRows). @type {Set<RowsListener>} */
     this._listeners = new Set();
+    /** Since when a compaction has been due (null: none is). @type {number | null} */
+    this._compactSince = null;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this._compactTimer = undefined;
     /** @type {Promise<unknown>} */
     this._queue = Promise.resolve();
     /** Why the replica must be opened again, if it must. @type {string | null} */
@@ -632,6 +639,7 @@ export class WebReplica extends RecordEdits {
 
   /** Release the storage. The replica must not be used afterwards. */
   close() {
+    clearTimeout(this._compactTimer);
     this.doc.destroy();
     this.storage.close();
   }
@@ -706,12 +714,27 @@ export class WebReplica extends RecordEdits {
     if (seqs.length) this._lastSeq = seqs[seqs.length - 1];
     this._tell(rows, false);
     this._logBytes += updates.reduce((n, u) => n + u.update.length, 0);
-    if (this._logBytes > Math.max(COMPACT_MIN_BYTES, this._snapshotBytes / 2)) {
-      // The change is stored: a compaction that fails now is tried again after the next
-      // commit, and must not make the caller think the change was lost.
-      await this._compact().catch(() => undefined);
-    }
+    if (this._logBytes > Math.max(COMPACT_MIN_BYTES, this._snapshotBytes / 2)) this._compactSoon();
     return rows.length;
+  }
+
+  /**
+   * Compact once changes pause: the change is stored already, and compacting (the whole
+   * document written again) would hold up a sync's next batch. Each commit postpones it
+   * by COMPACT_QUIET_MS, for at most COMPACT_LATEST_MS in all; one that fails is tried
+   * again after a later commit and never fails a change.
+   */
+  _compactSoon() {
+    const now = Date.now();
+    this._compactSince ??= now;
+    clearTimeout(this._compactTimer);
+    const wait = now - this._compactSince >= COMPACT_LATEST_MS ? 0 : COMPACT_QUIET_MS;
+    this._compactTimer = setTimeout(() => {
+      this._compactSince = null;
+      this._serial(() => this._compact()).catch(() => undefined);
+    }, wait);
+    // In Node (tests, tools) a compaction still due must not keep the process alive.
+    /** @type {{ unref?: () => void }} */ (/** @type {unknown} */ (this._compactTimer)).unref?.();
   }
 
   /**

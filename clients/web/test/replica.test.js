@@ -10,7 +10,7 @@ import {
   StoreError, UnknownKindError, ValidationError,
 } from "../src/errors.js";
 import { decodeStamp } from "../src/clock.js";
-import { WebReplica } from "../src/replica.js";
+import { COMPACT_QUIET_MS, WebReplica } from "../src/replica.js";
 import { TestStorage } from "./support/memory_storage.js";
 
 const T0 = 1_800_000_000_000;
@@ -431,4 +431,24 @@ test("onRows tells of the rows each stored change wrote, local or remote, until 
   await b.replica.update("contact", id, { job_title: "Head buyer" });
   await Promise.resolve();
   assert.equal(heard.length, 2);
+});
+
+test("a log past its limit is compacted after the change, not during it", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout"] });
+  const a = await fresh("a", 1);
+  const b = await fresh("b", 2);
+  for (let n = 0; n < 20; n++) {
+    await a.replica.create("contact", { first_name: `P${n}`, "custom.notes": "x".repeat(60_000) });
+  }
+  const result = await b.replica.applyRemote([a.replica.diff()]);
+  assert.equal(result.records, 20);
+  // The change is stored and answered before the compaction runs …
+  assert.equal(b.storage.log.length, 1);
+  // … which runs once changes pause, behind whatever was queued then (acknowledge is
+  // queued too). The test's clock is Node's timers, moved by the test runner's mock.
+  t.mock.timers.tick(COMPACT_QUIET_MS);
+  await b.replica.acknowledge(0);
+  assert.equal(b.storage.log.length, 0);
+  assert.ok(b.storage.snapshot && b.storage.snapshot.length > 1_000_000);
+  assert.equal(b.replica.get("contact", a.replica.rows("contact")[0].id).first_name, "P0");
 });

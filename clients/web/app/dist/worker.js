@@ -11160,6 +11160,8 @@ function renamedSeen(raw, renamed) {
 // src/replica.js
 var LOCAL = "local";
 var COMPACT_MIN_BYTES = 1 << 20;
+var COMPACT_QUIET_MS = 500;
+var COMPACT_LATEST_MS = 1e4;
 var SETTINGS_ROOT = "settings";
 var LOCALE_META = "locale";
 function storeError(error, doing) {
@@ -11224,6 +11226,8 @@ var WebReplica = class _WebReplica extends RecordEdits {
     this._ordered = /* @__PURE__ */ new Map();
     this._dirty = /* @__PURE__ */ new Map();
     this._listeners = /* @__PURE__ */ new Set();
+    this._compactSince = null;
+    this._compactTimer = void 0;
     this._queue = Promise.resolve();
     this._broken = null;
     this.doc = new Doc();
@@ -11684,6 +11688,7 @@ var WebReplica = class _WebReplica extends RecordEdits {
   }
   /** Release the storage. The replica must not be used afterwards. */
   close() {
+    clearTimeout(this._compactTimer);
     this.doc.destroy();
     this.storage.close();
   }
@@ -11753,10 +11758,26 @@ var WebReplica = class _WebReplica extends RecordEdits {
     if (seqs.length) this._lastSeq = seqs[seqs.length - 1];
     this._tell(rows, false);
     this._logBytes += updates.reduce((n, u) => n + u.update.length, 0);
-    if (this._logBytes > Math.max(COMPACT_MIN_BYTES, this._snapshotBytes / 2)) {
-      await this._compact().catch(() => void 0);
-    }
+    if (this._logBytes > Math.max(COMPACT_MIN_BYTES, this._snapshotBytes / 2)) this._compactSoon();
     return rows.length;
+  }
+  /**
+   * Compact once changes pause: the change is stored already, and compacting (the whole
+   * document written again) would hold up a sync's next batch. Each commit postpones it
+   * by COMPACT_QUIET_MS, for at most COMPACT_LATEST_MS in all; one that fails is tried
+   * again after a later commit and never fails a change.
+   */
+  _compactSoon() {
+    const now = Date.now();
+    this._compactSince ??= now;
+    clearTimeout(this._compactTimer);
+    const wait = now - this._compactSince >= COMPACT_LATEST_MS ? 0 : COMPACT_QUIET_MS;
+    this._compactTimer = setTimeout(() => {
+      this._compactSince = null;
+      this._serial(() => this._compact()).catch(() => void 0);
+    }, wait);
+    /** @type {unknown} */
+    this._compactTimer.unref?.();
   }
   /**
    * Hear of every change of rows from now on: `listener(rows, whole)` gets the rows a
