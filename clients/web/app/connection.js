@@ -65,7 +65,9 @@ export class Connection {
     /** @type {ReturnType<typeof setTimeout> | null} */
     this.retryTimer = null;
     this.failures = 0;
-    /** Frames are handled one after another, in order. */
+    /** A connection is being opened (between syncNow and its socket). */
+    this.opening = false;
+    /** Frames and edits are handled one after another, in order. @type {Promise<void>} */
     this.queue = Promise.resolve();
     /** @type {SyncStatus} */
     this.status = { state: "stopped", waiting: 0, lastSent: null, lastReceived: null,
@@ -92,7 +94,7 @@ export class Connection {
    * once, not at the end of a back-off, when there is none.
    */
   scheduled() {
-    if (this.status.state === "refused") return;
+    if (this.status.state === "refused" || this.opening) return;
     const socket = this.socket;
     if (socket && socket.readyState <= 1) {
       this.socket = this.session = null;
@@ -104,22 +106,49 @@ export class Connection {
 
   /** Connect at once unless already connected (a live connection is in sync already). */
   syncNow() {
-    if (this.status.state === "refused") return;
+    if (this.status.state === "refused" || this.opening) return;
     if (this.socket && this.socket.readyState <= 1) return;
     if (this.retryTimer !== null) clearTimeout(this.retryTimer);
     this.retryTimer = null;
-    this.open().catch((error) => this.failed(null, `cannot sync: ${error.message}`));
+    this.opening = true;
+    this.open()
+      .catch((error) => this.failed(null, `cannot sync: ${error.message}`))
+      .finally(() => { this.opening = false; });
   }
 
-  /** Tell the session about a local edit, so that it goes out now when connected. */
+  /** Tell the session about a local edit, so that it goes out now when connected. Never
+   * throws: the edit is stored already, and a failure to send it is the status's business. */
   async localChanged() {
-    await this.refreshWaiting();
-    if (!this.session) return;
-    this.queue = this.queue.then(async () => {
-      await this.session?.localChanged();
+    await this.refreshWaiting().catch(() => undefined);
+    const session = this.session;
+    if (!session) return;
+    await this.run(session, async () => {
+      await session.localChanged();
       this.flush();
     });
-    await this.queue;
+  }
+
+  /**
+   * Run `job` for `session` after everything queued before it. A job of a session that is
+   * no longer the current one is dropped (an old connection's late frames must not act on
+   * the new one); a job that throws (the storage refused a write, say) ends that
+   * connection as a failure, to be tried again, and never stops the queue.
+   * @param {SyncSession} session @param {() => Promise<void>} job
+   */
+  run(session, job) {
+    this.queue = this.queue.then(async () => {
+      if (session !== this.session) return;
+      try {
+        await job();
+      } catch (error) {
+        if (session !== this.session) return;
+        const socket = this.socket;
+        this.socket = this.session = null;
+        socket?.close(4500, "the app could not go on");
+        this.failed(null, `sync stopped: ${/** @type {Error} */ (error).message ?? error}`);
+      }
+    });
+    return this.queue;
   }
 
   /** Take a new token (after enrolling again); a refused connection may then try again. */
@@ -139,14 +168,14 @@ export class Connection {
     this.socket = socket;
     this.session = session;
     socket.addEventListener("open", () => {
-      this.queue = this.queue.then(async () => {
+      this.run(session, async () => {
         this.update({ reachable: true });
         await session.connect();
         this.flush();
       });
     });
     socket.addEventListener("message", (message) => {
-      this.queue = this.queue.then(() => this.receive(session, message.data));
+      this.run(session, () => this.receive(session, message.data));
     });
     socket.addEventListener("close", (event) => {
       if (this.socket !== socket) return;
@@ -160,13 +189,18 @@ export class Connection {
   /** @param {SyncSession} session @param {unknown} data */
   async receive(session, data) {
     if (!(data instanceof ArrayBuffer)) {
-      this.socket?.close(4400, "text frame");
+      const socket = this.socket;
+      this.socket = this.session = null;
+      socket?.close(4400, "text frame");
       this.failed(4400, "the relay sent something that is not a sync message");
       return;
     }
     await session.receiveData(new Uint8Array(data));
     this.flush();
-    for (const event of session.eventsReceived()) await this.handle(event);
+    for (const event of session.eventsReceived()) {
+      if (session !== this.session) return; // an event before ended this connection
+      await this.handle(event);
+    }
     await this.refreshWaiting();
   }
 
@@ -189,7 +223,10 @@ export class Connection {
       this.socket = this.session = null;
       socket?.close(event.code >= 4000 && event.code < 5000 ? event.code : 4400,
         String(event.reason).slice(0, 120));
-      this.failed(event.code, `sync failed: ${event.reason} (code ${event.code})`);
+      // A token refused in the middle of a session (the relay says so before it closes)
+      // is a refusal like one at the door: no retries, and the words that say what to do.
+      if (REFUSED.has(event.code)) this.closed(event.code, event.reason);
+      else this.failed(event.code, `sync failed: ${event.reason} (code ${event.code})`);
     }
   }
 

@@ -50,7 +50,7 @@ function show(enrolment) {
   startSync(enrolment);
 }
 
-/** @type {{ remote: Remote, space: string } | null} */
+/** @type {{ remote: Remote, space: string, relay: string } | null} */
 let running = null;
 
 /**
@@ -62,17 +62,19 @@ let running = null;
 function startSync(enrolment) {
   document.documentElement.dataset.space = enrolment.space;
   const values = { relay: enrolment.relay, space: enrolment.space, token: enrolment.token };
-  if (running && running.space === enrolment.space) {
+  if (running && running.space === enrolment.space && running.relay === enrolment.relay) {
     void running.remote.call("enrolAgain", values);
     return;
   }
   if (running) {
-    location.reload(); // another space: start afresh with the new enrolment
+    // Another space, or the same one on another relay (a database of its own): start
+    // afresh with the new enrolment. Edits not yet sent stay in the old database.
+    location.reload();
     return;
   }
   const worker = new Worker(new URL("./dist/worker.js", import.meta.url), { type: "module" });
   const remote = new Remote(worker);
-  running = { remote, space: enrolment.space };
+  running = { remote, space: enrolment.space, relay: enrolment.relay };
   element("shell", HTMLElement).hidden = true;
   const screens = element("screens", HTMLElement);
   screens.hidden = false;
@@ -84,6 +86,7 @@ function startSync(enrolment) {
     space: enrolment.space, waiting: sync.waiting,
     error: sync.error ? sync.error.message : undefined,
   }));
+  remote.on("failed", (/** @type {Error} */ error) => app.fatal(error));
   remote.call("open", values).catch((error) => app.fatal(error));
 }
 

@@ -26,7 +26,7 @@ export class RemoteError extends Error {
 /** The page's side: call methods on the worker, hear its events. */
 export class Remote {
   /** @param {{ postMessage(message: unknown): void,
-   *   addEventListener(type: "message", listener: (event: MessageEvent) => void): void }} port */
+   *   addEventListener(type: string, listener: (event: any) => void): void }} port */
   constructor(port) {
     this.port = port;
     this.next = 1;
@@ -34,11 +34,30 @@ export class Remote {
     this.waiting = new Map();
     /** @type {Map<string, Set<(data: any) => void>>} */
     this.listeners = new Map();
-    port.addEventListener("message", (message) => this.receive(message.data));
+    /** Why the worker cannot answer any more, once it cannot. @type {Error | null} */
+    this.broken = null;
+    port.addEventListener("message", (/** @type {MessageEvent} */ message) => this.receive(message.data));
+    // A worker that fails to load, or dies, answers nothing: say so instead of waiting.
+    port.addEventListener("error", (/** @type {ErrorEvent} */ event) => {
+      event.preventDefault?.();
+      this.fail(new Error(`the app's engine stopped: ${event.message || "it could not be loaded"}`));
+    });
+    port.addEventListener("messageerror", () => this.fail(new Error("the app's engine sent a message that cannot be read")));
+  }
+
+  /** Reject every call waiting and every later one, and tell the "failed" listeners.
+   * @param {Error} error */
+  fail(error) {
+    if (this.broken) return;
+    this.broken = error;
+    for (const { reject } of this.waiting.values()) reject(error);
+    this.waiting.clear();
+    for (const listener of this.listeners.get("failed") ?? []) listener(error);
   }
 
   /** @param {string} method @param {unknown[]} args @returns {Promise<any>} */
   call(method, ...args) {
+    if (this.broken) return Promise.reject(this.broken);
     const id = this.next++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });

@@ -10,6 +10,7 @@ import { WebReplica } from "../src/replica.js";
 import { IndexedDbStorage } from "../src/storage/indexeddb.js";
 import { Connection, spaceUrl } from "./connection.js";
 import { serve } from "./rpc.js";
+import { rebase, textChange } from "./text_change.js";
 import { Waiting } from "./waiting.js";
 
 export const APP_VERSION = "0.1.0";
@@ -41,6 +42,11 @@ const channel = serve(port, {
   restore: (kind, id) => edit(kind, id, (r) => r.restore(kind, id)),
   resolve: (kind, id, field, value) => edit(kind, id, (r) => r.resolve(kind, id, field, value)),
   editNoteText: (id, index, change) => edit("note", id, (r) => r.editNoteText(id, index, change)),
+  editNoteFrom: (id, base, index, change) => edit("note", id, (r) => {
+    const now = String(r.get("note", id, { includeDeleted: true }).text ?? "");
+    const moved = rebase(textChange(base, now), index, change.delete);
+    return r.editNoteText(id, moved.index, { insert: change.insert, delete: moved.delete });
+  }),
   addToGroup: (group, contact) => edit("group", group, (r) => r.addToGroup(group, contact)),
   removeFromGroup: (group, contact) => edit("group", group, (r) => r.removeFromGroup(group, contact)),
   get: (kind, id) => ready().get(kind, id, { includeDeleted: true }),
@@ -68,7 +74,9 @@ async function edit(kind, id, change) {
     await waiting.edited(kind, id ?? String(result), opened.lastSeq);
     channel.send("waiting", waiting.keys());
   }
-  await connection?.localChanged();
+  // Sent behind whatever the connection is doing (a first sync, say), without making the
+  // caller wait for it: the edit is stored, and the status tells how it goes.
+  void connection?.localChanged();
   return result;
 }
 

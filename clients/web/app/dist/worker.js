@@ -13203,6 +13203,7 @@ var Connection = class {
     this.session = null;
     this.retryTimer = null;
     this.failures = 0;
+    this.opening = false;
     this.queue = Promise.resolve();
     this.status = {
       state: "stopped",
@@ -13233,7 +13234,7 @@ var Connection = class {
    * once, not at the end of a back-off, when there is none.
    */
   scheduled() {
-    if (this.status.state === "refused") return;
+    if (this.status.state === "refused" || this.opening) return;
     const socket = this.socket;
     if (socket && socket.readyState <= 1) {
       this.socket = this.session = null;
@@ -13244,21 +13245,48 @@ var Connection = class {
   }
   /** Connect at once unless already connected (a live connection is in sync already). */
   syncNow() {
-    if (this.status.state === "refused") return;
+    if (this.status.state === "refused" || this.opening) return;
     if (this.socket && this.socket.readyState <= 1) return;
     if (this.retryTimer !== null) clearTimeout(this.retryTimer);
     this.retryTimer = null;
-    this.open().catch((error) => this.failed(null, `cannot sync: ${error.message}`));
+    this.opening = true;
+    this.open().catch((error) => this.failed(null, `cannot sync: ${error.message}`)).finally(() => {
+      this.opening = false;
+    });
   }
-  /** Tell the session about a local edit, so that it goes out now when connected. */
+  /** Tell the session about a local edit, so that it goes out now when connected. Never
+   * throws: the edit is stored already, and a failure to send it is the status's business. */
   async localChanged() {
-    await this.refreshWaiting();
-    if (!this.session) return;
-    this.queue = this.queue.then(async () => {
-      await this.session?.localChanged();
+    await this.refreshWaiting().catch(() => void 0);
+    const session = this.session;
+    if (!session) return;
+    await this.run(session, async () => {
+      await session.localChanged();
       this.flush();
     });
-    await this.queue;
+  }
+  /**
+   * Run `job` for `session` after everything queued before it. A job of a session that is
+   * no longer the current one is dropped (an old connection's late frames must not act on
+   * the new one); a job that throws (the storage refused a write, say) ends that
+   * connection as a failure, to be tried again, and never stops the queue.
+   * @param {SyncSession} session @param {() => Promise<void>} job
+   */
+  run(session, job) {
+    this.queue = this.queue.then(async () => {
+      if (session !== this.session) return;
+      try {
+        await job();
+      } catch (error) {
+        if (session !== this.session) return;
+        const socket = this.socket;
+        this.socket = this.session = null;
+        socket?.close(4500, "the app could not go on");
+        this.failed(null, `sync stopped: ${/** @type {Error} */
+        error.message ?? error}`);
+      }
+    });
+    return this.queue;
   }
   /** Take a new token (after enrolling again); a refused connection may then try again. */
   retryWith(url, token) {
@@ -13276,14 +13304,14 @@ var Connection = class {
     this.socket = socket;
     this.session = session;
     socket.addEventListener("open", () => {
-      this.queue = this.queue.then(async () => {
+      this.run(session, async () => {
         this.update({ reachable: true });
         await session.connect();
         this.flush();
       });
     });
     socket.addEventListener("message", (message) => {
-      this.queue = this.queue.then(() => this.receive(session, message.data));
+      this.run(session, () => this.receive(session, message.data));
     });
     socket.addEventListener("close", (event) => {
       if (this.socket !== socket) return;
@@ -13296,13 +13324,18 @@ var Connection = class {
   /** @param {SyncSession} session @param {unknown} data */
   async receive(session, data) {
     if (!(data instanceof ArrayBuffer)) {
-      this.socket?.close(4400, "text frame");
+      const socket = this.socket;
+      this.socket = this.session = null;
+      socket?.close(4400, "text frame");
       this.failed(4400, "the relay sent something that is not a sync message");
       return;
     }
     await session.receiveData(new Uint8Array(data));
     this.flush();
-    for (const event of session.eventsReceived()) await this.handle(event);
+    for (const event of session.eventsReceived()) {
+      if (session !== this.session) return;
+      await this.handle(event);
+    }
     await this.refreshWaiting();
   }
   /** @param {any} event */
@@ -13326,7 +13359,8 @@ var Connection = class {
         event.code >= 4e3 && event.code < 5e3 ? event.code : 4400,
         String(event.reason).slice(0, 120)
       );
-      this.failed(event.code, `sync failed: ${event.reason} (code ${event.code})`);
+      if (REFUSED.has(event.code)) this.closed(event.code, event.reason);
+      else this.failed(event.code, `sync failed: ${event.reason} (code ${event.code})`);
     }
   }
   flush() {
@@ -13426,6 +13460,38 @@ function serve(port2, handlers) {
   };
 }
 
+// app/text_change.js
+function textChange(before, after) {
+  if (before === after) return null;
+  let head = 0;
+  const most = Math.min(before.length, after.length);
+  while (head < most && before.charCodeAt(head) === after.charCodeAt(head)) head++;
+  if (head > 0 && isHighSurrogate(before.charCodeAt(head - 1))) head--;
+  let tail = 0;
+  while (tail < most - head && before.charCodeAt(before.length - 1 - tail) === after.charCodeAt(after.length - 1 - tail)) tail++;
+  if (tail > 0 && isLowSurrogate(before.charCodeAt(before.length - tail))) tail--;
+  const removed = before.slice(head, before.length - tail);
+  const insert = after.slice(head, after.length - tail);
+  return {
+    index: [...before.slice(0, head)].length,
+    delete: [...removed].length,
+    insert,
+    unitIndex: head,
+    unitDelta: insert.length - removed.length
+  };
+}
+function rebase(other, index, count) {
+  if (other === null) return { index, delete: count };
+  const start = other.index;
+  const end = other.index + other.delete;
+  const added = [...other.insert].length;
+  if (index + count <= start) return { index, delete: count };
+  if (index >= end) return { index: index + added - other.delete, delete: count };
+  return { index: start + added, delete: Math.max(0, index + count - end) };
+}
+var isHighSurrogate = (unit) => unit >= 55296 && unit <= 56319;
+var isLowSurrogate = (unit) => unit >= 56320 && unit <= 57343;
+
 // app/waiting.js
 var META2 = "app.waiting";
 var Waiting = class {
@@ -13500,6 +13566,11 @@ var channel = serve(port, {
   restore: (kind, id2) => edit(kind, id2, (r) => r.restore(kind, id2)),
   resolve: (kind, id2, field, value) => edit(kind, id2, (r) => r.resolve(kind, id2, field, value)),
   editNoteText: (id2, index, change) => edit("note", id2, (r) => r.editNoteText(id2, index, change)),
+  editNoteFrom: (id2, base, index, change) => edit("note", id2, (r) => {
+    const now = String(r.get("note", id2, { includeDeleted: true }).text ?? "");
+    const moved = rebase(textChange(base, now), index, change.delete);
+    return r.editNoteText(id2, moved.index, { insert: change.insert, delete: moved.delete });
+  }),
   addToGroup: (group, contact) => edit("group", group, (r) => r.addToGroup(group, contact)),
   removeFromGroup: (group, contact) => edit("group", group, (r) => r.removeFromGroup(group, contact)),
   get: (kind, id2) => ready().get(kind, id2, { includeDeleted: true }),
@@ -13522,7 +13593,7 @@ async function edit(kind, id2, change) {
     await waiting.edited(kind, id2 ?? String(result), opened.lastSeq);
     channel.send("waiting", waiting.keys());
   }
-  await connection?.localChanged();
+  void connection?.localChanged();
   return result;
 }
 async function open(enrolment) {

@@ -9,6 +9,7 @@ import { RemoteError } from "../rpc.js";
 import { h, localInputValue, readableTime } from "./dom.js";
 import { VirtualList } from "./list.js";
 import { RowSet, recordName } from "./model.js";
+import { textChange } from "../text_change.js";
 
 /** @typedef {import("../rpc.js").Remote} Remote */
 /** @typedef {import("../../src/storage/types.js").Row} Row */
@@ -91,9 +92,17 @@ export class App {
     /** @type {ReturnType<typeof setInterval> | undefined} */
     this.scheduleTimer = undefined;
     this.minutes = Number(localStorage.getItem(SCHEDULE_KEY)) || DEFAULT_MINUTES;
+    this.nextSync = 0;
     this.schedule(this.minutes);
+    // Back on screen, or back online: sync now rather than at the end of a wait.
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible") this.act(this.remote.call("scheduledSync"));
+    });
+    addEventListener("online", () => this.act(this.remote.call("scheduledSync")));
     /** @type {(() => void) | null} what re-draws the current screen when rows change */
     this.redraw = null;
+    /** @type {((body: string) => void) | null} a note's box, told of its body's changes */
+    this.noteChanged = null;
     this.route();
   }
 
@@ -112,7 +121,12 @@ export class App {
     }
     this.minutes = minutes;
     clearInterval(this.scheduleTimer);
-    this.scheduleTimer = setInterval(() => this.act(this.remote.call("scheduledSync")), minutes * 60_000);
+    this.nextSync = Date.now() + minutes * 60_000;
+    this.scheduleTimer = setInterval(() => {
+      this.nextSync = Date.now() + minutes * 60_000;
+      this.act(this.remote.call("scheduledSync"));
+      if (location.hash === "#/sync") this.route();
+    }, minutes * 60_000);
   }
 
   /** Say that the space could not be opened (the data stays where it is).
@@ -125,6 +139,7 @@ export class App {
     const path = (location.hash || "#/contacts").split("?")[0];
     const [, screen = "contacts", id = "", action = ""] = path.split("/");
     this.redraw = null;
+    this.noteChanged = null;
     const kinds = /** @type {Record<string, string>} */ ({ contact: "contact", company: "company",
       opportunity: "opportunity", note: "note", activity: "activity", history: "history" });
     if (screen === "new" && kinds[id]) this.form(kinds[id], null);
@@ -326,7 +341,14 @@ export class App {
       ].filter((part) => part !== null));
     };
     this.redraw = () => {
-      if (!this.main.contains(document.activeElement) || document.activeElement === document.body) draw();
+      // Not under someone typing (a history entry); a note's box takes changes itself.
+      const focused = document.activeElement;
+      const typing = focused instanceof HTMLInputElement || focused instanceof HTMLTextAreaElement;
+      if (typing && this.main.contains(focused)) {
+        if (kind === "note") this.noteChanged?.(String(this.rows.get(kind, id)?.data.text ?? ""));
+        return;
+      }
+      draw();
     };
     draw();
   }
@@ -360,23 +382,52 @@ export class App {
     return typeof value === "object" ? JSON.stringify(value) : String(value);
   }
 
-  /** The body of a note, edited as collaborative text: what is typed goes to the engine as
-   * the smallest change to the body, so edits made elsewhere in it meanwhile survive.
+  /** The body of a note, edited as collaborative text: each change typed goes to the
+   * engine at once as that change alone (an insert or a delete at a place), so that what
+   * others type elsewhere in the body meanwhile is kept, character by character; and
+   * what others typed comes into the box as it arrives, the caret kept in its place.
    * @param {string} id @param {string} text */
   noteEditor(id, text) {
     const area = /** @type {HTMLTextAreaElement} */ (h("textarea", { "aria-label": "Note", rows: 8 }));
     area.value = text;
-    let saved = text;
-    let timer = /** @type {ReturnType<typeof setTimeout> | undefined} */ (undefined);
+    let base = text; // the body as this box last gave it to the engine, or had it from there
+    let sending = 0; // changes sent and not yet answered
+    /** @type {string | null} the newest body the engine told of */
+    let told = null;
+    // Take what the engine told once all our changes are in it (bodies told before are
+    // our own changes coming back, older than the box): then only others' edits differ.
+    const takeTold = () => {
+      if (sending > 0 || told === null) return;
+      const body = told;
+      told = null;
+      if (body === base) return;
+      const change = textChange(base, body);
+      const { selectionStart: start, selectionEnd: end } = area;
+      area.value = body;
+      base = body;
+      if (change) {
+        const shift = (/** @type {number} */ at) => (at <= change.unitIndex ? at
+          : Math.max(change.unitIndex, at + change.unitDelta));
+        area.setSelectionRange(shift(start), shift(end));
+      }
+    };
     area.addEventListener("input", () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        const now = area.value;
-        if (now === saved) return;
-        saved = now;
-        this.act(this.remote.call("update", "note", id, { text: now }));
-      }, 400);
+      const made = textChange(base, area.value);
+      const change = made && { ...made, base };
+      base = area.value;
+      if (!change) return;
+      sending += 1;
+      // With the body it was made on: the engine's may hold others' edits the box has not
+      // shown yet, and the change is moved past them (text_change.js's rebase).
+      const sent = this.remote.call("editNoteFrom", id, change.base, change.index,
+        { insert: change.insert, delete: change.delete });
+      this.act(sent);
+      sent.finally(() => { sending -= 1; takeTold(); }).catch(() => undefined);
     });
+    this.noteChanged = (body) => {
+      told = body;
+      takeTold();
+    };
     return area;
   }
 
@@ -469,8 +520,11 @@ export class App {
         const spec = KINDS[kind].fields[name];
         const typed = read(spec, input);
         const before = data[name] ?? null;
-        // An unticked box is "no" whether the field says false or nothing: not a change.
-        const unchanged = spec.type === "bool" ? typed === Boolean(before) : same(typed, before);
+        // An unticked box is "no" whether the field says false or nothing; a time shown
+        // to the minute and not touched keeps its seconds: neither is a change.
+        const unchanged = spec.type === "bool" ? typed === Boolean(before)
+          : spec.type === "datetime" ? localInputValue(before) === input.value
+            : same(typed, before);
         if (id ? !unchanged : typed !== null && typed !== false) values[name] = typed;
       }
       const link = new URLSearchParams(location.hash.split("?")[1] ?? "").get("contact");
@@ -525,6 +579,7 @@ export class App {
         h("dt", {}, "Edits waiting"), h("dd", {}, String(s?.waiting ?? 0)),
         h("dt", {}, "Last sent"), h("dd", {}, when(s?.lastSent)),
         h("dt", {}, "Last received"), h("dd", {}, when(s?.lastReceived)),
+        h("dt", {}, "Next scheduled sync"), h("dd", {}, new Date(this.nextSync).toLocaleTimeString()),
         h("dt", {}, "Last error"), h("dd", {}, s?.error ? `${s.error.message}${s.error.code ? ` (code ${s.error.code})` : ""}` : "none")),
       h("button", { type: "button", className: "primary", onclick: () => this.act(this.remote.call("syncNow")) }, "Sync now"),
       h("p", {}, h("label", { for: "schedule" }, "Sync at least every (minutes)"), minutes,
