@@ -1,7 +1,8 @@
 """The relay server: WebSocket sync endpoint, health and metrics on one port.
 
-``/v1/spaces/<space>`` is the sync endpoint (token in ``Authorization: Bearer``
-or ``?token=``); ``GET /healthz`` answers ``{"status": "ok", ...}``, or 503 with the
+``/v1/spaces/<space>`` is the sync endpoint (the token in ``Authorization: Bearer``,
+or, from a browser, which cannot set that header, as the WebSocket subprotocol
+``handsync.token.<token>`` beside ``handsync``, or in ``?token=``); ``GET /healthz`` answers ``{"status": "ok", ...}``, or 503 with the
 reason while the store cannot write; ``GET /metrics`` gives Prometheus text; ``/`` and
 ``/app/`` serve the handheld app (relay/static.py). A refused token is answered by accepting the
 WebSocket and closing it at once with 4401 (bad, expired or revoked token) or
@@ -15,6 +16,7 @@ import json
 import logging
 import signal
 import ssl
+from collections.abc import Sequence
 from functools import partial
 from http import HTTPStatus
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -23,6 +25,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
+from websockets.typing import Subprotocol
 
 from engine.codec import CloseCode
 from relay.config import RelayConfig
@@ -34,14 +37,30 @@ from relay.workers import now_ms
 
 log = logging.getLogger("handsync.relay")
 PATH_PREFIX = "/v1/spaces/"
+#: The subprotocol a browser offers, and the relay takes, with its token beside it: a
+#: page cannot set a WebSocket's headers, and a token in the address (``?token=``) ends
+#: up in the access logs of proxies; a subprotocol header does not.
+SUBPROTOCOL = "handsync"
+TOKEN_PROTOCOL = "handsync.token."
 
 
 def _token_from(request: Request) -> str | None:
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
         return header[7:].strip()
+    for offered in request.headers.get_all("Sec-WebSocket-Protocol"):
+        for protocol in offered.split(","):
+            if protocol.strip().startswith(TOKEN_PROTOCOL):
+                return protocol.strip()[len(TOKEN_PROTOCOL):]
     values = parse_qs(urlsplit(request.path).query).get("token")
     return values[0] if values else None
+
+
+def _select_subprotocol(_: ServerConnection,
+                        offered: Sequence[Subprotocol]) -> Subprotocol | None:
+    """Take ``handsync`` when a client offers it (a browser carrying its token beside it),
+    and go on without a subprotocol otherwise (the CLI, a stock Yjs client)."""
+    return Subprotocol(SUBPROTOCOL) if SUBPROTOCOL in offered else None
 
 
 def _space_from(path: str) -> str | None:
@@ -81,6 +100,7 @@ class RelayServer:
             self._handle, self.config.host, self.config.port,
             process_request=self._process_request, max_size=self.config.max_frame,
             compression=None, ssl=ssl_context, max_queue=64, write_limit=2**20,
+            select_subprotocol=_select_subprotocol,
         )
         self._watch = loop.create_task(self.hub.watch_tokens())
         log.info('{"event": "listening", "host": "%s", "port": %d}', self.config.host, self.port)
@@ -168,7 +188,8 @@ class RelayServer:
         if self.hub.connection_count >= self.config.max_connections:
             return CloseCode.RATE_LIMITED, "too many connections; retry later"
         if not token_text:
-            return CloseCode.UNAUTHORIZED, "missing token (Authorization: Bearer or ?token=)"
+            return CloseCode.UNAUTHORIZED, ("missing token (Authorization: Bearer, the "
+                                            "subprotocol handsync.token.<token>, or ?token=)")
         if token is None:
             return CloseCode.UNAUTHORIZED, "unknown token"
         if not token.valid_at(now_ms()):

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
+from websockets.typing import Subprotocol
 
 from engine.codec import Message, decode, encode
 from engine.replica import Replica
@@ -139,11 +140,17 @@ class RawClient:
 
 @asynccontextmanager
 async def raw(url: str, space: str, token: str | None, *, query: bool = False,
+              subprotocol: bool = False,
               max_size: int = 64 * 1024 * 1024) -> AsyncIterator[RawClient]:
-    headers = {} if token is None or query else {"Authorization": f"Bearer {token}"}
+    """A raw client with ``token`` in the Authorization header, or in the query string,
+    or (as the web app sends it) as a subprotocol beside ``handsync``."""
+    in_header = token is not None and not query and not subprotocol
+    headers = {"Authorization": f"Bearer {token}"} if in_header else {}
     target = f"{url}/v1/spaces/{space}" + (f"?token={token}" if query and token else "")
+    offered = ([Subprotocol("handsync"), Subprotocol(f"handsync.token.{token}")]
+               if subprotocol and token else None)
     async with connect(target, additional_headers=headers, max_size=max_size,
-                       compression=None) as ws:
+                       compression=None, subprotocols=offered) as ws:
         yield RawClient(ws)
 
 

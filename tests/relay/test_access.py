@@ -60,12 +60,12 @@ async def seed(relay_data: Relay, url: str) -> str:
     return ann
 
 
-async def attempt(url: str, space: str, token: str | None, *,
-                  query: bool = False) -> tuple[int, str, list[Message]]:
+async def attempt(url: str, space: str, token: str | None, *, query: bool = False,
+                  subprotocol: bool = False) -> tuple[int, str, list[Message]]:
     """Connect, try to read and write at once, and return how the relay closed."""
     writer = replica("intruder")
     writer.create("contact", {"first_name": "Mallory"})
-    async with raw(url, space, token, query=query) as client:
+    async with raw(url, space, token, query=query, subprotocol=subprotocol) as client:
         # The relay may have closed before we got to write: that is fine.
         with contextlib.suppress(ConnectionClosed):
             await client.send(Hello(PROTOCOL_VERSION, "intruder", 0), SyncStep1(b"\x00"),
@@ -75,12 +75,13 @@ async def attempt(url: str, space: str, token: str | None, *,
 
 
 async def expect_refused(relay_data: Relay, space: str, token: str | None, code: int, *,
-                         query: bool = False) -> str:
+                         query: bool = False, subprotocol: bool = False) -> str:
     """Assert the relay refuses ``token`` on ``space`` with ``code`` and leaks and stores nothing."""
     async with running(relay_data.config()) as url:
         await seed(relay_data, url)
         before = {name: stored(relay_data, name) for name in ("acme", "other")}
-        got, reason, inbox = await attempt(url, space, token, query=query)
+        got, reason, inbox = await attempt(url, space, token, query=query,
+                                           subprotocol=subprotocol)
         assert got == code, (got, reason)
         assert reason.strip(), "the close frame must say why"
         assert not [m for m in inbox if isinstance(m, SYNC_REPLIES)], inbox
@@ -127,11 +128,21 @@ def test_bad_token_in_the_query_string_is_refused_with_4401(relay_data: Relay) -
                                CloseCode.UNAUTHORIZED, query=True))
 
 
-def test_token_in_the_query_string_is_accepted(relay_data: Relay) -> None:
+def test_bad_token_as_a_subprotocol_is_refused_with_4401(relay_data: Relay) -> None:
+    asyncio.run(expect_refused(relay_data, "acme", "hs_0123456789ab_notatoken",
+                               CloseCode.UNAUTHORIZED, subprotocol=True))
+
+
+@pytest.mark.parametrize("carrier", ["query", "subprotocol"])
+def test_token_in_the_query_string_or_as_a_subprotocol_is_accepted(relay_data: Relay,
+                                                                   carrier: str) -> None:
     async def scenario() -> None:
         async with running(relay_data.config()) as url:
             ann = await seed(relay_data, url)
-            async with raw(url, "acme", relay_data.tokens["pc"], query=True) as client:
+            async with raw(url, "acme", relay_data.tokens["pc"], query=carrier == "query",
+                           subprotocol=carrier == "subprotocol") as client:
+                # The relay takes "handsync" when it is offered (a browser needs one taken).
+                assert client.ws.subprotocol == ("handsync" if carrier == "subprotocol" else None)
                 await client.send(Hello(PROTOCOL_VERSION, "pc", 0), SyncStep1(b"\x00"))
                 await client.wait_for(lambda m: isinstance(m, CaughtUp))
                 # A new device gets the snapshot (SyncStep2) and the log after it (Relayed).

@@ -22,6 +22,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection, serve
+from websockets.typing import Subprotocol
 
 from tests.clients.conftest import run
 from tests.web.conftest import RelayProcess, _start_relay, restart
@@ -324,15 +325,16 @@ def test_6_a_relay_answering_garbage_is_a_clear_message_and_nothing_is_stored(
 
 @contextmanager
 def garbage_relay() -> Iterator[int]:
-    """A WebSocket server on 127.0.0.1 that answers every connection with bytes that are
-    no sync message, then waits for the client to close."""
+    """A WebSocket server on 127.0.0.1 that takes the app's subprotocol as a relay does,
+    answers every connection with bytes that are no sync message, then waits for the
+    client to close."""
     def answer(connection: ServerConnection) -> None:
         connection.send(b"\x07\xff\xffgarbage")
         with suppress(ConnectionClosed):
             for _ in connection:  # until the client closes
                 pass
 
-    with serve(answer, "127.0.0.1", 0) as server:
+    with serve(answer, "127.0.0.1", 0, subprotocols=[Subprotocol("handsync")]) as server:
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         try:

@@ -41,15 +41,24 @@ const REFUSED = new Set([4401, 4403, 4404]);
  * }} ConnectionOptions
  */
 
-/** The relay's URL for one space, with the token in the query (browsers cannot set headers). */
-export function spaceUrl(/** @type {string} */ relay, /** @type {string} */ space, /** @type {string} */ token) {
+/** The relay's URL for one space. The token is not in it: see `protocols`. */
+export function spaceUrl(/** @type {string} */ relay, /** @type {string} */ space) {
   const base = new URL(relay);
   base.protocol = base.protocol === "https:" || base.protocol === "wss:" ? "wss:" : "ws:";
   base.pathname = `${base.pathname.replace(/\/+$/, "")}/v1/spaces/${encodeURIComponent(space)}`;
-  base.search = new URLSearchParams({ token }).toString();
+  base.search = "";
   base.hash = "";
   return base.toString();
 }
+
+/**
+ * The WebSocket subprotocols a page offers: "handsync", which the relay takes, and the
+ * token beside it. A page cannot set a WebSocket's headers, and a token in the address
+ * would land in the access logs of proxies on the way; this header does not
+ * (docs/protocol.md, "Transport").
+ * @param {string} token
+ */
+export const protocols = (token) => ["handsync", `handsync.token.${token}`];
 
 export class Connection {
   /** @param {ConnectionOptions} options */
@@ -162,7 +171,7 @@ export class Connection {
   async open() {
     const cursor = await this.options.loadCursor();
     this.update({ state: "connecting", nextTryAt: null });
-    const socket = new this.Socket(this.options.url);
+    const socket = new this.Socket(this.options.url, protocols(this.options.token));
     socket.binaryType = "arraybuffer";
     const session = new SyncSession(this.options.replica, { resumeCursor: cursor });
     this.socket = socket;

@@ -54,7 +54,7 @@ const channel = serve(port, {
   // "Sync now" and the schedule: a fresh round, even over an open connection.
   syncNow: () => connection?.scheduled(),
   scheduledSync: () => connection?.scheduled(),
-  enrolAgain: (/** @type {Enrolment} */ e) => connection?.retryWith(spaceUrl(e.relay, e.space, e.token), e.token),
+  enrolAgain: (/** @type {Enrolment} */ e) => connection?.retryWith(spaceUrl(e.relay, e.space), e.token),
   diagnostics,
 });
 
@@ -109,7 +109,7 @@ async function open(enrolment) {
   const opened = replica;
   connection = new Connection({
     replica,
-    url: spaceUrl(enrolment.relay, enrolment.space, enrolment.token),
+    url: spaceUrl(enrolment.relay, enrolment.space),
     token: enrolment.token,
     // The relay log place this phone holds up to: resumed from at the next connection.
     loadCursor: async () => Number(opened.getMeta(CURSOR_META) ?? 0),

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { Connection, retryDelay } from "../app/connection.js";
+import { Connection, retryDelay, spaceUrl } from "../app/connection.js";
 import { encode } from "../src/codec.js";
 import { WebReplica } from "../src/replica.js";
 import { TestStorage } from "./support/memory_storage.js";
@@ -14,10 +14,11 @@ const T0 = 1_800_000_000_000;
 
 /** A WebSocket the test opens, feeds and closes by hand. */
 class FakeSocket extends EventTarget {
-  /** @param {string} url */
-  constructor(url) {
+  /** @param {string} url @param {string[]} protocols */
+  constructor(url, protocols) {
     super();
     this.url = url;
+    this.protocols = protocols;
     this.readyState = 0;
     this.binaryType = "blob";
     /** @type {Uint8Array[]} */
@@ -65,7 +66,7 @@ async function setUp() {
   const statuses = [];
   let cursor = 0;
   const connection = new Connection({
-    replica, url: "ws://127.0.0.1:1/v1/spaces/acme?token=t", token: "t",
+    replica, url: spaceUrl("https://relay.example.com/base/", "acme"), token: "hs_ab12cd_secret",
     loadCursor: async () => cursor, saveCursor: async (seq) => { cursor = seq; },
     onStatus: (status) => statuses.push(status), onReceived: () => {}, onAcknowledged: async () => {},
     WebSocket: /** @type {any} */ (FakeSocket), random: () => 0.5,
@@ -90,6 +91,9 @@ test("Sync now right after opening makes no second connection", async () => {
   connection.syncNow();
   await settle();
   assert.equal(FakeSocket.made.length, 1);
+  // The token travels as a subprotocol, never in the address.
+  assert.equal(FakeSocket.made[0].url, "wss://relay.example.com/base/v1/spaces/acme");
+  assert.deepEqual(FakeSocket.made[0].protocols, ["handsync", "handsync.token.hs_ab12cd_secret"]);
   connection.stop();
 });
 

@@ -13184,14 +13184,15 @@ var SyncSession = class {
 var FIRST_RETRY_MS = 1e3;
 var LAST_RETRY_MS = 5 * 6e4;
 var REFUSED = /* @__PURE__ */ new Set([4401, 4403, 4404]);
-function spaceUrl(relay, space, token) {
+function spaceUrl(relay, space) {
   const base = new URL(relay);
   base.protocol = base.protocol === "https:" || base.protocol === "wss:" ? "wss:" : "ws:";
   base.pathname = `${base.pathname.replace(/\/+$/, "")}/v1/spaces/${encodeURIComponent(space)}`;
-  base.search = new URLSearchParams({ token }).toString();
+  base.search = "";
   base.hash = "";
   return base.toString();
 }
+var protocols = (token) => ["handsync", `handsync.token.${token}`];
 var Connection = class {
   /** @param {ConnectionOptions} options */
   constructor(options) {
@@ -13298,7 +13299,7 @@ var Connection = class {
   async open() {
     const cursor = await this.options.loadCursor();
     this.update({ state: "connecting", nextTryAt: null });
-    const socket = new this.Socket(this.options.url);
+    const socket = new this.Socket(this.options.url, protocols(this.options.token));
     socket.binaryType = "arraybuffer";
     const session = new SyncSession(this.options.replica, { resumeCursor: cursor });
     this.socket = socket;
@@ -13578,7 +13579,7 @@ var channel = serve(port, {
   // "Sync now" and the schedule: a fresh round, even over an open connection.
   syncNow: () => connection?.scheduled(),
   scheduledSync: () => connection?.scheduled(),
-  enrolAgain: (e) => connection?.retryWith(spaceUrl(e.relay, e.space, e.token), e.token),
+  enrolAgain: (e) => connection?.retryWith(spaceUrl(e.relay, e.space), e.token),
   diagnostics
 });
 function ready() {
@@ -13625,7 +13626,7 @@ async function open(enrolment) {
   const opened = replica;
   connection = new Connection({
     replica,
-    url: spaceUrl(enrolment.relay, enrolment.space, enrolment.token),
+    url: spaceUrl(enrolment.relay, enrolment.space),
     token: enrolment.token,
     // The relay log place this phone holds up to: resumed from at the next connection.
     loadCursor: async () => Number(opened.getMeta(CURSOR_META) ?? 0),
