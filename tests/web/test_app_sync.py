@@ -116,6 +116,21 @@ def test_2_an_edit_in_the_browser_reaches_the_cli_and_a_cli_edit_appears_without
     expect(page.get_by_role("link", name="+49 170 5550142")).to_be_visible()
     assert page.get_by_role("link", name="+49 170 5550142").get_attribute("href") == "tel:+491705550142"
 
+    # Delete moves the contact to the trash (the screen says so at once); Restore brings it back.
+    page.get_by_role("button", name="Delete").click()
+    expect(page.get_by_text("In the trash.")).to_be_visible()
+    page.get_by_role("link", name="Trash").click()
+    page.get_by_role("button", name="Restore").click()
+    expect(page.get_by_text("The trash is empty.")).to_be_visible()
+    page.get_by_role("link", name="Contacts", exact=True).click()
+    expect(link_named(page, "Jürgen Müller")).to_be_visible()
+    for _ in range(20):  # the PC syncs until the phone's delete and restore reached it
+        field.cli("sync")
+        shown = field.json("contact", "show", made)[0]
+        if not shown["deleted"] and shown["updated_by"] != "cli":
+            break
+    assert field.json("contact", "show", made)[0]["deleted"] is False
+
 
 def test_3_offline_edits_survive_a_reload_and_reach_the_cli_when_the_relay_is_back(
         field: Field) -> None:

@@ -34,6 +34,7 @@ def web_copy(tmp_path: Path) -> Path:
     copy = tmp_path / "web"
     for folder in ("app", "src"):
         shutil.copytree(WEB / folder, copy / folder)
+    shutil.copy(WEB / "package.json", copy / "package.json")  # the worker reads its version
     (copy / "node_modules").symlink_to(WEB / "node_modules")
     return copy
 

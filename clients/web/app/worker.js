@@ -6,6 +6,7 @@
 // edit made here, or updates the relay brought — is sent to the page as the rows that
 // changed. The page calls the record API through app/rpc.js.
 
+import web from "../package.json" with { type: "json" };
 import { WebReplica } from "../src/replica.js";
 import { IndexedDbStorage } from "../src/storage/indexeddb.js";
 import { Connection, spaceUrl } from "./connection.js";
@@ -13,7 +14,7 @@ import { serve } from "./rpc.js";
 import { rebase, textChange } from "./text_change.js";
 import { Waiting } from "./waiting.js";
 
-export const APP_VERSION = "0.1.0";
+export const APP_VERSION = web.version;
 const KINDS = ["contact", "company", "group", "note", "history", "activity", "opportunity"];
 const RECENT_ERRORS = 10;
 const CURSOR_META = "app.cursor";

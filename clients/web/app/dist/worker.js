@@ -1,3 +1,29 @@
+// package.json
+var package_default = {
+  name: "handsync-web",
+  version: "0.1.0",
+  private: true,
+  description: "The handheld app's engine: handsync's record model, merge rules and sync protocol in JavaScript on Yjs.",
+  type: "module",
+  engines: {
+    node: ">=20"
+  },
+  scripts: {
+    check: "tsc --project tsconfig.json",
+    test: "node --test test/"
+  },
+  dependencies: {
+    lib0: "^0.2.114",
+    yjs: "^13.6.27"
+  },
+  devDependencies: {
+    "@types/node": "^20.19.0",
+    esbuild: "^0.28.2",
+    "fake-indexeddb": "^6.2.2",
+    typescript: "^5.9.3"
+  }
+};
+
 // node_modules/lib0/map.js
 var create = () => /* @__PURE__ */ new Map();
 var copy = (m) => {
@@ -13544,7 +13570,7 @@ var Waiting = class {
 };
 
 // app/worker.js
-var APP_VERSION = "0.1.0";
+var APP_VERSION = package_default.version;
 var KINDS2 = ["contact", "company", "group", "note", "history", "activity", "opportunity"];
 var RECENT_ERRORS = 10;
 var CURSOR_META = "app.cursor";

@@ -26,6 +26,9 @@ const CONTACT_FIRST = ["first_name", "last_name", "company", "job_title", "email
   "business_address_line2", "business_address_city", "business_address_state",
   "business_address_postal_code", "business_address_country"];
 const NOT_TYPED = new Set(["ids", "id", "json"]);
+/** What the trash lists, in this order, with the word for each. */
+const TRASH_KINDS = [["contact", "contact"], ["company", "company"], ["opportunity", "opportunity"],
+  ["group", "group"], ["note", "note"], ["history", "history"], ["activity", "activity"]];
 /** Where the schedule's setting is kept (minutes between syncs while the app is open). */
 export const SCHEDULE_KEY = "handsync.syncMinutes";
 const DEFAULT_MINUTES = 15;
@@ -143,8 +146,8 @@ export class App {
     const kinds = /** @type {Record<string, string>} */ ({ contact: "contact", company: "company",
       opportunity: "opportunity", note: "note", activity: "activity", history: "history" });
     if (screen === "new" && kinds[id]) this.form(kinds[id], null);
-    else if (kinds[screen] && action === "edit") this.form(kinds[screen], decodeURIComponent(id));
-    else if (kinds[screen] && id) this.record(kinds[screen], decodeURIComponent(id));
+    else if (kinds[screen] && action === "edit") this.form(kinds[screen], decoded(id));
+    else if (kinds[screen] && id) this.record(kinds[screen], decoded(id));
     else if (screen === "companies") this.simpleList("company", "Companies");
     else if (screen === "opportunities") this.simpleList("opportunity", "Opportunities");
     else if (screen === "activities") this.activities();
@@ -245,12 +248,13 @@ export class App {
 
   trash() {
     const draw = () => {
-      const rows = this.rows.list("contact", { deleted: true });
+      const rows = TRASH_KINDS.flatMap(([kind]) => this.rows.list(kind, { deleted: true }));
       this.main.replaceChildren(h("h1", {}, "Trash"),
         rows.length ? h("ul", { className: "plain" }, ...rows.map((row) => h("li", {},
-          h("span", {}, recordName("contact", row.data)), " ",
-          h("button", { type: "button", "aria-label": `Restore ${recordName("contact", row.data)}`,
-            onclick: () => this.act(this.remote.call("restore", "contact", row.id)) }, "Restore"))))
+          h("span", {}, recordName(row.kind, row.data)), " ",
+          h("span", { className: "secondary" }, TRASH_KINDS.find(([k]) => k === row.kind)?.[1] ?? ""), " ",
+          h("button", { type: "button",
+            onclick: () => this.act(this.remote.call("restore", row.kind, row.id)) }, "Restore"))))
           : h("p", {}, "The trash is empty."));
     };
     this.redraw = draw;
@@ -603,6 +607,16 @@ export class App {
           copied.append(h("pre", {}, text));
         }
       } }, "Report a problem"), copied);
+  }
+}
+
+/** A record id from an address (one typed by hand may not decode: then it names nothing).
+ * @param {string} part */
+function decoded(part) {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return "";
   }
 }
 

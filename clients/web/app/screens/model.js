@@ -3,7 +3,7 @@
 // folded search text). The page never decodes the document: rows are all it needs to
 // paint a list, and they arrive from storage before the document is decoded.
 
-import { searchNeedle } from "../../src/rows.js";
+import { rowOrder, searchNeedle } from "../../src/rows.js";
 
 /** @typedef {import("../../src/storage/types.js").Row} Row */
 
@@ -16,16 +16,16 @@ export class RowSet {
     this.ordered = new Map();
     /** Records with edits the relay has not acknowledged, as "kind/id". @type {Set<string>} */
     this.waiting = new Set();
+    this.collator = new Intl.Collator("und");
     this.setLocale(locale);
   }
 
   /** @param {string} locale */
   setLocale(locale) {
-    const collator = new Intl.Collator(locale === "root" ? "und" : locale);
-    this.compare = (/** @type {Row} */ a, /** @type {Row} */ b) =>
-      collator.compare(a.sort_fields, b.sort_fields) ||
-      (a.sort_tail < b.sort_tail ? -1 : a.sort_tail > b.sort_tail ? 1 : 0) ||
-      (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+    /** The engine's own order (src/rows.js): names by the locale's collation, the kinds
+     * ordered by time by their sort text. */
+    /** @type {Intl.Collator} */
+    this.collator = new Intl.Collator(locale === "root" ? "und" : locale);
     this.ordered.clear();
   }
 
@@ -36,6 +36,7 @@ export class RowSet {
     for (const row of rows) table.set(row.id, row);
     this.byKind.set(kind, table);
     this.ordered.delete(kind);
+    this.ordered.delete(`${kind}:deleted`);
   }
 
   /** Does this record have edits the relay has not acknowledged? @param {Row} row */
@@ -55,7 +56,7 @@ export class RowSet {
     let rows = this.ordered.get(key);
     if (!rows) {
       rows = [...(this.byKind.get(kind)?.values() ?? [])].filter((row) => row.deleted === deleted);
-      rows.sort(this.compare);
+      rows.sort(rowOrder(kind, this.collator));
       this.ordered.set(key, rows);
     }
     return rows;
