@@ -36,7 +36,7 @@ from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
 
 from tests.clients.conftest import run  # noqa: E402
 from tests.web.browser import chromium  # noqa: E402
-from tests.web.conftest import RelayProcess, _start_relay  # noqa: E402
+from tests.web.conftest import PHONE, RelayProcess, _start_relay  # noqa: E402
 
 TARGETS = [
     ("first_sync_s", "first sync from the relay to a usable list (s)", 3.0),
@@ -94,8 +94,7 @@ def heap_mb(browser: Browser, page: Page) -> tuple[float, float, int]:
 
 
 def one_run(browser: Browser, relay: RelayProcess, size: int) -> dict[str, float]:
-    context = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2,
-                                  is_mobile=True, has_touch=True)
+    context = browser.new_context(**PHONE)
     context.set_default_timeout(120_000)
     page = context.new_page()
     page.goto(f"{relay.url}/app/#space=acme&token={relay.token}")
@@ -158,8 +157,7 @@ def main() -> None:
     relay = _start_relay(work / "relay", devices=("office",))
     home = str(work / "office")
     try:
-        run("device", "init", "--home", home, "--relay", relay.url.replace("http", "ws", 1),
-            "--space", "acme", "--token", relay.tokens["office"], "--name", "office")
+        relay.device(work / "office", "office")
         run("import", str(contacts(work / "people.json", args.size)), "--home", home, timeout=600)
         run("sync", "--home", home, timeout=600)
         executable = chromium()

@@ -13,17 +13,22 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from relay.config import RelayConfig
 from relay.store import RelayStore
+from tests.clients.conftest import run
 from tests.relay.conftest import serving_in_thread
 from tests.web.browser import chromium
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 10.0
+#: A browser profile the size of a phone, as every browser test and tool opens one.
+PHONE: dict[str, Any] = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2,
+                         "is_mobile": True, "has_touch": True}
 
 
 @dataclass
@@ -41,6 +46,14 @@ class RelayProcess:
     @property
     def port(self) -> int:
         return int(self.url.rsplit(":", 1)[1])
+
+    def device(self, home: Path, name: str, *, space: str = "acme",
+               token: str | None = None) -> Path:
+        """Make a command-line device home syncing ``space`` on this relay, with the token
+        issued for ``name`` unless ``token`` is given; return the home."""
+        run("device", "init", "--home", str(home), "--relay", self.url.replace("http", "ws", 1),
+            "--space", space, "--token", token or self.tokens[name], "--name", name)
+        return home
 
     def stop(self) -> None:
         """SIGTERM, then wait (bounded) for the process to end."""
@@ -159,8 +172,7 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def context(browser: Browser) -> Iterator[BrowserContext]:
     """A fresh profile (no storage, no service worker) at a phone's size."""
-    made = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2,
-                               is_mobile=True, has_touch=True)
+    made = browser.new_context(**PHONE)
     made.set_default_timeout(TIMEOUT * 1000)
     try:
         yield made

@@ -17,7 +17,7 @@ from playwright.sync_api import Page, sync_playwright
 
 from tests.clients.conftest import run
 from tests.web.browser import chromium
-from tests.web.conftest import ROOT, _start_relay
+from tests.web.conftest import PHONE, ROOT, _start_relay
 
 OUT = ROOT / "docs" / "app"
 PEOPLE = [
@@ -49,8 +49,7 @@ def main() -> None:
     relay = _start_relay(work / "relay", devices=("office",))
     home = str(work / "office")
     try:
-        run("device", "init", "--home", home, "--relay", relay.url.replace("http", "ws", 1),
-            "--space", "acme", "--token", relay.tokens["office"], "--name", "office")
+        relay.device(work / "office", "office")
         people = work / "people.json"
         people.write_text(json.dumps(PEOPLE), encoding="utf-8")
         run("import", str(people), "--home", home)
@@ -61,8 +60,7 @@ def main() -> None:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path=str(executable) if executable else None, args=["--no-sandbox"])
-            context = browser.new_context(viewport={"width": 360, "height": 740},
-                                          device_scale_factor=2, is_mobile=True, has_touch=True)
+            context = browser.new_context(**PHONE)
             page = context.new_page()
             page.goto(relay.url + "/app/")
             page.wait_for_selector("html[data-ready=true]")

@@ -58,9 +58,7 @@ class Field:
 @pytest.fixture
 def field(tmp_path: Path, context: BrowserContext) -> Iterator[Field]:
     relay = _start_relay(tmp_path / "relay", devices=("cli",))
-    home = tmp_path / "cli"
-    run("device", "init", "--home", str(home), "--relay", relay.url.replace("http", "ws", 1),
-        "--space", "acme", "--token", relay.tokens["cli"], "--name", "cli")
+    home = relay.device(tmp_path / "cli", "cli")
     made = Field(relay, home, context.new_page())
     try:
         yield made
@@ -368,9 +366,7 @@ def test_7_the_spaces_language_orders_names_in_the_app_as_on_the_cli(
     cli_token = run("relay", "token", "issue", "nordic", "--device", "pc", "--data", data).stdout
     link = run("relay", "token", "issue", "nordic", "--device", "phone", "--link",
                field.relay.url, "--data", data).stdout.strip()
-    home = tmp_path / "nordic-pc"
-    run("device", "init", "--home", str(home), "--relay", field.relay.url.replace("http", "ws", 1),
-        "--space", "nordic", "--token", cli_token.strip(), "--name", "pc")
+    home = field.relay.device(tmp_path / "nordic-pc", "pc", space="nordic", token=cli_token.strip())
     for first, last in (("Örjan", "Öst"), ("Åsa", "Ärlig"), ("Zoë", "Zander"), ("Anna", "Berg"),
                         ("Ola", "Åberg")):
         run("contact", "add", "--first-name", first, "--last-name", last, "--home", str(home))
